@@ -1,0 +1,483 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { LRUCache } from 'lru-cache';
+import { createLogger, type Logger } from '../logger.js';
+import { ConflictError, NotFoundError, StorageError } from './errors.js';
+import { appendDurably, fsyncDir, isCode, TEMP_MARKER } from './store/atomic-file.js';
+import { compact } from './store/compaction.js';
+import { acquireDataLock, type DataLock } from './store/data-lock.js';
+import { byLastUpdateDesc, type Conversations, summarize } from './store/document.js';
+import { newConversationId, newMessageId } from './store/ids.js';
+import {
+  applyOp,
+  type ConversationHeader,
+  encodeOps,
+  headerOp,
+  type JournalOp,
+} from './store/journal.js';
+import { JournalWriter } from './store/journal-writer.js';
+import {
+  buildHeader,
+  buildMessage,
+  checkConversation,
+  patchMessage,
+  requireText,
+} from './store/records.js';
+import { ownerOf, type UserFiles, userFiles } from './store/user-files.js';
+import { type LoadedUser, loadUser } from './store/user-loader.js';
+import { isValidUsername, validateId, validateUsername } from './store/validate.js';
+import { SerialQueue } from './store/write-queue.js';
+import type {
+  ConversationPatch,
+  ConversationStore,
+  ConversationSummary,
+  CreateConversationOptions,
+  MessagePatch,
+  NewMessage,
+  StoredConversation,
+  StoredMessage,
+} from './types.js';
+
+export { newConversationId, newMessageId } from './store/ids.js';
+export { validateId, validateUsername } from './store/validate.js';
+
+export interface JsonConversationStoreOptions {
+  /** `chats/` and the `.lock` file live here. */
+  dataDir: string;
+  /** @default warnings and errors to stderr */
+  logger?: Logger;
+  /** How many users' parsed documents stay in memory. @default 200 */
+  cacheSize?: number;
+  /** Journal size that triggers compaction. @default max(1 MiB, half the snapshot) */
+  compactBytes?: number;
+}
+
+/** A loaded user: the document and what compaction needs to know about its files. */
+interface UserState extends LoadedUser {
+  compactionQueued: boolean;
+}
+
+/** Per-user machinery; dropped when the user has no work in progress. */
+interface Shard {
+  files: UserFiles;
+  /** Serializes loads, in-memory changes and compaction. */
+  queue: SerialQueue;
+  /** Group-commits journal appends. */
+  writer: JournalWriter;
+}
+
+/** A change: validated against the document, then expressed as journal operations. */
+interface Change<T> {
+  ops: JournalOp[];
+  /** Computed after the operations were applied; must not alias the document. */
+  result: (conversations: Conversations) => T;
+}
+
+const MIB = 1024 * 1024;
+const now = () => Date.now() / 1000;
+
+/**
+ * The seed's ConversationManager over `DATA_DIR/chats/{username}.json`.
+ *
+ * Each user's JSON file is a snapshot; every change is appended to `{username}.journal`
+ * (fsynced before the call resolves) and folded into the snapshot in the background once the
+ * journal grows past `compactBytes`, and on `close()`. Loading replays the journals over the
+ * snapshot. Changes are applied to the cached document at once and acknowledged when durable;
+ * a failed append rejects the affected calls and drops the cached document, so the next call
+ * sees what is on disk.
+ *
+ * `open()` takes the data-directory lock, which guards against a second process; methods
+ * called without `open()` work too, unguarded (tools and tests use that).
+ */
+export class JsonConversationStore implements ConversationStore {
+  private readonly dataDir: string;
+  private readonly chatsDir: string;
+  private readonly logger: Logger;
+  private readonly compactBytes: number | undefined;
+  private readonly cache: LRUCache<string, UserState>;
+  private readonly shards = new Map<string, Shard>();
+  private lock: DataLock | null = null;
+
+  constructor(options: JsonConversationStoreOptions) {
+    this.dataDir = path.resolve(options.dataDir);
+    this.chatsDir = path.join(this.dataDir, 'chats');
+    this.logger = options.logger ?? createLogger('warn');
+    this.compactBytes = options.compactBytes;
+    this.cache = new LRUCache({ max: options.cacheSize ?? 200 });
+  }
+
+  async open(): Promise<void> {
+    if (this.lock) return;
+    await fs.mkdir(this.chatsDir, { recursive: true });
+    this.lock = await acquireDataLock(this.dataDir, this.logger);
+    await this.removeLeftoverTempFiles();
+  }
+
+  /**
+   * Waits until every change queued so far is durable and any compaction under way has
+   * finished. `close()` does this too, then compacts and releases the lock.
+   */
+  async flush(): Promise<void> {
+    await Promise.all(
+      [...this.shards.keys()].map((username) =>
+        this.withShard(username, (shard) => shard.queue.run(() => shard.writer.settled())),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    const users = new Set([...this.shards.keys(), ...this.cache.keys()]);
+    const results = await Promise.allSettled(
+      [...users].map((username) => this.compactUser(username, true)),
+    );
+    this.cache.clear();
+    await this.lock?.release();
+    this.lock = null;
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  async createConversation(
+    username: string,
+    chatName: string,
+    options: CreateConversationOptions = {},
+  ): Promise<StoredConversation> {
+    const id = options.id ?? newConversationId();
+    const createdAt = options.createdAt ?? now();
+    const data = {
+      id,
+      created_at: createdAt,
+      metadata: structuredClone(options.metadata ?? {}),
+      object: 'conversation' as const,
+    };
+    const header = buildHeader(data, chatName, createdAt, null);
+    return this.change(username, (conversations) => {
+      if (conversations.has(id)) throw new ConflictError(`Conversation ${id} already exists`);
+      return { ops: [headerOp(id, header)], result: (all) => structuredClone(all.get(id)!) };
+    });
+  }
+
+  async getConversation(
+    username: string,
+    conversationId: string,
+  ): Promise<StoredConversation | null> {
+    validateId(conversationId, 'conversation id');
+    return this.read(username, (conversations) => {
+      const conversation = conversations.get(conversationId);
+      return conversation ? structuredClone(conversation) : null;
+    });
+  }
+
+  async listConversations(username: string): Promise<ConversationSummary[]> {
+    return this.read(username, (conversations) =>
+      [...conversations.values()].map(summarize).sort(byLastUpdateDesc),
+    );
+  }
+
+  /**
+   * Appends a message; `last_update` becomes its timestamp, and a message that carries a
+   * `response_id` also becomes the conversation's `last_response_id` (as in the seed).
+   */
+  async addMessage(
+    username: string,
+    conversationId: string,
+    input: NewMessage,
+  ): Promise<StoredMessage> {
+    validateId(conversationId, 'conversation id');
+    const message = buildMessage(input, input.id ?? newMessageId(), now());
+    return this.change(username, (conversations) => {
+      const conversation = requireConversation(conversations, conversationId);
+      if (conversation.messages.some((existing) => existing.id === message.id)) {
+        throw new ConflictError(`Message ${message.id} already exists`);
+      }
+      const header = buildHeader(
+        conversation.data,
+        conversation.chat_name,
+        message.timestamp,
+        message.response_id ?? conversation.last_response_id,
+      );
+      return {
+        ops: [headerOp(conversationId, header), { op: 'msg', conv: conversationId, message }],
+        result: () => structuredClone(message),
+      };
+    });
+  }
+
+  /** Replaces the given fields of a message (streaming checkpoints, the final text). */
+  async updateMessage(
+    username: string,
+    conversationId: string,
+    messageId: string,
+    patch: MessagePatch,
+  ): Promise<StoredMessage> {
+    validateId(conversationId, 'conversation id');
+    validateId(messageId, 'message id');
+    return this.change(username, (conversations) => {
+      const conversation = requireConversation(conversations, conversationId);
+      const current = conversation.messages.findLast((message) => message.id === messageId);
+      if (!current) throw new NotFoundError(`Message ${messageId} not found`);
+      const message = patchMessage(current, patch);
+      return {
+        ops: [{ op: 'msg', conv: conversationId, message }],
+        result: () => structuredClone(message),
+      };
+    });
+  }
+
+  /** Throws NotFoundError for an unknown conversation. */
+  async getLastResponseId(username: string, conversationId: string): Promise<string | null> {
+    validateId(conversationId, 'conversation id');
+    return this.read(
+      username,
+      (conversations) => requireConversation(conversations, conversationId).last_response_id,
+    );
+  }
+
+  /** Sets the given header fields; `metadata` replaces `data.metadata` as a whole. */
+  async updateConversationMetadata(
+    username: string,
+    conversationId: string,
+    patch: ConversationPatch,
+  ): Promise<StoredConversation> {
+    validateId(conversationId, 'conversation id');
+    const metadata = patch.metadata === undefined ? undefined : structuredClone(patch.metadata);
+    return this.updateHeader(username, conversationId, (conversation) =>
+      buildHeader(
+        metadata === undefined ? conversation.data : { ...conversation.data, metadata },
+        patch.chat_name ?? conversation.chat_name,
+        patch.last_update ?? conversation.last_update,
+        patch.last_response_id === undefined
+          ? conversation.last_response_id
+          : patch.last_response_id,
+      ),
+    );
+  }
+
+  async renameConversation(
+    username: string,
+    conversationId: string,
+    chatName: string,
+  ): Promise<StoredConversation> {
+    validateId(conversationId, 'conversation id');
+    requireText(chatName, 'chat name');
+    return this.updateHeader(username, conversationId, (conversation) =>
+      buildHeader(
+        conversation.data,
+        chatName,
+        conversation.last_update,
+        conversation.last_response_id,
+      ),
+    );
+  }
+
+  /** False when there was no such conversation. */
+  async deleteConversation(username: string, conversationId: string): Promise<boolean> {
+    validateId(conversationId, 'conversation id');
+    return this.change(username, (conversations) => {
+      if (!conversations.has(conversationId)) return { ops: [], result: () => false };
+      return { ops: [{ op: 'del', id: conversationId }], result: () => true };
+    });
+  }
+
+  /** Inserts or replaces whole conversations (migration), durable with one append. */
+  async putConversations(username: string, conversations: StoredConversation[]): Promise<void> {
+    const copies = conversations.map((conversation) =>
+      checkConversation(structuredClone(conversation)),
+    );
+    return this.change(username, (existing) => {
+      const ops: JournalOp[] = [];
+      const put = new Set<string>();
+      for (const conversation of copies) {
+        const id = conversation.data.id;
+        // Delete first so the given messages replace the old ones instead of merging.
+        if (existing.has(id) || put.has(id)) ops.push({ op: 'del', id });
+        put.add(id);
+        ops.push(headerOp(id, conversation));
+        for (const message of conversation.messages) ops.push({ op: 'msg', conv: id, message });
+      }
+      return { ops, result: () => undefined };
+    });
+  }
+
+  async listUsers(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.chatsDir);
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) return [];
+      throw error;
+    }
+    const users = new Set<string>();
+    for (const name of names) {
+      const owner = ownerOf(name);
+      if (owner && isValidUsername(owner)) users.add(owner);
+    }
+    return [...users].sort();
+  }
+
+  // ---- machinery ----
+
+  private updateHeader(
+    username: string,
+    conversationId: string,
+    update: (conversation: StoredConversation) => ConversationHeader,
+  ): Promise<StoredConversation> {
+    return this.change(username, (conversations) => {
+      const header = update(requireConversation(conversations, conversationId));
+      return {
+        ops: [headerOp(conversationId, header)],
+        result: (all) => structuredClone(all.get(conversationId)!),
+      };
+    });
+  }
+
+  /** Reads from the cached document, loading it through the user's queue when needed. */
+  private async read<T>(username: string, view: (conversations: Conversations) => T): Promise<T> {
+    validateUsername(username);
+    const cached = this.cache.get(username);
+    if (cached) return view(cached.conversations);
+    return this.withShard(username, (shard) =>
+      shard.queue.run(async () => view((await this.state(username, shard)).conversations)),
+    );
+  }
+
+  /**
+   * Runs a change in the user's queue: validate, apply to the cached document, hand the
+   * operations to the group-committing writer. Resolves once they are durable.
+   */
+  private async change<T>(
+    username: string,
+    plan: (conversations: Conversations) => Change<T>,
+  ): Promise<T> {
+    validateUsername(username);
+    return this.withShard(username, async (shard) => {
+      const { durable, result } = await shard.queue.run(async () => {
+        const { conversations } = await this.state(username, shard);
+        const { ops, result } = plan(conversations);
+        for (const op of ops) applyOp(conversations, op);
+        const durable = ops.length > 0 ? shard.writer.append(encodeOps(ops)) : undefined;
+        return { durable, result: result(conversations) };
+      });
+      await durable;
+      return result;
+    });
+  }
+
+  /** The user's document; loaded from disk only after every pending append is durable. */
+  private async state(username: string, shard: Shard): Promise<UserState> {
+    const cached = this.cache.get(username);
+    if (cached) return cached;
+    await shard.writer.settled();
+    const state: UserState = {
+      ...(await loadUser(shard.files, this.logger)),
+      compactionQueued: false,
+    };
+    this.cache.set(username, state);
+    if (state.journalBytes > this.threshold(state)) this.scheduleCompaction(username, state);
+    return state;
+  }
+
+  private threshold(state: UserState): number {
+    return this.compactBytes ?? Math.max(MIB, state.snapshotBytes / 2);
+  }
+
+  private async append(username: string, files: UserFiles, text: string): Promise<void> {
+    const state = this.cache.peek(username);
+    const newFile = !state || state.journalBytes === 0;
+    if (newFile) await fs.mkdir(files.dir, { recursive: true });
+    await appendDurably(files.journal, text);
+    // A new file's directory entry must be durable too.
+    if (newFile) await fsyncDir(files.dir);
+    if (!state) return;
+    state.journalBytes += Buffer.byteLength(text);
+    if (state.journalBytes > this.threshold(state)) this.scheduleCompaction(username, state);
+  }
+
+  private scheduleCompaction(username: string, state: UserState): void {
+    if (state.compactionQueued) return;
+    state.compactionQueued = true;
+    this.compactUser(username, false).catch((error: unknown) => {
+      this.logger.error('Compaction failed; the journal keeps every change', {
+        user: username,
+        error,
+      });
+    });
+  }
+
+  /** Folds the user's journal into the snapshot (when over the threshold, or always if forced). */
+  private compactUser(username: string, force: boolean): Promise<void> {
+    return this.withShard(username, (shard) =>
+      shard.queue.run(async () => {
+        await shard.writer.settled();
+        const state = this.cache.peek(username);
+        if (!state) return;
+        state.compactionQueued = false;
+        if (state.journalBytes === 0 || (!force && state.journalBytes <= this.threshold(state))) {
+          return;
+        }
+        try {
+          state.snapshotBytes = await compact(
+            shard.files,
+            state.conversations,
+            state.journalOldCovered,
+          );
+        } catch (error) {
+          // The files are between steps: reload from them rather than guess.
+          this.cache.delete(username);
+          throw new StorageError(`Could not compact the conversations of ${username}`, {
+            cause: error,
+          });
+        }
+        state.journalBytes = 0;
+        state.journalOldCovered = true;
+      }),
+    );
+  }
+
+  /** Runs `work` with the user's shard, creating it on demand and dropping it once idle. */
+  private async withShard<T>(username: string, work: (shard: Shard) => Promise<T>): Promise<T> {
+    let shard = this.shards.get(username);
+    if (!shard) {
+      const files = userFiles(this.chatsDir, username);
+      shard = {
+        files,
+        queue: new SerialQueue(),
+        writer: new JournalWriter(
+          (text) => this.append(username, files, text),
+          (error) => {
+            this.cache.delete(username);
+            this.logger.error('Could not append to the journal', { user: username, error });
+          },
+        ),
+      };
+      this.shards.set(username, shard);
+    }
+    try {
+      return await work(shard);
+    } finally {
+      if (shard.queue.idle && shard.writer.idle && this.shards.get(username) === shard) {
+        this.shards.delete(username);
+      }
+    }
+  }
+
+  /** Temp files are left only by a crash mid-write; the lock says no writer is running. */
+  private async removeLeftoverTempFiles(): Promise<void> {
+    for (const name of await fs.readdir(this.chatsDir)) {
+      if (!TEMP_MARKER.test(name)) continue;
+      await fs.rm(path.join(this.chatsDir, name), { force: true });
+      this.logger.warn('Removed a temp file left by an interrupted write', { file: name });
+    }
+  }
+}
+
+function requireConversation(
+  conversations: Conversations,
+  conversationId: string,
+): StoredConversation {
+  const conversation = conversations.get(conversationId);
+  if (!conversation) {
+    throw new NotFoundError('Conversation not found', { conversationId });
+  }
+  return conversation;
+}

@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export interface AtomicWriteOptions {
+  /** Called after the temp file is durable and before it replaces the target (tests inject crashes here). */
+  beforeRename?: (tempPath: string) => void | Promise<void>;
+}
+
+/** Temp files carry this marker, so leftovers of a crash can be recognised and swept. */
+export const TEMP_MARKER = /\.tmp-\d+-[0-9a-f]+$/;
+
+const tempName = (target: string) =>
+  `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+
+/**
+ * Replaces `target` so that a crash at any point leaves either the old or the new complete file:
+ * write a temp file in the same directory, fsync it, rename it over the target, fsync the
+ * directory so the rename itself is durable.
+ */
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const temp = tempName(target);
+  try {
+    const handle = await fs.open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await options.beforeRename?.(temp);
+    await fs.rename(temp, target);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await fsyncDir(path.dirname(target));
+}
+
+/** Makes renames, creations and deletions in `dir` durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  // Windows cannot open a directory for syncing; its renames are durable on their own.
+  if (process.platform === 'win32') return;
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Points `target` at the current content of `source` without a moment where `target` is
+ * missing: a hard link under a temp name renamed over it (a copy where links are unsupported).
+ */
+export async function replaceWithCopy(source: string, target: string): Promise<void> {
+  const temp = tempName(target);
+  try {
+    await fs.link(source, temp);
+  } catch (error) {
+    if (!isCode(error, 'EPERM', 'ENOTSUP', 'EXDEV', 'EMLINK')) throw error;
+    await fs.copyFile(source, temp);
+  }
+  await fs.rename(temp, target);
+}
+
+/** File-name-safe ISO time without "." or ":" (e.g. 2025-01-31T12-00-00-000Z). */
+const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
+
+/**
+ * Moves a damaged file to `<file>.corrupt-<time>`, never overwriting an earlier one.
+ * Returns the new path.
+ */
+export async function moveAside(file: string): Promise<string> {
+  const destination = await placeAside(file, async (dest) => {
+    try {
+      await fs.link(file, dest);
+    } catch (error) {
+      if (!isCode(error, 'EPERM', 'ENOTSUP')) throw error;
+      await fs.copyFile(file, dest, constants.COPYFILE_EXCL);
+    }
+  });
+  await fs.unlink(file);
+  await fsyncDir(path.dirname(file));
+  return destination;
+}
+
+/** Copies a file to `<file>.corrupt-<time>` (keeping the original), never overwriting. */
+export async function copyAside(file: string): Promise<string> {
+  return placeAside(file, (dest) => fs.copyFile(file, dest, constants.COPYFILE_EXCL));
+}
+
+async function placeAside(file: string, place: (dest: string) => Promise<void>): Promise<string> {
+  const base = `${file}.corrupt-${stamp()}`;
+  for (let attempt = 0; ; attempt++) {
+    const destination = attempt === 0 ? base : `${base}-${attempt}`;
+    try {
+      await place(destination);
+      return destination;
+    } catch (error) {
+      if (!isCode(error, 'EEXIST')) throw error;
+    }
+  }
+}
+
+export function isCode(error: unknown, ...codes: string[]): boolean {
+  return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
+}
+
+/** The file's text, or null when it does not exist. */
+export async function readIfExists(file: string): Promise<Buffer | null> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) return null;
+    throw error;
+  }
+}
+
+/** Appends `text` with one write and waits until it is on disk. */
+export async function appendDurably(file: string, text: string): Promise<void> {
+  const handle = await fs.open(file, 'a', 0o600);
+  try {
+    await handle.write(text);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,120 @@
+import type { StoredConversation, StoredMessage } from '../types.js';
+import type { Conversations } from './document.js';
+
+/** A conversation without its messages: what a `conv` operation carries. */
+export type ConversationHeader = Omit<StoredConversation, 'messages'>;
+
+/**
+ * One journal line. Every operation is a full-value upsert keyed by id, so replaying a journal
+ * twice, or over a snapshot that already contains some of it, gives the same document.
+ */
+export type JournalOp =
+  /** Insert or replace a conversation's header fields, keeping its messages. */
+  | ({ op: 'conv'; id: string } & ConversationHeader)
+  /** Replace the message with this id in place, or append it. */
+  | { op: 'msg'; conv: string; message: StoredMessage }
+  | { op: 'del'; id: string };
+
+export const headerOp = (id: string, header: ConversationHeader): JournalOp => ({
+  op: 'conv',
+  id,
+  data: header.data,
+  chat_name: header.chat_name,
+  last_update: header.last_update,
+  last_response_id: header.last_response_id,
+});
+
+/** JSON Lines: one operation per line, each ending in "\n". */
+export const encodeOps = (ops: readonly JournalOp[]): string =>
+  ops.map((op) => `${JSON.stringify(op)}\n`).join('');
+
+/**
+ * Applies one operation. Returns false for a message whose conversation does not exist
+ * (the operation is skipped).
+ */
+export function applyOp(conversations: Conversations, op: JournalOp): boolean {
+  switch (op.op) {
+    case 'conv':
+      conversations.set(op.id, {
+        data: op.data,
+        chat_name: op.chat_name,
+        last_update: op.last_update,
+        messages: conversations.get(op.id)?.messages ?? [],
+        last_response_id: op.last_response_id,
+      });
+      return true;
+    case 'msg': {
+      const messages = conversations.get(op.conv)?.messages;
+      if (!messages) return false;
+      const index = messages.findLastIndex((message) => message.id === op.message.id);
+      if (index === -1) messages.push(op.message);
+      else messages[index] = op.message;
+      return true;
+    }
+    case 'del':
+      conversations.delete(op.id);
+      return true;
+  }
+}
+
+export interface ParsedJournal {
+  ops: JournalOp[];
+  /** 1-based numbers of complete lines that are not valid operations. */
+  corruptLines: number[];
+  /** Length of the complete lines (up to and including the last "\n"). */
+  validBytes: number;
+  /** Bytes after the last "\n": an append cut short by a crash. */
+  tornBytes: number;
+}
+
+export function parseJournal(bytes: Buffer): ParsedJournal {
+  const validBytes = bytes.lastIndexOf(0x0a) + 1;
+  const lines = bytes.subarray(0, validBytes).toString('utf8').split('\n');
+  lines.pop(); // the empty string after the final "\n"
+  const ops: JournalOp[] = [];
+  const corruptLines: number[] = [];
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    const op = parseOp(line);
+    if (op) ops.push(op);
+    else corruptLines.push(index + 1);
+  });
+  return { ops, corruptLines, validBytes, tornBytes: bytes.length - validBytes };
+}
+
+function parseOp(line: string): JournalOp | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  return isJournalOp(value) ? value : null;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function isJournalOp(value: unknown): value is JournalOp {
+  if (!isObject(value)) return false;
+  switch (value.op) {
+    case 'conv':
+      return (
+        typeof value.id === 'string' &&
+        isObject(value.data) &&
+        typeof value.chat_name === 'string' &&
+        typeof value.last_update === 'number' &&
+        (value.last_response_id === null || typeof value.last_response_id === 'string')
+      );
+    case 'msg':
+      return (
+        typeof value.conv === 'string' &&
+        isObject(value.message) &&
+        typeof value.message.id === 'string'
+      );
+    case 'del':
+      return typeof value.id === 'string';
+    default:
+      return false;
+  }
+}

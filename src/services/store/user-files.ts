@@ -1,0 +1,38 @@
+import path from 'node:path';
+
+/**
+ * Every file one user owns under `DATA_DIR/chats`. All of them are the username plus a fixed
+ * suffix, and generated parts (temp, corrupt) contain no ".", so two users never collide.
+ */
+export interface UserFiles {
+  dir: string;
+  /** The seed-format document, rewritten only by compaction. */
+  snapshot: string;
+  /** The snapshot before the newest compaction. */
+  backup: string;
+  /** Upserts appended since the newest compaction. */
+  journal: string;
+  /** The journal folded by the newest compaction; it brings the backup up to the snapshot. */
+  journalOld: string;
+}
+
+export function userFiles(chatsDir: string, username: string): UserFiles {
+  const base = path.join(chatsDir, username);
+  return {
+    dir: chatsDir,
+    snapshot: `${base}.json`,
+    backup: `${base}.json.bak`,
+    journal: `${base}.journal`,
+    journalOld: `${base}.journal.old`,
+  };
+}
+
+/** The username a file in `chats/` belongs to, if it is a snapshot or a journal. */
+export function ownerOf(fileName: string): string | null {
+  for (const suffix of ['.json', '.journal', '.journal.old']) {
+    if (fileName.endsWith(suffix) && fileName.length > suffix.length) {
+      return fileName.slice(0, -suffix.length);
+    }
+  }
+  return null;
+}

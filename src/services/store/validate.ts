@@ -1,0 +1,40 @@
+import { ValidationError } from '../errors.js';
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** A short, printable rendering of a rejected value (NUL and friends become escapes). */
+function show(value: unknown): string {
+  if (typeof value !== 'string') return typeof value;
+  const quoted = JSON.stringify(value);
+  return quoted.length > 80 ? `${quoted.slice(0, 77)}..."` : quoted;
+}
+
+export function isValidUsername(name: unknown): name is string {
+  return typeof name === 'string' && USERNAME.test(name) && !name.includes('..');
+}
+
+/**
+ * Usernames become file names under `DATA_DIR/chats`, so anything that could leave that
+ * directory or hide a file (`../x`, `a/b`, `.x`, NUL, overlong names) is refused.
+ */
+export function validateUsername(name: unknown): string {
+  if (!isValidUsername(name)) {
+    throw new ValidationError(
+      `Invalid username ${show(name)}: use 1-64 letters, digits or . _ @ -, starting with a letter or digit, without ".."`,
+      { field: 'username' },
+    );
+  }
+  return name;
+}
+
+/** Conversation and message ids: 1-128 letters, digits, `_` or `-`. */
+export function validateId(id: unknown, what = 'id'): string {
+  if (typeof id !== 'string' || !ID.test(id)) {
+    throw new ValidationError(
+      `Invalid ${what} ${show(id)}: use 1-128 letters, digits, "_" or "-"`,
+      { field: what },
+    );
+  }
+  return id;
+}

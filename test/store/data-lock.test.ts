@@ -1,0 +1,113 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/logger.js';
+import { silentLogger } from '../../src/logger.js';
+import { JsonConversationStore } from '../../src/services/conversation-store.js';
+import { StorageError } from '../../src/services/errors.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+const temp = useTempDir();
+const stores: JsonConversationStore[] = [];
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+});
+
+function newStore(logger: Logger = silentLogger): JsonConversationStore {
+  const store = new JsonConversationStore({ dataDir: temp.path, logger });
+  stores.push(store);
+  return store;
+}
+
+const IN_USE =
+  /^data directory .+ is in use by process \d+ .*; stop it or choose another DATA_DIR$/;
+
+const storeModule = pathToFileURL(
+  path.resolve(import.meta.dirname, '../../src/services/conversation-store.ts'),
+).href;
+
+/** Opens a store on `dataDir` in another Node process; resolves with its exit code and stderr. */
+function openInChildProcess(dataDir: string): Promise<{ code: number | null; stderr: string }> {
+  const script = `
+    const { JsonConversationStore } = await import(${JSON.stringify(storeModule)});
+    const store = new JsonConversationStore({ dataDir: process.env.DATA_DIR });
+    try {
+      await store.open();
+      await store.close();
+    } catch (error) {
+      console.error(error.message);
+      process.exit(2);
+    }`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { env: { ...process.env, DATA_DIR: dataDir }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('data-directory lock', () => {
+  it('refuses a second store on the same directory in the same process', async () => {
+    const first = newStore();
+    await first.open();
+    const lock = JSON.parse(await fs.readFile(path.join(temp.path, '.lock'), 'utf8'));
+    expect(lock.pid).toBe(process.pid);
+
+    const second = newStore();
+    const failure = second.open();
+    await expect(failure).rejects.toThrow(StorageError);
+    await expect(failure).rejects.toThrow(IN_USE);
+
+    await first.close();
+    await expect(fs.access(path.join(temp.path, '.lock'))).rejects.toThrow();
+    await second.open();
+  });
+
+  it('refuses a second process with a clear message and a non-zero exit', async () => {
+    const holder = newStore();
+    await holder.open();
+    const refused = await openInChildProcess(temp.path);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      `data directory ${temp.path} is in use by process ${process.pid}`,
+    );
+    expect(refused.stderr).toContain('stop it or choose another DATA_DIR');
+
+    // The lock is what refused it: once released, the other process gets in.
+    await holder.close();
+    const admitted = await openInChildProcess(temp.path);
+    expect(admitted).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('takes over a stale lock left by a process that is gone, with a warning', async () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    expect(gone).toBeGreaterThan(0);
+    await fs.writeFile(
+      path.join(temp.path, '.lock'),
+      JSON.stringify({ pid: gone, startedAt: '2020-01-01T00:00:00.000Z' }),
+    );
+    const warnings: string[] = [];
+    const store = newStore({ ...silentLogger, warn: (message) => warnings.push(message) });
+    await store.open();
+    expect(warnings).toEqual(['Taking over a stale data-directory lock']);
+    const lock = JSON.parse(await fs.readFile(path.join(temp.path, '.lock'), 'utf8'));
+    expect(lock.pid).toBe(process.pid);
+  });
+
+  it('treats a lock with its own pid but not held here as stale (a restarted container)', async () => {
+    await fs.writeFile(
+      path.join(temp.path, '.lock'),
+      JSON.stringify({ pid: process.pid, startedAt: '2020-01-01T00:00:00.000Z' }),
+    );
+    await newStore().open();
+  });
+});

@@ -1,0 +1,255 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import {
+  JsonConversationStore,
+  newConversationId,
+  newMessageId,
+} from '../../src/services/conversation-store.js';
+import { ConflictError, NotFoundError } from '../../src/services/errors.js';
+import type { StoredConversation } from '../../src/services/types.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+const temp = useTempDir();
+const stores: JsonConversationStore[] = [];
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+});
+
+async function openStore(): Promise<JsonConversationStore> {
+  const store = new JsonConversationStore({ dataDir: temp.path, logger: silentLogger });
+  stores.push(store);
+  await store.open();
+  return store;
+}
+
+describe('JsonConversationStore CRUD', () => {
+  it('creates, reads, updates and deletes conversations and messages', async () => {
+    const store = await openStore();
+    const created = await store.createConversation('alice', 'First chat', {
+      metadata: { source: 'test' },
+    });
+    expect(created.data.id).toMatch(/^conv_[0-9a-f]{24}$/);
+    expect(created).toMatchObject({
+      data: { object: 'conversation', metadata: { source: 'test' } },
+      chat_name: 'First chat',
+      messages: [],
+      last_response_id: null,
+    });
+    expect(created.last_update).toBe(created.data.created_at);
+    const id = created.data.id;
+
+    const question = await store.addMessage('alice', id, { role: 'user', text: 'Hi?' });
+    expect(question.id).toMatch(/^m_[0-9a-f]{24}$/);
+    expect(question.response_id).toBeNull();
+    const answer = await store.addMessage('alice', id, {
+      role: 'assistant',
+      text: '',
+      status: 'STREAMING',
+      timestamp: question.timestamp + 1,
+    });
+    const done = await store.updateMessage('alice', id, answer.id, {
+      text: 'Hello!',
+      status: 'COMPLETE',
+      response_id: 'resp_1',
+      usage: { input_tokens: 3, output_tokens: 2, reasoning_tokens: 0, total_tokens: 5 },
+    });
+    expect(done).toMatchObject({ id: answer.id, role: 'assistant', text: 'Hello!' });
+    await store.updateConversationMetadata('alice', id, { last_response_id: 'resp_1' });
+    expect(await store.getLastResponseId('alice', id)).toBe('resp_1');
+
+    const renamed = await store.renameConversation('alice', id, 'Greetings');
+    expect(renamed.chat_name).toBe('Greetings');
+
+    const read = await store.getConversation('alice', id);
+    expect(read?.last_update).toBe(answer.timestamp);
+    expect(read?.messages.map((m) => [m.role, m.text, m.status])).toEqual([
+      ['user', 'Hi?', undefined],
+      ['assistant', 'Hello!', 'COMPLETE'],
+    ]);
+
+    expect(await store.deleteConversation('alice', id)).toBe(true);
+    expect(await store.deleteConversation('alice', id)).toBe(false);
+    expect(await store.getConversation('alice', id)).toBeNull();
+    expect(await store.listConversations('alice')).toEqual([]);
+  });
+
+  it('moves last_response_id forward when a message carries a response id', async () => {
+    const store = await openStore();
+    const { data } = await store.createConversation('alice', 'c');
+    await store.addMessage('alice', data.id, {
+      role: 'assistant',
+      text: 'x',
+      response_id: 'resp_9',
+    });
+    expect(await store.getLastResponseId('alice', data.id)).toBe('resp_9');
+    await store.addMessage('alice', data.id, { role: 'user', text: 'y' });
+    expect(await store.getLastResponseId('alice', data.id)).toBe('resp_9');
+  });
+
+  it('throws NotFoundError for unknown conversations and messages, ConflictError for duplicates', async () => {
+    const store = await openStore();
+    const { data } = await store.createConversation('alice', 'c', { id: 'thread_abc' });
+    expect(data.id).toBe('thread_abc');
+    const message = { role: 'user' as const, text: 'x' };
+    await expect(store.addMessage('alice', 'missing', message)).rejects.toThrow(NotFoundError);
+    await expect(store.updateMessage('alice', 'thread_abc', 'm_none', {})).rejects.toThrow(
+      NotFoundError,
+    );
+    await expect(store.renameConversation('alice', 'missing', 'n')).rejects.toThrow(NotFoundError);
+    await expect(store.updateConversationMetadata('bob', 'thread_abc', {})).rejects.toThrow(
+      NotFoundError,
+    );
+    await expect(store.getLastResponseId('alice', 'missing')).rejects.toThrow(NotFoundError);
+    await expect(store.createConversation('alice', 'again', { id: 'thread_abc' })).rejects.toThrow(
+      ConflictError,
+    );
+    const added = await store.addMessage('alice', 'thread_abc', { ...message, id: 'm_1' });
+    await expect(
+      store.addMessage('alice', 'thread_abc', { ...message, id: added.id }),
+    ).rejects.toThrow(ConflictError);
+    expect(await store.getConversation('bob', 'thread_abc')).toBeNull();
+  });
+
+  it('lists newest last_update first, then by id, with message counts and no messages', async () => {
+    const store = await openStore();
+    for (const [id, at] of [
+      ['b', 10],
+      ['a', 10],
+      ['c', 30],
+      ['d', 5],
+    ] as const) {
+      await store.createConversation('alice', `chat ${id}`, { id, createdAt: at });
+    }
+    await store.addMessage('alice', 'd', { role: 'user', text: 'late', timestamp: 20 });
+    const list = await store.listConversations('alice');
+    expect(list.map((c) => [c.data.id, c.last_update, c.message_count])).toEqual([
+      ['c', 30, 0],
+      ['d', 20, 1],
+      ['a', 10, 0],
+      ['b', 10, 0],
+    ]);
+    expect(list[0]).not.toHaveProperty('messages');
+  });
+
+  it('returns copies that do not alias its state, and copies what it is given', async () => {
+    const store = await openStore();
+    const metadata = { tags: ['x'] };
+    const created = await store.createConversation('alice', 'c', { metadata });
+    metadata.tags.push('changed by caller');
+    created.chat_name = 'mutated';
+    const message = await store.addMessage('alice', created.data.id, { role: 'user', text: 'a' });
+    message.text = 'mutated';
+    const read = await store.getConversation('alice', created.data.id);
+    read?.messages.push({ ...message, id: 'm_fake' });
+    (await store.listConversations('alice'))[0]!.data.metadata.injected = true;
+
+    const again = await store.getConversation('alice', created.data.id);
+    expect(again?.chat_name).toBe('c');
+    expect(again?.data.metadata).toEqual({ tags: ['x'] });
+    expect(again?.messages.map((m) => m.text)).toEqual(['a']);
+  });
+
+  it('puts whole conversations, replacing existing ones, and lists users', async () => {
+    const store = await openStore();
+    const conversation = (id: string, texts: string[]): StoredConversation => ({
+      data: { id, created_at: 1, metadata: { imported: true }, object: 'conversation' },
+      chat_name: `imported ${id}`,
+      last_update: 2,
+      messages: texts.map((text, i) => ({
+        id: `m${i}`,
+        role: i % 2 === 0 ? 'user' : 'assistant',
+        text,
+        timestamp: 1 + i,
+        response_id: null,
+      })),
+      last_response_id: null,
+    });
+    await store.putConversations('carol', [conversation('thread_1', ['a', 'b', 'c'])]);
+    await store.putConversations('carol', [
+      conversation('thread_1', ['only']),
+      conversation('thread_2', ['x']),
+    ]);
+    await store.createConversation('dave', 'd');
+    expect((await store.getConversation('carol', 'thread_1'))?.messages.map((m) => m.text)).toEqual(
+      ['only'],
+    );
+    expect(await store.getConversation('carol', 'thread_2')).toEqual(
+      conversation('thread_2', ['x']),
+    );
+    expect(await store.listUsers()).toEqual(['carol', 'dave']);
+  });
+
+  it('creates no file for a user who only reads', async () => {
+    const store = await openStore();
+    expect(await store.listConversations('nobody')).toEqual([]);
+    expect(await store.getConversation('nobody', 'c1')).toBeNull();
+    expect(await fs.readdir(path.join(temp.path, 'chats'))).toEqual([]);
+    expect(await store.listUsers()).toEqual([]);
+  });
+
+  it('generates distinct ids in the documented shapes', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => newConversationId()));
+    expect(ids.size).toBe(1000);
+    expect(newMessageId()).toMatch(/^m_[0-9a-f]{24}$/);
+  });
+});
+
+describe('the file on disk', () => {
+  it('is the seed format after close(): keys and nesting exactly', async () => {
+    const store = await openStore();
+    const { data } = await store.createConversation('alice', 'Chat');
+    await store.addMessage('alice', data.id, { role: 'user', text: 'Q', timestamp: 100 });
+    await store.addMessage('alice', data.id, {
+      role: 'assistant',
+      text: 'A',
+      timestamp: 101,
+      response_id: 'resp_1',
+      status: 'COMPLETE',
+      usage: { input_tokens: 1, output_tokens: 1, reasoning_tokens: 0, total_tokens: 2 },
+      model: 'o1-mini',
+    });
+    await store.close();
+
+    const file = path.join(temp.path, 'chats', 'alice.json');
+    const raw = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(raw)).toEqual([data.id]);
+    const conversation = raw[data.id] as Record<string, unknown>;
+    expect(Object.keys(conversation)).toEqual([
+      'data',
+      'chat_name',
+      'last_update',
+      'messages',
+      'last_response_id',
+    ]);
+    expect(Object.keys(conversation.data as object)).toEqual([
+      'id',
+      'created_at',
+      'metadata',
+      'object',
+    ]);
+    expect(conversation).toMatchObject({
+      data: { id: data.id, object: 'conversation', metadata: {} },
+      chat_name: 'Chat',
+      last_update: 101,
+      last_response_id: 'resp_1',
+    });
+    const [user, assistant] = conversation.messages as Record<string, unknown>[];
+    expect(Object.keys(user!)).toEqual(['id', 'role', 'text', 'timestamp', 'response_id']);
+    expect(user).toMatchObject({ role: 'user', text: 'Q', timestamp: 100, response_id: null });
+    expect(Object.keys(assistant!)).toEqual([
+      'id',
+      'role',
+      'text',
+      'timestamp',
+      'response_id',
+      'status',
+      'usage',
+      'model',
+    ]);
+    // The journal was folded in; what is left is only the last compaction's input.
+    await expect(fs.access(path.join(temp.path, 'chats', 'alice.journal'))).rejects.toThrow();
+    await expect(fs.access(path.join(temp.path, '.lock'))).rejects.toThrow();
+  });
+});
