@@ -1,0 +1,44 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/**
+ * When each text delta of one stream is due. Times derive from the start, so a slow tick
+ * catches up instead of drifting; at 0 tokens per second everything is due at once.
+ */
+export class Schedule {
+  private readonly interval: number;
+  private start = performance.now();
+
+  constructor(tokensPerSecond: number) {
+    this.interval = tokensPerSecond > 0 ? 1000 / tokensPerSecond : 0;
+  }
+
+  get paced(): boolean {
+    return this.interval > 0;
+  }
+
+  /** How many deltas may have been sent by now (the first is due at once). */
+  allowed(): number {
+    if (!this.paced) return Number.POSITIVE_INFINITY;
+    return Math.floor((performance.now() - this.start) / this.interval) + 1;
+  }
+
+  /** Milliseconds until delta number `index` (0-based) is due. */
+  wait(index: number): number {
+    return Math.max(0, this.start + index * this.interval - performance.now());
+  }
+
+  /** Moves every later delta back by `ms` (after a stall). */
+  shift(ms: number): void {
+    this.start += ms;
+  }
+}
+
+/** Sleeps `ms`, waking early (without throwing) when `signal` aborts. */
+export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch {
+    // Aborted: the caller checks the signal.
+  }
+}

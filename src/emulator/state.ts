@@ -1,0 +1,58 @@
+import type { Logger } from '../logger.js';
+import { invalidRequest } from './errors.js';
+import { FaultQueue } from './faults.js';
+import type { WireResponse } from './response.js';
+import { ResponseStore } from './store.js';
+import { ThreadStore } from './threads.js';
+import type { Pacing, RecordedRequest } from './types.js';
+
+export const DEFAULT_REPLY_WORDS = 60;
+
+/** A stream in flight, so that cancel can reach it. */
+export interface ActiveStream {
+  response: WireResponse;
+  controller: AbortController;
+}
+
+/** Everything one emulator remembers between requests. */
+export class EmulatorState {
+  readonly store = new ResponseStore();
+  readonly faults = new FaultQueue();
+  readonly threads = new ThreadStore();
+  readonly active = new Map<string, ActiveStream>();
+  requestLog: RecordedRequest[] = [];
+  pacing: Required<Pacing>;
+
+  constructor(
+    private readonly initialPacing: Required<Pacing>,
+    readonly logger: Logger,
+  ) {
+    this.pacing = { ...initialPacing };
+  }
+
+  setPacing(options: Pacing): void {
+    const { tokensPerSecond, replyWords } = options;
+    if (
+      tokensPerSecond !== undefined &&
+      !(Number.isFinite(tokensPerSecond) && tokensPerSecond >= 0)
+    ) {
+      throw invalidRequest('tokensPerSecond must be a number >= 0.', 'tokensPerSecond');
+    }
+    if (replyWords !== undefined && !(Number.isInteger(replyWords) && replyWords >= 1)) {
+      throw invalidRequest('replyWords must be a whole number >= 1.', 'replyWords');
+    }
+    this.pacing = {
+      tokensPerSecond: tokensPerSecond ?? this.pacing.tokensPerSecond,
+      replyWords: replyWords ?? this.pacing.replyWords,
+    };
+  }
+
+  /** Streams in flight keep running; everything else starts over. */
+  reset(): void {
+    this.store.clear();
+    this.faults.clear();
+    this.threads.clear();
+    this.requestLog = [];
+    this.pacing = { ...this.initialPacing };
+  }
+}
