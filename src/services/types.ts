@@ -20,6 +20,8 @@ export interface MessageError {
   code: ChatErrorCode;
   message: string;
   retryable: boolean;
+  /** For RATE_LIMITED: how long the upstream asked to wait, when it said. */
+  retryAfterSeconds?: number;
 }
 
 export interface StoredMessage {
@@ -167,6 +169,8 @@ export interface StreamErrorEvent extends ChatEventBase {
   message: string;
   partialText: string;
   retryable: boolean;
+  /** For RATE_LIMITED: how long the upstream asked to wait, when it said. */
+  retryAfterSeconds?: number;
   /** Final status of the message: INCOMPLETE (stopped, max tokens) or FAILED. */
   status: 'INCOMPLETE' | 'FAILED';
 }

@@ -1,0 +1,220 @@
+/**
+ * One chat turn from start to finish (ARCHITECTURE.md, "One chat turn"): `send` validates,
+ * stores the user message and an empty STREAMING answer, and returns; the turn runs on in the
+ * background (`chat/turn.ts`) until it completes, fails, or is stopped.
+ */
+import type { Config } from '../config.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { type AbortReason, runTurn } from './chat/turn.js';
+import {
+  ConflictError,
+  NotFoundError,
+  UpstreamUnavailableError,
+  ValidationError,
+} from './errors.js';
+import type { ResponsesClient } from './responses-client.js';
+import type { StreamHub } from './stream-hub.js';
+import type {
+  ChatService,
+  ConversationStore,
+  SendInput,
+  SendResult,
+  StoredConversation,
+  StoredMessage,
+} from './types.js';
+
+export interface ChatServiceDeps {
+  config: Config;
+  store: ConversationStore;
+  responses: ResponsesClient;
+  hub: StreamHub;
+  logger?: Logger;
+  /** Unix seconds. */
+  now?: () => number;
+}
+
+interface OpenTurn {
+  controller: AbortController;
+  /** Set once the messages are stored. */
+  messageId: string | null;
+  /** Settles after the turn's final write. */
+  done: Promise<void>;
+}
+
+const DEFAULT_NAME_CHARS = 40;
+
+export function createChatService(deps: ChatServiceDeps): ChatService {
+  const { config, store, responses, hub } = deps;
+  const logger = deps.logger ?? silentLogger;
+  const now = deps.now ?? (() => Date.now() / 1000);
+  const open = new Map<string, OpenTurn>();
+  let closing = false;
+  const turnKey = (username: string, conversationId: string) =>
+    `${username}\u0000${conversationId}`;
+
+  async function ownConversation(username: string, id: string): Promise<StoredConversation> {
+    const conversation = await store.getConversation(username, id);
+    if (!conversation) throw new NotFoundError();
+    return conversation;
+  }
+
+  async function send(username: string, input: SendInput): Promise<SendResult> {
+    if (closing) throw new UpstreamUnavailableError('The server is shutting down');
+    const { text, chatName } = validate(input, config);
+    const conversation = input.conversationId
+      ? await ownConversation(username, input.conversationId)
+      : await store.createConversation(username, chatName ?? defaultChatName(text), {
+          createdAt: now(),
+        });
+    const conversationId = conversation.data.id;
+    const key = turnKey(username, conversationId);
+    if (open.has(key)) {
+      throw new ConflictError('An answer is still streaming in this conversation', {
+        conversationId,
+      });
+    }
+    // Reserved before the first await below, so a concurrent send sees the conflict.
+    let release = () => {};
+    const turn: OpenTurn = {
+      controller: new AbortController(),
+      messageId: null,
+      done: new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    };
+    open.set(key, turn);
+    const finish = () => {
+      if (open.get(key) === turn) open.delete(key);
+      release();
+    };
+
+    try {
+      // Read again now that no other turn can run: the one before may have moved the chain
+      // between the first read and the reservation.
+      const before = input.conversationId
+        ? await ownConversation(username, conversationId)
+        : conversation;
+      const userMessage = await store.addMessage(username, conversationId, {
+        role: 'user',
+        text,
+        status: 'COMPLETE',
+        timestamp: now(),
+      });
+      const assistantMessage = await store.addMessage(username, conversationId, {
+        role: 'assistant',
+        text: '',
+        status: 'STREAMING',
+        timestamp: now(),
+        response_id: null,
+      });
+      turn.messageId = assistantMessage.id;
+      const current = (await store.getConversation(username, conversationId)) ?? conversation;
+      const publisher = hub.openTurn(conversationId, assistantMessage.id);
+      runTurn({
+        config,
+        store,
+        responses,
+        logger,
+        now,
+        username,
+        conversation: before,
+        text,
+        assistantMessageId: assistantMessage.id,
+        publisher,
+        signal: turn.controller.signal,
+        onSettled: finish,
+      })
+        .catch((error: unknown) => logger.error('turn crashed', { conversationId, error }))
+        .finally(finish);
+      return { conversation: current, userMessage, assistantMessage };
+    } catch (error) {
+      finish();
+      throw error;
+    }
+  }
+
+  async function stop(username: string, conversationId: string): Promise<StoredMessage | null> {
+    await ownConversation(username, conversationId);
+    const turn = open.get(turnKey(username, conversationId));
+    if (!turn) return null;
+    turn.controller.abort('stop' satisfies AbortReason);
+    await turn.done;
+    const conversation = await ownConversation(username, conversationId);
+    return conversation.messages.find((message) => message.id === turn.messageId) ?? null;
+  }
+
+  async function recover(): Promise<number> {
+    let recovered = 0;
+    for (const username of await store.listUsers()) {
+      for (const summary of await store.listConversations(username)) {
+        const conversationId = summary.data.id;
+        if (open.has(turnKey(username, conversationId))) continue;
+        const conversation = await store.getConversation(username, conversationId);
+        for (const message of conversation?.messages ?? []) {
+          if (message.status !== 'STREAMING') continue;
+          await store.updateMessage(username, conversationId, message.id, {
+            status: 'INCOMPLETE',
+            error: {
+              code: 'STREAM_INTERRUPTED',
+              message: 'The server stopped while this answer was streaming.',
+              retryable: true,
+            },
+          });
+          recovered++;
+        }
+      }
+    }
+    if (recovered > 0) logger.info('interrupted answers marked INCOMPLETE', { recovered });
+    return recovered;
+  }
+
+  async function shutdown(): Promise<void> {
+    closing = true;
+    const turns = [...open.values()];
+    for (const turn of turns) turn.controller.abort('shutdown' satisfies AbortReason);
+    await Promise.all(turns.map((turn) => turn.done));
+  }
+
+  return {
+    send,
+    stop,
+    recover,
+    shutdown,
+    async subscribe(username, conversationId, options = {}) {
+      await ownConversation(username, conversationId);
+      return hub.subscribe(conversationId, options);
+    },
+  };
+}
+
+function validate(input: SendInput, config: Config): { text: string; chatName: string | null } {
+  const text = typeof input.text === 'string' ? input.text : '';
+  if (text.trim() === '') throw new ValidationError('The message text must not be empty');
+  if (text.length > config.maxMessageChars) {
+    throw new ValidationError(
+      `The message text is longer than ${config.maxMessageChars} characters`,
+      {
+        maxMessageChars: config.maxMessageChars,
+      },
+    );
+  }
+  const chatName = input.chatName?.trim() || null;
+  if (chatName && chatName.length > config.maxChatNameChars) {
+    throw new ValidationError(
+      `The chat name is longer than ${config.maxChatNameChars} characters`,
+      {
+        maxChatNameChars: config.maxChatNameChars,
+      },
+    );
+  }
+  return { text, chatName };
+}
+
+/** The start of the first message, cut at a word boundary when it is long. */
+export function defaultChatName(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= DEFAULT_NAME_CHARS) return flat;
+  const cut = flat.slice(0, DEFAULT_NAME_CHARS);
+  const lastSpace = cut.lastIndexOf(' ');
+  return `${(lastSpace > DEFAULT_NAME_CHARS / 2 ? cut.slice(0, lastSpace) : cut).trimEnd()}…`;
+}

@@ -1,0 +1,107 @@
+/**
+ * Upstream failures -> what a user may see. The user-facing message is a fixed sentence per
+ * code: upstream error text can carry keys, account details or internals, so it only goes to
+ * the log (`detail`).
+ */
+import {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  RateLimitError,
+} from 'openai';
+import { ModelUnavailableError } from '../responses-client.js';
+import type { ChatErrorCode, MessageError } from '../types.js';
+
+export interface TurnFailure extends MessageError {
+  /** The message's final status. */
+  status: 'INCOMPLETE' | 'FAILED';
+  /** Upstream detail for the log; never shown to users. */
+  detail: string;
+}
+
+const USER_MESSAGES: Record<ChatErrorCode, string> = {
+  RATE_LIMITED: 'The model service is rate limiting requests; try again shortly.',
+  UPSTREAM_UNAVAILABLE: 'The model service is unavailable; try again shortly.',
+  UPSTREAM_ERROR: 'The model service returned an error.',
+  RESPONSE_FAILED: 'The model could not complete this answer.',
+  RESPONSE_INCOMPLETE: 'The answer was cut short by the model (length or content limit).',
+  STREAM_INTERRUPTED: 'The connection to the model service was interrupted.',
+  TIMEOUT: 'The model service did not answer in time.',
+  ABORTED: 'The answer was stopped.',
+  MODEL_UNAVAILABLE: 'The configured model is not available.',
+  INTERNAL: 'Something went wrong while answering.',
+};
+
+const DEFAULTS: Record<ChatErrorCode, Pick<TurnFailure, 'status' | 'retryable'>> = {
+  RATE_LIMITED: { status: 'FAILED', retryable: true },
+  UPSTREAM_UNAVAILABLE: { status: 'FAILED', retryable: true },
+  UPSTREAM_ERROR: { status: 'FAILED', retryable: false },
+  RESPONSE_FAILED: { status: 'FAILED', retryable: false },
+  RESPONSE_INCOMPLETE: { status: 'INCOMPLETE', retryable: false },
+  STREAM_INTERRUPTED: { status: 'FAILED', retryable: true },
+  TIMEOUT: { status: 'FAILED', retryable: true },
+  ABORTED: { status: 'INCOMPLETE', retryable: false },
+  MODEL_UNAVAILABLE: { status: 'FAILED', retryable: false },
+  INTERNAL: { status: 'FAILED', retryable: false },
+};
+
+/** Upstream error codes (in `response.failed` or `error` events) worth retrying. */
+const TRANSIENT_CODES = new Set(['server_error', 'rate_limit_exceeded', 'vector_store_timeout']);
+
+export function turnFailure(
+  code: ChatErrorCode,
+  detail: string,
+  overrides: Partial<Pick<TurnFailure, 'status' | 'retryable' | 'retryAfterSeconds'>> = {},
+): TurnFailure {
+  return { code, message: USER_MESSAGES[code], detail, ...DEFAULTS[code], ...overrides };
+}
+
+/** A failure reported by the upstream inside a stream (`response.failed`, `error` events). */
+export function upstreamCodeFailure(
+  code: ChatErrorCode,
+  upstreamCode: string | null | undefined,
+  detail: string,
+): TurnFailure {
+  if (upstreamCode === 'rate_limit_exceeded') return turnFailure('RATE_LIMITED', detail);
+  return turnFailure(code, detail, { retryable: TRANSIENT_CODES.has(upstreamCode ?? '') });
+}
+
+/**
+ * Maps an error thrown by the SDK (after its own retries) or by the stream. `phase` tells a
+ * connection that never opened (`request`) from one that broke while streaming (`stream`).
+ */
+export function failureFromError(error: unknown, phase: 'request' | 'stream'): TurnFailure {
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (error instanceof APIUserAbortError) return turnFailure('ABORTED', detail);
+  if (error instanceof APIConnectionTimeoutError) return turnFailure('TIMEOUT', detail);
+  if (error instanceof ModelUnavailableError) return turnFailure('MODEL_UNAVAILABLE', detail);
+  if (error instanceof RateLimitError) {
+    return turnFailure('RATE_LIMITED', detail, retryAfter(error.headers));
+  }
+  if (error instanceof APIConnectionError) {
+    return turnFailure(phase === 'request' ? 'UPSTREAM_UNAVAILABLE' : 'STREAM_INTERRUPTED', detail);
+  }
+  if (error instanceof APIError) {
+    // No status: an error object sent inside the event stream.
+    if (error.status === undefined)
+      return upstreamCodeFailure('UPSTREAM_ERROR', error.code, detail);
+    if (error.status >= 500) return turnFailure('UPSTREAM_UNAVAILABLE', detail);
+    return turnFailure('UPSTREAM_ERROR', detail);
+  }
+  // Anything else while streaming is the body breaking off or arriving garbled.
+  return turnFailure(phase === 'stream' ? 'STREAM_INTERRUPTED' : 'INTERNAL', detail);
+}
+
+function retryAfter(headers: Headers | undefined): { retryAfterSeconds?: number } {
+  const ms = Number(headers?.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return { retryAfterSeconds: Math.ceil(ms / 1000) };
+  const raw = headers?.get('retry-after');
+  if (!raw) return {};
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return { retryAfterSeconds: Math.max(0, Math.ceil(seconds)) };
+  const date = Date.parse(raw);
+  return Number.isNaN(date)
+    ? {}
+    : { retryAfterSeconds: Math.max(0, Math.ceil((date - Date.now()) / 1000)) };
+}

@@ -1,0 +1,194 @@
+/**
+ * One chat turn after the messages are stored: open the upstream stream (chained, or with the
+ * full history when there is no usable chain), publish its events, checkpoint the partial text,
+ * and write the outcome before announcing it. Never throws.
+ */
+import type { Config } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import {
+  isPreviousResponseNotFound,
+  type ResponseStream,
+  type ResponsesClient,
+} from '../responses-client.js';
+import type { ChatEventPayload, TurnPublisher } from '../stream-hub.js';
+import { type ProcessedEvent, StreamEventProcessor } from '../stream-processor.js';
+import type { ConversationStore, MessageError, StoredConversation } from '../types.js';
+import { Checkpointer } from './checkpointer.js';
+import { historyItems, userItem } from './context-builder.js';
+import { failureFromError, type TurnFailure, turnFailure } from './error-mapping.js';
+
+/** Why a turn's controller was aborted. */
+export type AbortReason = 'stop' | 'shutdown';
+
+export interface TurnInput {
+  config: Config;
+  store: ConversationStore;
+  responses: ResponsesClient;
+  logger: Logger;
+  now: () => number;
+  username: string;
+  /** The conversation as it was before this turn's messages were added. */
+  conversation: StoredConversation;
+  text: string;
+  assistantMessageId: string;
+  publisher: TurnPublisher;
+  signal: AbortSignal;
+  /**
+   * Called once the outcome is stored and before it is published, so that a client reacting
+   * to the final event can start the next turn at once.
+   */
+  onSettled: () => void;
+}
+
+type Outcome = Extract<ProcessedEvent, { type: 'TEXT_DONE' | 'STREAM_ERROR' }>;
+
+export async function runTurn(turn: TurnInput): Promise<void> {
+  const { config, store, logger, username, assistantMessageId: messageId } = turn;
+  const conversationId = turn.conversation.data.id;
+  const processor = new StreamEventProcessor();
+  const checkpointer = new Checkpointer(
+    config.checkpointMs,
+    async (text) => {
+      await store.updateMessage(username, conversationId, messageId, { text });
+    },
+    (error) => logger.warn('checkpoint write failed', { conversationId, messageId, error }),
+  );
+  let model: string | null = null;
+  let outcome: Outcome | undefined;
+  try {
+    const stream = await openStream(turn);
+    model = stream.model;
+    for await (const event of processor.process(stream.events)) {
+      if (event.type === 'TEXT_CREATED') {
+        turn.publisher.publish({ type: 'TEXT_CREATED' });
+      } else if (event.type === 'TEXT_DELTA') {
+        turn.publisher.publish({ type: 'TEXT_DELTA', delta: event.delta });
+        checkpointer.update(processor.text);
+      } else {
+        outcome = event;
+      }
+    }
+  } catch (error) {
+    outcome = { type: 'STREAM_ERROR', failure: failureFromError(error, 'request'), ...noResponse };
+  } finally {
+    await checkpointer.close();
+  }
+  outcome ??= {
+    type: 'STREAM_ERROR',
+    failure: turnFailure('INTERNAL', 'no outcome'),
+    ...noResponse,
+  };
+  if (outcome.type === 'STREAM_ERROR' && turn.signal.aborted) {
+    outcome = { ...outcome, failure: abortFailure(turn.signal.reason) };
+  }
+
+  try {
+    const final =
+      outcome.type === 'TEXT_DONE'
+        ? await complete(turn, outcome, model)
+        : await fail(turn, outcome, processor.text, model);
+    turn.onSettled();
+    turn.publisher.publish(final);
+  } catch (error) {
+    turn.onSettled();
+    // The message stays STREAMING and is recovered as INCOMPLETE at the next start.
+    logger.error('could not store the end of a turn', { conversationId, messageId, error });
+    const failure = turnFailure('INTERNAL', String(error));
+    turn.publisher.publish({ type: 'STREAM_ERROR', ...publicFailure(failure, processor.text) });
+  }
+}
+
+const noResponse = { responseId: null, usage: null } as const;
+
+async function openStream(turn: TurnInput): Promise<ResponseStream> {
+  const { config, responses, conversation, text, signal } = turn;
+  const newItem = userItem(text);
+  const chainFrom = config.contextMode === 'chain' ? conversation.last_response_id : null;
+  if (chainFrom) {
+    try {
+      return await responses.stream({ input: [newItem], previousResponseId: chainFrom, signal });
+    } catch (error) {
+      if (!isPreviousResponseNotFound(error)) throw error;
+      turn.logger.info('previous response expired; resending the full history', {
+        conversationId: conversation.data.id,
+        previousResponseId: chainFrom,
+      });
+    }
+  }
+  return responses.stream({ input: [...historyItems(conversation.messages), newItem], signal });
+}
+
+async function complete(
+  turn: TurnInput,
+  done: Extract<Outcome, { type: 'TEXT_DONE' }>,
+  requestedModel: string | null,
+): Promise<ChatEventPayload> {
+  const { store, username, assistantMessageId } = turn;
+  const conversationId = turn.conversation.data.id;
+  const model = done.model || requestedModel || turn.config.model;
+  await store.updateMessage(username, conversationId, assistantMessageId, {
+    text: done.text,
+    status: 'COMPLETE',
+    response_id: done.responseId,
+    model,
+    ...(done.usage ? { usage: done.usage } : {}),
+  });
+  // The chain moves only once the answer it points at is stored.
+  await store.updateConversationMetadata(username, conversationId, {
+    last_response_id: done.responseId,
+    last_update: turn.now(),
+  });
+  return {
+    type: 'TEXT_DONE',
+    text: done.text,
+    responseId: done.responseId,
+    usage: done.usage,
+    model,
+  };
+}
+
+async function fail(
+  turn: TurnInput,
+  outcome: Extract<Outcome, { type: 'STREAM_ERROR' }>,
+  partialText: string,
+  model: string | null,
+): Promise<ChatEventPayload> {
+  const { failure } = outcome;
+  const conversationId = turn.conversation.data.id;
+  turn.logger[failure.code === 'ABORTED' ? 'info' : 'warn']('turn did not complete', {
+    conversationId,
+    messageId: turn.assistantMessageId,
+    code: failure.code,
+    detail: failure.detail,
+  });
+  await turn.store.updateMessage(turn.username, conversationId, turn.assistantMessageId, {
+    text: partialText,
+    status: failure.status,
+    error: messageError(failure),
+    ...(outcome.responseId ? { response_id: outcome.responseId } : {}),
+    ...(outcome.usage ? { usage: outcome.usage } : {}),
+    ...(model ? { model } : {}),
+  });
+  return { type: 'STREAM_ERROR', ...publicFailure(failure, partialText) };
+}
+
+function messageError({ code, message, retryable, retryAfterSeconds }: TurnFailure): MessageError {
+  return {
+    code,
+    message,
+    retryable,
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  };
+}
+
+function publicFailure(failure: TurnFailure, partialText: string) {
+  return { ...messageError(failure), partialText, status: failure.status } as const;
+}
+
+function abortFailure(reason: unknown): TurnFailure {
+  return reason === 'shutdown'
+    ? turnFailure('STREAM_INTERRUPTED', 'the server shut down during the turn', {
+        status: 'INCOMPLETE',
+      })
+    : turnFailure('ABORTED', 'stopped by the user');
+}

@@ -1,0 +1,150 @@
+/**
+ * The seed's ResponsesAPIClient: one streaming `responses.create` call over the official SDK.
+ * Retries (429, 5xx, connection errors before the stream starts) and the connect timeout are the
+ * SDK's own; this adds the model fallback and a watchdog for silence inside a running stream,
+ * which the SDK's timeout does not cover once the response headers have arrived.
+ */
+import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { ResponseInputItem, ResponseStreamEvent } from 'openai/resources/responses/responses';
+import type { Config } from '../config.js';
+import { type Logger, silentLogger } from '../logger.js';
+
+export interface ResponseRequest {
+  input: ResponseInputItem[];
+  previousResponseId?: string | null;
+  signal?: AbortSignal;
+}
+
+export interface ResponseStream {
+  /** The model that accepted the request (after any fallback). */
+  model: string;
+  /** Ends after `response.completed`/`failed`/`incomplete`; throws on abort, silence or drop. */
+  events: AsyncIterable<ResponseStreamEvent>;
+}
+
+export interface ResponsesClient {
+  stream(request: ResponseRequest): Promise<ResponseStream>;
+}
+
+/** Neither the model nor any of the fallback models is available. */
+export class ModelUnavailableError extends Error {
+  override name = 'ModelUnavailableError';
+  constructor(readonly models: readonly string[]) {
+    super(`No model available among: ${models.join(', ')}`);
+  }
+}
+
+/** The upstream no longer has the response a turn wanted to chain from. */
+export function isPreviousResponseNotFound(error: unknown): boolean {
+  return error instanceof APIError && error.code === 'previous_response_not_found';
+}
+
+function isModelNotFound(error: unknown): boolean {
+  return (
+    error instanceof APIError &&
+    (error.code === 'model_not_found' || (error.status === 404 && error.code == null))
+  );
+}
+
+export function createResponsesClient(
+  config: Config,
+  logger: Logger = silentLogger,
+  options: { baseURL?: string; apiKey?: string } = {},
+): ResponsesClient {
+  const sdk = new OpenAI({
+    apiKey: options.apiKey ?? config.openaiApiKey ?? 'offline',
+    baseURL: options.baseURL ?? config.openaiBaseUrl,
+    maxRetries: config.maxRetries,
+    timeout: config.timeoutMs,
+    // The SDK's own warnings (retries, unparsable frames) go to our redacting logger.
+    logLevel: 'warn',
+    logger: sdkLogger(logger),
+  });
+  const models = [config.model, ...config.fallbackModels.filter((m) => m !== config.model)];
+  // Zero-data-retention accounts use replay mode; there is nothing to chain from, so store nothing.
+  const store = config.contextMode === 'chain';
+
+  async function open(model: string, request: ResponseRequest, signal: AbortSignal) {
+    // o1-family models take no `instructions`, system role or sampling parameters.
+    return sdk.responses.create(
+      {
+        model,
+        input: request.input,
+        stream: true,
+        store,
+        ...(request.previousResponseId ? { previous_response_id: request.previousResponseId } : {}),
+      },
+      { signal },
+    );
+  }
+
+  return {
+    async stream(request) {
+      const watchdog = new AbortController();
+      const signal = request.signal
+        ? AbortSignal.any([request.signal, watchdog.signal])
+        : watchdog.signal;
+      for (const model of models) {
+        try {
+          const sdkStream = await open(model, request, signal);
+          return {
+            model,
+            events: withIdleTimeout(sdkStream, config.timeoutMs, watchdog, request.signal),
+          };
+        } catch (error) {
+          if (!isModelNotFound(error)) throw error;
+          logger.warn('model unavailable, trying the next one', { model, error });
+        }
+      }
+      throw new ModelUnavailableError(models);
+    },
+  };
+}
+
+/**
+ * Ends the stream with a timeout when no event arrives for `idleMs`. The SDK's iterator returns
+ * quietly when its request is aborted, so an abort is turned back into an error here: a stream
+ * only ends normally when the upstream ended it.
+ */
+async function* withIdleTimeout(
+  events: AsyncIterable<ResponseStreamEvent>,
+  idleMs: number,
+  watchdog: AbortController,
+  callerSignal: AbortSignal | undefined,
+): AsyncGenerator<ResponseStreamEvent> {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => watchdog.abort(), idleMs);
+  };
+  const throwIfAborted = () => {
+    if (callerSignal?.aborted) throw new APIUserAbortError();
+    if (watchdog.signal.aborted) {
+      throw new APIConnectionTimeoutError({ message: `No stream event for ${idleMs} ms` });
+    }
+  };
+  try {
+    arm();
+    for await (const event of events) {
+      throwIfAborted();
+      arm();
+      yield event;
+    }
+    throwIfAborted();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sdkLogger(logger: Logger) {
+  const forward =
+    (level: keyof Logger) =>
+    (message: string, ...rest: unknown[]) =>
+      logger[level](`openai: ${message}`, rest.length > 0 ? { details: rest } : undefined);
+  return {
+    debug: forward('debug'),
+    info: forward('info'),
+    warn: forward('warn'),
+    error: forward('error'),
+  };
+}

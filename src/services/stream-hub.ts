@@ -1,0 +1,243 @@
+/**
+ * Live streams of chat turns. Numbers each assistant message's events (`seq` from 1), keeps a
+ * bounded replay buffer per turn (kept for `replayTtlMs` after the turn ends), and publishes to
+ * subscribers, who may join at any time with `after: seq` and then receive every later event
+ * exactly once, in order. Deltas published within one tick are coalesced into one TEXT_DELTA,
+ * so the event rate does not depend on how finely the upstream splits its tokens.
+ */
+import { LRUCache } from 'lru-cache';
+import { PubSub } from './chat/pubsub.js';
+import { Subscription } from './chat/subscription.js';
+import type { ChatEvent, SubscribeOptions } from './types.js';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** An event as a turn publishes it; the hub adds the ids and the seq. */
+export type ChatEventPayload = DistributiveOmit<ChatEvent, 'conversationId' | 'messageId' | 'seq'>;
+
+export interface TurnPublisher {
+  /** TEXT_DONE and STREAM_ERROR end the turn; later events are ignored. */
+  publish(event: ChatEventPayload): void;
+}
+
+export interface StreamHubOptions {
+  /** How long a finished turn stays replayable. */
+  replayTtlMs: number;
+  /** @default 10_000 */
+  maxTurnEvents?: number;
+  /** @default 8 MiB */
+  maxTurnBytes?: number;
+  /** Across all finished turns kept for replay. @default 64 MiB */
+  maxFinishedBytes?: number;
+  /** Per subscriber, before it is ended with SubscriberOverflowError. @default 10_000 */
+  maxQueuedEvents?: number;
+}
+
+/** The events a subscriber asked for have left the replay buffer. */
+export class ReplayGapError extends Error {
+  override name = 'ReplayGapError';
+  readonly code = 'REPLAY_GAP';
+}
+
+interface TurnBuffer {
+  conversationId: string;
+  messageId: string;
+  events: ChatEvent[];
+  bytes: number;
+  /** Highest seq dropped from the front of `events` to respect the bounds. */
+  evictedThrough: number;
+  lastSeq: number;
+  pendingDelta: string;
+  flush: NodeJS.Immediate | null;
+  ended: boolean;
+}
+
+const EVENT_OVERHEAD_BYTES = 96;
+
+export class StreamHub {
+  readonly #pubsub = new PubSub<{ event: ChatEvent }>();
+  /** Turns of each conversation still in flight or replayable, oldest first. */
+  readonly #turns = new Map<string, TurnBuffer[]>();
+  readonly #finished: LRUCache<string, TurnBuffer>;
+  readonly #subscriptions = new Set<Subscription<ChatEvent>>();
+  readonly #maxTurnEvents: number;
+  readonly #maxTurnBytes: number;
+  readonly #maxQueued: number;
+
+  constructor(options: StreamHubOptions) {
+    this.#maxTurnEvents = options.maxTurnEvents ?? 10_000;
+    this.#maxTurnBytes = options.maxTurnBytes ?? 8 * 1024 * 1024;
+    this.#maxQueued = options.maxQueuedEvents ?? 10_000;
+    this.#finished = new LRUCache<string, TurnBuffer>({
+      ttl: options.replayTtlMs,
+      ttlAutopurge: true,
+      maxSize: options.maxFinishedBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (turn) => Math.max(1, turn.bytes),
+      dispose: (turn) => this.#forget(turn),
+    });
+  }
+
+  /** Starts the stream of one assistant message. */
+  openTurn(conversationId: string, messageId: string): TurnPublisher {
+    const turn: TurnBuffer = {
+      conversationId,
+      messageId,
+      events: [],
+      bytes: 0,
+      evictedThrough: 0,
+      lastSeq: 0,
+      pendingDelta: '',
+      flush: null,
+      ended: false,
+    };
+    const turns = this.#turns.get(conversationId) ?? [];
+    turns.push(turn);
+    this.#turns.set(conversationId, turns);
+    return {
+      publish: (event) => {
+        if (turn.ended) return;
+        if (event.type === 'TEXT_DELTA') {
+          turn.pendingDelta += event.delta;
+          turn.flush ??= setImmediate(() => this.#flushDelta(turn));
+          return;
+        }
+        this.#flushDelta(turn);
+        this.#emit(turn, event);
+        if (event.type === 'TEXT_DONE' || event.type === 'STREAM_ERROR') this.#end(turn);
+      },
+    };
+  }
+
+  /**
+   * Replays the buffered events of the turn `messageId` (default: the latest turn) with a seq
+   * above `after`, then the later turns whole, then goes live until `signal` aborts.
+   */
+  subscribe(
+    conversationId: string,
+    options: SubscribeOptions = {},
+  ): AsyncIterableIterator<ChatEvent> {
+    const delivered = new Map<string, number>();
+    const subscription: Subscription<ChatEvent> = new Subscription(this.#maxQueued, () => {
+      unsubscribe();
+      options.signal?.removeEventListener('abort', onAbort);
+      this.#subscriptions.delete(subscription);
+    });
+    const deliver = (event: ChatEvent, replayed = false) => {
+      if (event.seq <= (delivered.get(event.messageId) ?? 0)) return;
+      delivered.set(event.messageId, event.seq);
+      subscription.push(event, !replayed);
+    };
+    const onAbort = () => subscription.end();
+    // Listening starts before the replay is read; both happen in this synchronous block, and
+    // `delivered` drops anything seen twice.
+    const unsubscribe = this.#pubsub.subscribe('event', conversationId, (event) => deliver(event));
+    this.#subscriptions.add(subscription);
+    if (options.signal?.aborted) {
+      subscription.end();
+      return subscription;
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const after = options.after ?? 0;
+    const plan = this.#replayPlan(conversationId, options.messageId ?? null, after);
+    for (const { turn, from } of plan) {
+      if (from < turn.evictedThrough) {
+        subscription.end(
+          new ReplayGapError(
+            `Events after seq ${from} of message ${turn.messageId} are no longer buffered`,
+          ),
+        );
+        return subscription;
+      }
+      for (const event of turn.events) if (event.seq > from) deliver(event, true);
+    }
+    return subscription;
+  }
+
+  /** Ends every subscription and drops every buffer. */
+  close(): void {
+    for (const subscription of [...this.#subscriptions]) subscription.end();
+    for (const turns of this.#turns.values()) {
+      for (const turn of turns) if (turn.flush) clearImmediate(turn.flush);
+    }
+    this.#turns.clear();
+    this.#finished.clear();
+  }
+
+  #replayPlan(
+    conversationId: string,
+    messageId: string | null,
+    after: number,
+  ): Array<{ turn: TurnBuffer; from: number }> {
+    const turns = this.#turns.get(conversationId) ?? [];
+    if (messageId === null) {
+      const latest = turns.at(-1);
+      return latest ? [{ turn: latest, from: after }] : [];
+    }
+    const index = turns.findIndex((turn) => turn.messageId === messageId);
+    // A message no longer buffered is older than every turn still buffered: replay them whole.
+    if (index === -1) return turns.map((turn) => ({ turn, from: 0 }));
+    return turns.slice(index).map((turn, i) => ({ turn, from: i === 0 ? after : 0 }));
+  }
+
+  #flushDelta(turn: TurnBuffer): void {
+    if (turn.flush) clearImmediate(turn.flush);
+    turn.flush = null;
+    if (turn.pendingDelta === '' || turn.ended) return;
+    const delta = turn.pendingDelta;
+    turn.pendingDelta = '';
+    this.#emit(turn, { type: 'TEXT_DELTA', delta });
+  }
+
+  #emit(turn: TurnBuffer, payload: ChatEventPayload): void {
+    const event = {
+      ...payload,
+      conversationId: turn.conversationId,
+      messageId: turn.messageId,
+      seq: ++turn.lastSeq,
+    } as ChatEvent;
+    turn.events.push(event);
+    turn.bytes += eventBytes(event);
+    this.#enforceBounds(turn);
+    this.#pubsub.publish('event', turn.conversationId, event);
+  }
+
+  #enforceBounds(turn: TurnBuffer): void {
+    let drop = 0;
+    while (
+      drop < turn.events.length - 1 &&
+      (turn.events.length - drop > this.#maxTurnEvents || turn.bytes > this.#maxTurnBytes)
+    ) {
+      const event = turn.events[drop++] as ChatEvent;
+      turn.bytes -= eventBytes(event);
+      turn.evictedThrough = event.seq;
+    }
+    if (drop > 0) turn.events.splice(0, drop);
+  }
+
+  #end(turn: TurnBuffer): void {
+    turn.ended = true;
+    this.#finished.set(turn.messageId, turn);
+  }
+
+  #forget(turn: TurnBuffer): void {
+    const turns = this.#turns.get(turn.conversationId);
+    if (!turns) return;
+    const remaining = turns.filter((t) => t !== turn);
+    if (remaining.length > 0) this.#turns.set(turn.conversationId, remaining);
+    else this.#turns.delete(turn.conversationId);
+  }
+}
+
+function eventBytes(event: ChatEvent): number {
+  switch (event.type) {
+    case 'TEXT_DELTA':
+      return EVENT_OVERHEAD_BYTES + event.delta.length * 2;
+    case 'TEXT_DONE':
+      return EVENT_OVERHEAD_BYTES + event.text.length * 2;
+    case 'STREAM_ERROR':
+      return EVENT_OVERHEAD_BYTES + event.partialText.length * 2;
+    default:
+      return EVENT_OVERHEAD_BYTES;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The seed's StreamEventProcessor: Responses API stream events -> the chat events of one turn
+ * (the seed's text_created / text_delta / text_done, plus an error). Reasoning items and event
+ * types it does not know are ignored, since the API keeps adding new ones. Every stream ends in
+ * exactly one TEXT_DONE or STREAM_ERROR, whether the upstream completes, fails, cuts the answer
+ * short, sends an error, or the stream ends or throws early.
+ */
+import type { Response, ResponseStreamEvent } from 'openai/resources/responses/responses';
+import {
+  failureFromError,
+  type TurnFailure,
+  turnFailure,
+  upstreamCodeFailure,
+} from './chat/error-mapping.js';
+import type { Usage } from './types.js';
+
+export type ProcessedEvent =
+  | { type: 'TEXT_CREATED'; responseId: string | null }
+  | { type: 'TEXT_DELTA'; delta: string }
+  | { type: 'TEXT_DONE'; text: string; responseId: string; usage: Usage | null; model: string }
+  | {
+      type: 'STREAM_ERROR';
+      failure: TurnFailure;
+      /** Set when the upstream created a response (failed and incomplete ones have usage). */
+      responseId: string | null;
+      usage: Usage | null;
+    };
+
+export class StreamEventProcessor {
+  #text = '';
+  #responseId: string | null = null;
+  #created = false;
+
+  /** The text received so far. */
+  get text(): string {
+    return this.#text;
+  }
+
+  get responseId(): string | null {
+    return this.#responseId;
+  }
+
+  async *process(events: AsyncIterable<ResponseStreamEvent>): AsyncGenerator<ProcessedEvent> {
+    try {
+      for await (const event of events) {
+        const out = this.#handle(event);
+        for (const item of out) {
+          yield item;
+          if (item.type === 'TEXT_DONE' || item.type === 'STREAM_ERROR') return;
+        }
+      }
+    } catch (error) {
+      yield this.#error(failureFromError(error, 'stream'));
+      return;
+    }
+    yield this.#error(
+      turnFailure('STREAM_INTERRUPTED', 'The stream ended without response.completed'),
+    );
+  }
+
+  #handle(event: ResponseStreamEvent): ProcessedEvent[] {
+    switch (event.type) {
+      case 'response.created':
+      case 'response.in_progress':
+        this.#responseId ??= event.response.id;
+        return this.#ensureCreated();
+      case 'response.output_text.delta':
+      case 'response.refusal.delta':
+        if (event.delta === '') return [];
+        this.#text += event.delta;
+        return [...this.#ensureCreated(), { type: 'TEXT_DELTA', delta: event.delta }];
+      case 'response.completed':
+        return this.#completed(event.response);
+      case 'response.incomplete': {
+        const reason = event.response.incomplete_details?.reason ?? 'unknown';
+        return [
+          this.#error(
+            turnFailure('RESPONSE_INCOMPLETE', `Response incomplete: ${reason}`),
+            event.response,
+          ),
+        ];
+      }
+      case 'response.failed': {
+        const error = event.response.error;
+        const detail = `Response failed: ${error?.code ?? 'unknown'}: ${error?.message ?? ''}`;
+        return [
+          this.#error(upstreamCodeFailure('RESPONSE_FAILED', error?.code, detail), event.response),
+        ];
+      }
+      case 'error':
+        return [
+          this.#error(
+            upstreamCodeFailure(
+              'UPSTREAM_ERROR',
+              event.code,
+              `Error event: ${event.code}: ${event.message}`,
+            ),
+          ),
+        ];
+      default:
+        return [];
+    }
+  }
+
+  #ensureCreated(): ProcessedEvent[] {
+    if (this.#created) return [];
+    this.#created = true;
+    return [{ type: 'TEXT_CREATED', responseId: this.#responseId }];
+  }
+
+  #completed(response: Response): ProcessedEvent[] {
+    this.#responseId = response.id;
+    // A provider that does not stream deltas still puts the answer in the final response.
+    if (this.#text === '') this.#text = outputText(response);
+    return [
+      ...this.#ensureCreated(),
+      {
+        type: 'TEXT_DONE',
+        text: this.#text,
+        responseId: response.id,
+        usage: toUsage(response),
+        model: response.model,
+      },
+    ];
+  }
+
+  #error(failure: TurnFailure, response?: Response): ProcessedEvent {
+    if (response) this.#responseId = response.id;
+    return {
+      type: 'STREAM_ERROR',
+      failure,
+      responseId: this.#responseId,
+      usage: response ? toUsage(response) : null,
+    };
+  }
+}
+
+function outputText(response: Response): string {
+  let text = '';
+  for (const item of response.output ?? []) {
+    if (item.type !== 'message') continue;
+    for (const part of item.content) {
+      text += part.type === 'output_text' ? part.text : part.refusal;
+    }
+  }
+  return text;
+}
+
+export function toUsage(response: Response): Usage | null {
+  const usage = response.usage;
+  if (!usage) return null;
+  return {
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    reasoning_tokens: usage.output_tokens_details?.reasoning_tokens ?? 0,
+    total_tokens: usage.total_tokens,
+  };
+}

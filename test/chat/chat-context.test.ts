@@ -1,0 +1,201 @@
+/**
+ * Context continuity through the real SDK against the emulator: chaining by
+ * previous_response_id, the full-history fallback when the chain expired, replay mode, and the
+ * model fallback. Assertions read the emulator's request log.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/services/errors.js';
+import { type ChatFixture, type ChatFixtureOptions, createChatFixture } from '../helpers/chat.js';
+
+const USER = 'alice';
+let fixture: ChatFixture | undefined;
+
+afterEach(async () => {
+  await fixture?.close();
+  fixture = undefined;
+});
+
+async function setup(options: ChatFixtureOptions = {}): Promise<ChatFixture> {
+  fixture = await createChatFixture(options);
+  return fixture;
+}
+
+/** Sends one message and waits until its answer is settled. */
+async function turn(f: ChatFixture, text: string, conversationId?: string) {
+  const sent = await f.service.send(USER, { text, conversationId });
+  const answer = await f.settled(USER, sent.conversation.data.id, sent.assistantMessage.id);
+  return { ...sent, answer };
+}
+
+const userItem = (text: string) => ({
+  type: 'message',
+  role: 'user',
+  content: [{ type: 'input_text', text }],
+});
+const assistantItem = (text: string) => ({
+  type: 'message',
+  role: 'assistant',
+  content: [{ type: 'output_text', text, annotations: [] }],
+});
+
+describe('context continuity', () => {
+  it('chains a three-turn conversation by previous_response_id, sending only the new text', async () => {
+    const f = await setup();
+    const one = await turn(f, 'First question');
+    const id = one.conversation.data.id;
+    const two = await turn(f, 'Second question', id);
+    const three = await turn(f, 'Third question', id);
+
+    const requests = f.emulator.requests();
+    expect(requests.map((r) => r.previous_response_id)).toEqual([
+      null,
+      one.answer.response_id,
+      two.answer.response_id,
+    ]);
+    expect(requests.map((r) => r.input)).toEqual([
+      [userItem('First question')],
+      [userItem('Second question')],
+      [userItem('Third question')],
+    ]);
+    // o1-family models take no instructions or sampling parameters.
+    expect(requests.every((r) => r.instructions === null && r.model === 'o1-mini')).toBe(true);
+
+    for (const { answer } of [one, two, three]) {
+      expect(answer).toMatchObject({ status: 'COMPLETE', model: 'o1-mini' });
+      expect(answer.response_id).toMatch(/^resp_/);
+      const usage = answer.usage;
+      expect(usage?.reasoning_tokens).toBeGreaterThan(0);
+      // Output tokens include the reasoning; the visible part is the 20-word reply.
+      expect((usage?.output_tokens ?? 0) - (usage?.reasoning_tokens ?? 0)).toBe(20);
+      expect(usage?.total_tokens).toBe((usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0));
+    }
+    // The upstream saw the whole conversation through the chain.
+    expect(three.answer.text).toContain('Turn 3 of our conversation (5 messages in view)');
+    const stored = await f.store.getConversation(USER, id);
+    expect(stored?.last_response_id).toBe(three.answer.response_id);
+    expect(stored?.messages.map((m) => [m.role, m.status])).toEqual([
+      ['user', 'COMPLETE'],
+      ['assistant', 'COMPLETE'],
+      ['user', 'COMPLETE'],
+      ['assistant', 'COMPLETE'],
+      ['user', 'COMPLETE'],
+      ['assistant', 'COMPLETE'],
+    ]);
+  });
+
+  it('falls back to the full history when the chain expired, then chains again', async () => {
+    const f = await setup();
+    const one = await turn(f, 'Remember the number 7');
+    const id = one.conversation.data.id;
+    f.emulator.expire(one.answer.response_id ?? undefined);
+    const two = await turn(f, 'Which number?', id);
+    const three = await turn(f, 'And now?', id);
+
+    expect(two.answer.status).toBe('COMPLETE');
+    expect(two.answer.text).toContain('Turn 2 of our conversation (3 messages in view)');
+    const [, rejected, resent, chained] = f.emulator.requests();
+    expect(rejected).toMatchObject({ status: 400, previous_response_id: one.answer.response_id });
+    expect(resent).toMatchObject({ status: 200, previous_response_id: null });
+    expect(resent?.input).toEqual([
+      userItem('Remember the number 7'),
+      assistantItem(one.answer.text),
+      userItem('Which number?'),
+    ]);
+    expect(chained).toMatchObject({ previous_response_id: two.answer.response_id });
+    expect(chained?.input).toEqual([userItem('And now?')]);
+    expect(three.answer.text).toContain('Turn 3 of our conversation (5 messages in view)');
+  });
+
+  it('always sends the full history in replay mode, and stores nothing upstream', async () => {
+    const f = await setup({ config: { contextMode: 'replay' } });
+    const one = await turn(f, 'Hello');
+    const two = await turn(f, 'Again', one.conversation.data.id);
+
+    const requests = f.emulator.requests();
+    expect(requests.map((r) => [r.previous_response_id, r.store])).toEqual([
+      [null, false],
+      [null, false],
+    ]);
+    expect(requests[1]?.input).toEqual([
+      userItem('Hello'),
+      assistantItem(one.answer.text),
+      userItem('Again'),
+    ]);
+    expect(two.answer.text).toContain('Turn 2 of our conversation (3 messages in view)');
+  });
+
+  it('falls back to the next model when the model is not found, and records which answered', async () => {
+    const f = await setup({ config: { model: 'o1-mini', fallbackModels: ['gpt-4o-mini'] } });
+    f.emulator.queueFault({ type: 'model_not_found', model: 'o1-mini' });
+    const { answer } = await turn(f, 'Hi');
+    expect(f.emulator.requests().map((r) => [r.model, r.status])).toEqual([
+      ['o1-mini', 404],
+      ['gpt-4o-mini', 200],
+    ]);
+    expect(answer).toMatchObject({ status: 'COMPLETE', model: 'gpt-4o-mini' });
+  });
+
+  it('fails with MODEL_UNAVAILABLE when no model is available', async () => {
+    const f = await setup({ config: { fallbackModels: ['gpt-4o-mini'] } });
+    f.emulator.queueFault({ type: 'model_not_found', count: 2 });
+    const { answer } = await turn(f, 'Hi');
+    expect(answer).toMatchObject({
+      status: 'FAILED',
+      text: '',
+      error: { code: 'MODEL_UNAVAILABLE', retryable: false },
+    });
+  });
+});
+
+describe('send', () => {
+  it('stores the user message before the upstream call and returns at once', async () => {
+    const f = await setup({ emulator: { tokensPerSecond: 50 } });
+    const sent = await f.service.send(USER, { text: '  What is a monad?  ' });
+    expect(sent.userMessage).toMatchObject({ role: 'user', status: 'COMPLETE' });
+    expect(sent.assistantMessage).toMatchObject({
+      role: 'assistant',
+      status: 'STREAMING',
+      text: '',
+    });
+    expect(sent.conversation.chat_name).toBe('What is a monad?');
+    const stored = await f.store.getConversation(USER, sent.conversation.data.id);
+    expect(stored?.messages.map((m) => m.id)).toEqual([
+      sent.userMessage.id,
+      sent.assistantMessage.id,
+    ]);
+    await f.service.stop(USER, sent.conversation.data.id);
+  });
+
+  it('refuses a second turn while one is streaming in the same conversation', async () => {
+    const f = await setup({ emulator: { tokensPerSecond: 50 } });
+    const first = await f.service.send(USER, { text: 'Tell me a long story' });
+    const id = first.conversation.data.id;
+    await expect(f.service.send(USER, { text: 'And another', conversationId: id })).rejects.toThrow(
+      ConflictError,
+    );
+    // Other conversations are not blocked.
+    const other = await f.service.send(USER, { text: 'Unrelated' });
+    expect(other.conversation.data.id).not.toBe(id);
+    await f.service.stop(USER, id);
+    await f.service.stop(USER, other.conversation.data.id);
+    f.emulator.setPacing({ tokensPerSecond: 0 });
+    const after = await turn(f, 'Now it is my turn', id);
+    expect(after.answer.status).toBe('COMPLETE');
+  });
+
+  it('validates input and ownership', async () => {
+    const f = await setup({ config: { maxMessageChars: 10, maxChatNameChars: 5 } });
+    await expect(f.service.send(USER, { text: '   ' })).rejects.toThrow(ValidationError);
+    await expect(f.service.send(USER, { text: 'x'.repeat(11) })).rejects.toThrow(ValidationError);
+    await expect(f.service.send(USER, { text: 'ok', chatName: 'toolong' })).rejects.toThrow(
+      ValidationError,
+    );
+    const { conversation } = await turn(f, 'mine');
+    await expect(
+      f.service.send('bob', { text: 'hi', conversationId: conversation.data.id }),
+    ).rejects.toThrow(NotFoundError);
+    await expect(f.service.stop('bob', conversation.data.id)).rejects.toThrow(NotFoundError);
+    await expect(f.service.subscribe('bob', conversation.data.id)).rejects.toThrow(NotFoundError);
+    expect(f.emulator.requests()).toHaveLength(1);
+  });
+});

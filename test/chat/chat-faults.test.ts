@@ -1,0 +1,258 @@
+/**
+ * A turn against every upstream fault, through the real SDK over HTTP: what is stored, what is
+ * published, and that the chain only moves on a completed response.
+ */
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Fault } from '../../src/emulator/types.js';
+import type { ChatEvent, MessageError, StoredMessage } from '../../src/services/types.js';
+import {
+  type ChatFixture,
+  type ChatFixtureOptions,
+  createChatFixture,
+  waitFor,
+} from '../helpers/chat.js';
+
+const USER = 'alice';
+let fixture: ChatFixture | undefined;
+
+afterEach(async () => {
+  await fixture?.close();
+  fixture = undefined;
+});
+
+async function setup(options: ChatFixtureOptions = {}): Promise<ChatFixture> {
+  fixture = await createChatFixture(options);
+  return fixture;
+}
+
+async function turn(f: ChatFixture, text: string, conversationId?: string) {
+  const sent = await f.service.send(USER, { text, conversationId });
+  const answer = await f.settled(USER, sent.conversation.data.id, sent.assistantMessage.id);
+  return { ...sent, answer };
+}
+
+const words = (text: string) => text.trim().split(/\s+/).filter(Boolean).length;
+
+/** Collects a conversation's events (from the latest turn on) until `stop` says so. */
+async function collectUntil(
+  f: ChatFixture,
+  conversationId: string,
+  stop: (events: ChatEvent[]) => boolean,
+): Promise<ChatEvent[]> {
+  const events: ChatEvent[] = [];
+  const stream = await f.service.subscribe(USER, conversationId, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  for await (const event of stream) {
+    events.push(event);
+    if (stop(events)) break;
+  }
+  return events;
+}
+const deltaText = (events: ChatEvent[]) =>
+  events.map((e) => (e.type === 'TEXT_DELTA' ? e.delta : '')).join('');
+
+describe('upstream faults', () => {
+  const cases: Array<{
+    name: string;
+    fault: Fault;
+    config?: ChatFixtureOptions['config'];
+    expected: { status: StoredMessage['status']; error: Partial<MessageError> };
+    partialWords: number;
+  }> = [
+    {
+      name: 'a 429 after the SDK retries -> RATE_LIMITED with retry-after',
+      fault: { type: 'http_error', status: 429, retryAfterSeconds: 7 },
+      expected: {
+        status: 'FAILED',
+        error: { code: 'RATE_LIMITED', retryable: true, retryAfterSeconds: 7 },
+      },
+      partialWords: 0,
+    },
+    {
+      name: 'a 503 -> UPSTREAM_UNAVAILABLE',
+      fault: { type: 'http_error', status: 503 },
+      expected: { status: 'FAILED', error: { code: 'UPSTREAM_UNAVAILABLE', retryable: true } },
+      partialWords: 0,
+    },
+    {
+      name: 'response.failed -> RESPONSE_FAILED with the partial text',
+      fault: { type: 'response_failed', afterDeltas: 3 },
+      expected: { status: 'FAILED', error: { code: 'RESPONSE_FAILED', retryable: true } },
+      partialWords: 3,
+    },
+    {
+      name: 'response.incomplete -> INCOMPLETE',
+      fault: { type: 'incomplete', afterDeltas: 4 },
+      expected: { status: 'INCOMPLETE', error: { code: 'RESPONSE_INCOMPLETE', retryable: false } },
+      partialWords: 4,
+    },
+    {
+      name: 'an error event -> UPSTREAM_ERROR',
+      fault: { type: 'error_event', afterDeltas: 2, code: 'invalid_prompt' },
+      expected: { status: 'FAILED', error: { code: 'UPSTREAM_ERROR', retryable: false } },
+      partialWords: 2,
+    },
+    {
+      name: 'a nested error event (thrown by the SDK) -> UPSTREAM_ERROR, retryable server error',
+      fault: { type: 'error_event', afterDeltas: 2, nested: true },
+      expected: { status: 'FAILED', error: { code: 'UPSTREAM_ERROR', retryable: true } },
+      partialWords: 2,
+    },
+    {
+      name: 'a malformed frame -> STREAM_INTERRUPTED',
+      fault: { type: 'malformed_sse', afterDeltas: 5 },
+      expected: { status: 'FAILED', error: { code: 'STREAM_INTERRUPTED', retryable: true } },
+      partialWords: 5,
+    },
+    {
+      name: 'silence longer than the timeout -> TIMEOUT',
+      fault: { type: 'stall', afterDeltas: 2, ms: 5_000 },
+      config: { timeoutMs: 300 },
+      expected: { status: 'FAILED', error: { code: 'TIMEOUT', retryable: true } },
+      partialWords: 2,
+    },
+  ];
+
+  for (const { name, fault, config, expected, partialWords } of cases) {
+    it(name, async () => {
+      const f = await setup({ config });
+      const first = await turn(f, 'Start');
+      const id = first.conversation.data.id;
+      f.emulator.queueFault(fault);
+      const { answer } = await turn(f, 'Go on', id);
+
+      expect(answer).toMatchObject(expected);
+      expect(words(answer.text)).toBe(partialWords);
+      // Fixed wording per code: nothing of the upstream's error text reaches the user.
+      expect(answer.error?.message).not.toMatch(/help\.openai\.com|invalid_prompt|server_error/);
+      const conversation = await f.store.getConversation(USER, id);
+      expect(conversation?.last_response_id).toBe(first.answer.response_id);
+    });
+  }
+
+  it('retries a 429 in the SDK and then succeeds', async () => {
+    const f = await setup({ config: { maxRetries: 1 } });
+    f.emulator.queueFault({ type: 'http_error', status: 429, retryAfterSeconds: 0 });
+    const { answer } = await turn(f, 'Hello');
+    expect(f.emulator.requests().map((r) => r.status)).toEqual([429, 200]);
+    expect(answer.status).toBe('COMPLETE');
+    expect(words(answer.text)).toBe(20);
+  });
+
+  it('keeps the partial text of a dropped connection, FAILED and retryable; the chain stays', async () => {
+    const f = await setup();
+    const first = await turn(f, 'Start');
+    const id = first.conversation.data.id;
+    f.emulator.queueFault({ type: 'drop_after', deltas: 5 });
+    const sent = await f.service.send(USER, { text: 'Go on', conversationId: id });
+    const events = await collectUntil(f, id, (e) => e.at(-1)?.type === 'STREAM_ERROR');
+    const answer = await f.settled(USER, id, sent.assistantMessage.id);
+
+    expect(answer).toMatchObject({
+      status: 'FAILED',
+      error: { code: 'STREAM_INTERRUPTED', retryable: true },
+    });
+    expect(words(answer.text)).toBe(5);
+    expect(events.at(-1)).toMatchObject({
+      type: 'STREAM_ERROR',
+      code: 'STREAM_INTERRUPTED',
+      partialText: answer.text,
+      status: 'FAILED',
+      retryable: true,
+    });
+    expect(deltaText(events)).toBe(answer.text);
+    const conversation = await f.store.getConversation(USER, id);
+    expect(conversation?.last_response_id).toBe(first.answer.response_id);
+
+    // The next turn chains from the last completed response.
+    const retry = await turn(f, 'Go on', id);
+    expect(retry.answer.status).toBe('COMPLETE');
+    expect(f.emulator.requests().at(-1)?.previous_response_id).toBe(first.answer.response_id);
+  });
+
+  it('stop aborts the upstream request and keeps the partial text as INCOMPLETE', async () => {
+    const f = await setup({ emulator: { tokensPerSecond: 50, replyWords: 100 } });
+    const sent = await f.service.send(USER, { text: 'Tell me everything' });
+    const id = sent.conversation.data.id;
+    const before = await collectUntil(f, id, (e) => words(deltaText(e)) >= 3);
+    const stopped = await f.service.stop(USER, id);
+
+    expect(stopped).toMatchObject({
+      id: sent.assistantMessage.id,
+      status: 'INCOMPLETE',
+      error: { code: 'ABORTED', retryable: false },
+    });
+    const text = stopped?.text ?? '';
+    expect(text.startsWith(deltaText(before))).toBe(true);
+    expect(words(text)).toBeGreaterThanOrEqual(3);
+    expect(words(text)).toBeLessThan(100);
+    expect(await f.service.stop(USER, id)).toBeNull();
+
+    // The emulator saw the client go away: it settled the response as interrupted.
+    const upstream = new OpenAI({ apiKey: 'test', baseURL: f.emulator.baseURL, maxRetries: 0 });
+    const responseId = stopped?.response_id;
+    expect(responseId).toMatch(/^resp_/);
+    const settled = await waitFor(async () => {
+      const response = await upstream.responses.retrieve(responseId as string);
+      return response.status === 'in_progress' ? undefined : response;
+    });
+    expect(settled.status).toBe('failed');
+    const conversation = await f.store.getConversation(USER, id);
+    expect(conversation?.last_response_id).toBeNull();
+  });
+
+  it('checkpoints partial text while streaming, not only at the end', async () => {
+    const f = await setup({
+      config: { checkpointMs: 20 },
+      emulator: { tokensPerSecond: 100, replyWords: 100 },
+    });
+    const sent = await f.service.send(USER, { text: 'Stream slowly' });
+    const id = sent.conversation.data.id;
+    const partial = await waitFor(async () => {
+      const conversation = await f.store.getConversation(USER, id);
+      const message = conversation?.messages.find((m) => m.id === sent.assistantMessage.id);
+      return message?.status === 'STREAMING' && message.text !== '' ? message : undefined;
+    });
+    expect(words(partial.text)).toBeLessThan(100);
+    await f.service.stop(USER, id);
+  });
+
+  it('shutdown ends open turns as INCOMPLETE and waits for their writes', async () => {
+    const f = await setup({ emulator: { tokensPerSecond: 50, replyWords: 100 } });
+    const sent = await f.service.send(USER, { text: 'Long answer please' });
+    const id = sent.conversation.data.id;
+    await collectUntil(f, id, (e) => e.some((event) => event.type === 'TEXT_DELTA'));
+    await f.service.shutdown();
+    const conversation = await f.store.getConversation(USER, id);
+    expect(conversation?.messages.at(-1)).toMatchObject({
+      status: 'INCOMPLETE',
+      error: { code: 'STREAM_INTERRUPTED', retryable: true },
+    });
+  });
+
+  it('recover() turns answers left STREAMING into INCOMPLETE', async () => {
+    const f = await setup();
+    const conversation = await f.store.createConversation('bob', 'Crashed');
+    const id = conversation.data.id;
+    await f.store.addMessage('bob', id, { role: 'user', text: 'Hi', status: 'COMPLETE' });
+    const left = await f.store.addMessage('bob', id, {
+      role: 'assistant',
+      text: 'Half an ans',
+      status: 'STREAMING',
+    });
+    const done = await turn(f, 'Unaffected');
+
+    expect(await f.service.recover()).toBe(1);
+    const after = await f.store.getConversation('bob', id);
+    expect(after?.messages.find((m) => m.id === left.id)).toMatchObject({
+      status: 'INCOMPLETE',
+      text: 'Half an ans',
+      error: { code: 'STREAM_INTERRUPTED', retryable: true },
+    });
+    const untouched = await f.store.getConversation(USER, done.conversation.data.id);
+    expect(untouched?.messages.at(-1)?.status).toBe('COMPLETE');
+    expect(await f.service.recover()).toBe(0);
+  });
+});

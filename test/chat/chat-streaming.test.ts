@@ -1,0 +1,142 @@
+/**
+ * Live streams of real turns: late subscribers get every event exactly once, and many turns
+ * at once all land in the store exactly once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { JsonConversationStore } from '../../src/services/conversation-store.js';
+import type { ChatEvent } from '../../src/services/types.js';
+import { type ChatFixture, createChatFixture } from '../helpers/chat.js';
+
+const USER = 'alice';
+let fixture: ChatFixture | undefined;
+
+afterEach(async () => {
+  await fixture?.close();
+  fixture = undefined;
+});
+
+const isEnd = (event: ChatEvent) => event.type === 'TEXT_DONE' || event.type === 'STREAM_ERROR';
+const deltaText = (events: ChatEvent[]) =>
+  events.map((e) => (e.type === 'TEXT_DELTA' ? e.delta : '')).join('');
+const countWords = (text: string) => text.trim().split(/\s+/).filter(Boolean).length;
+
+async function drain(stream: AsyncIterable<ChatEvent>, until = isEnd): Promise<ChatEvent[]> {
+  const events: ChatEvent[] = [];
+  for await (const event of stream) {
+    events.push(event);
+    if (until(event)) break;
+  }
+  return events;
+}
+
+describe('live streams', () => {
+  it('lets subscribers join after 50 of 100 deltas and get every later event exactly once', async () => {
+    // Paced so that deltas arrive in separate ticks; the stall holds the turn open at 50.
+    fixture = await createChatFixture({ emulator: { tokensPerSecond: 100, replyWords: 100 } });
+    const f = fixture;
+    f.emulator.queueFault({ type: 'stall', afterDeltas: 50, ms: 1_000 });
+    const sent = await f.service.send(USER, { text: 'Count to one hundred' });
+    const id = sent.conversation.data.id;
+    const signal = AbortSignal.timeout(10_000);
+
+    // A subscriber from the start, read until it has seen 50 words.
+    const early = await f.service.subscribe(USER, id, { signal });
+    const seen: ChatEvent[] = [];
+    for await (const event of early) {
+      seen.push(event);
+      if (countWords(deltaText(seen)) >= 50) break;
+    }
+    expect(countWords(deltaText(seen))).toBe(50);
+    const lastSeqAtJoin = seen.at(-1)?.seq ?? 0;
+    expect(lastSeqAtJoin).toBeGreaterThan(37);
+
+    const fromStart = drain(await f.service.subscribe(USER, id, { after: 0, signal }));
+    const from37 = drain(
+      await f.service.subscribe(USER, id, {
+        after: 37,
+        messageId: sent.assistantMessage.id,
+        signal,
+      }),
+    );
+    const reference = drain(
+      await f.service.subscribe(USER, id, {
+        after: 0,
+        messageId: sent.assistantMessage.id,
+        signal,
+      }),
+    );
+    const [all, later, ref] = await Promise.all([fromStart, from37, reference]);
+    const answer = await f.settled(USER, id, sent.assistantMessage.id);
+
+    // The turn was still running when they joined.
+    expect(all.at(-1)?.seq).toBeGreaterThan(lastSeqAtJoin);
+    expect(answer.status).toBe('COMPLETE');
+    expect(countWords(answer.text)).toBe(100);
+
+    expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
+    expect(all[0]?.type).toBe('TEXT_CREATED');
+    expect(deltaText(all)).toBe(answer.text);
+    expect(all.at(-1)).toMatchObject({ type: 'TEXT_DONE', text: answer.text });
+
+    expect(later[0]?.seq).toBe(38);
+    expect(later.map((e) => e.seq)).toEqual(later.map((_, i) => i + 38));
+    expect(deltaText(later)).toBe(deltaText(ref.filter((e) => e.seq > 37)));
+    expect(deltaText(ref.filter((e) => e.seq <= 37)) + deltaText(later)).toBe(answer.text);
+  });
+
+  it('replays a finished turn to a client that subscribes after it ended', async () => {
+    fixture = await createChatFixture();
+    const f = fixture;
+    const sent = await f.service.send(USER, { text: 'Quick one' });
+    const id = sent.conversation.data.id;
+    const answer = await f.settled(USER, id, sent.assistantMessage.id);
+    const events = await drain(
+      await f.service.subscribe(USER, id, { signal: AbortSignal.timeout(5_000) }),
+    );
+    expect(events[0]).toMatchObject({ type: 'TEXT_CREATED', seq: 1 });
+    expect(deltaText(events)).toBe(answer.text);
+    expect(events.at(-1)).toMatchObject({ type: 'TEXT_DONE', responseId: answer.response_id });
+  });
+
+  it('completes 100 concurrent turns in 100 conversations, each message stored once', async () => {
+    fixture = await createChatFixture({ emulator: { replyWords: 8 } });
+    const f = fixture;
+    const users = ['alice', 'bob', 'carol', 'dave'];
+    const sends = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => {
+        const username = users[i % users.length] as string;
+        return f.service
+          .send(username, { text: `Question number ${i}` })
+          .then((sent) => ({ username, sent }));
+      }),
+    );
+    const answers = await Promise.all(
+      sends.map(({ username, sent }) =>
+        f.settled(username, sent.conversation.data.id, sent.assistantMessage.id),
+      ),
+    );
+    expect(answers.every((a) => a.status === 'COMPLETE' && countWords(a.text) === 8)).toBe(true);
+    expect(f.emulator.requests()).toHaveLength(100);
+
+    // Read back from disk through a fresh store.
+    await f.store.close();
+    const reopened = new JsonConversationStore({ dataDir: f.dataDir });
+    const seen = new Set<string>();
+    for (const username of users) {
+      const summaries = await reopened.listConversations(username);
+      expect(summaries).toHaveLength(25);
+      for (const summary of summaries) {
+        const conversation = await reopened.getConversation(username, summary.data.id);
+        const messages = conversation?.messages ?? [];
+        expect(messages.map((m) => [m.role, m.status])).toEqual([
+          ['user', 'COMPLETE'],
+          ['assistant', 'COMPLETE'],
+        ]);
+        expect(conversation?.last_response_id).toBe(messages[1]?.response_id);
+        for (const message of messages) seen.add(message.id);
+      }
+    }
+    expect(seen.size).toBe(200);
+    await reopened.close();
+  });
+});

@@ -1,0 +1,168 @@
+import { setImmediate as nextTick } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SubscriberOverflowError } from '../../src/services/chat/subscription.js';
+import { ReplayGapError, StreamHub, type StreamHubOptions } from '../../src/services/stream-hub.js';
+import type { ChatEvent } from '../../src/services/types.js';
+
+const hubs: StreamHub[] = [];
+afterEach(() => {
+  for (const hub of hubs.splice(0)) hub.close();
+});
+
+function makeHub(options: Partial<StreamHubOptions> = {}): StreamHub {
+  const hub = new StreamHub({ replayTtlMs: 60_000, ...options });
+  hubs.push(hub);
+  return hub;
+}
+
+/** Publishes each delta in its own tick, so none are coalesced. */
+async function publishDeltas(publish: (delta: string) => void, deltas: string[]) {
+  for (const delta of deltas) {
+    publish(delta);
+    await nextTick();
+  }
+}
+
+async function collect(iterable: AsyncIterable<ChatEvent>, until: (e: ChatEvent) => boolean) {
+  const events: ChatEvent[] = [];
+  for await (const event of iterable) {
+    events.push(event);
+    if (until(event)) break;
+  }
+  return events;
+}
+
+const isEnd = (event: ChatEvent) => event.type === 'TEXT_DONE' || event.type === 'STREAM_ERROR';
+const words = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `w${i + from} `);
+const textOf = (events: ChatEvent[]) =>
+  events.map((e) => (e.type === 'TEXT_DELTA' ? e.delta : '')).join('');
+
+describe('StreamHub', () => {
+  it('numbers events from 1 per message and coalesces deltas of one tick', async () => {
+    const hub = makeHub();
+    const live = hub.subscribe('c1');
+    const turn = hub.openTurn('c1', 'm1');
+    turn.publish({ type: 'TEXT_CREATED' });
+    turn.publish({ type: 'TEXT_DELTA', delta: 'a' });
+    turn.publish({ type: 'TEXT_DELTA', delta: 'b' });
+    turn.publish({ type: 'TEXT_DELTA', delta: 'c' });
+    await nextTick();
+    turn.publish({ type: 'TEXT_DELTA', delta: 'd' });
+    turn.publish({ type: 'TEXT_DONE', text: 'abcd', responseId: 'r1', usage: null, model: 'x' });
+
+    const events = await collect(live, isEnd);
+    expect(events.map((e) => [e.type, e.seq, e.messageId])).toEqual([
+      ['TEXT_CREATED', 1, 'm1'],
+      ['TEXT_DELTA', 2, 'm1'],
+      ['TEXT_DELTA', 3, 'm1'],
+      ['TEXT_DONE', 4, 'm1'],
+    ]);
+    expect(textOf(events)).toBe('abcd');
+  });
+
+  it('replays a running turn to late subscribers exactly once, from any seq', async () => {
+    const hub = makeHub();
+    const turn = hub.openTurn('c1', 'm1');
+    const publish = (delta: string) => turn.publish({ type: 'TEXT_DELTA', delta });
+    const all = words(100);
+    await publishDeltas(publish, all.slice(0, 50));
+
+    const fromStart = hub.subscribe('c1', { after: 0 });
+    const from37 = hub.subscribe('c1', { after: 37, messageId: 'm1' });
+    await publishDeltas(publish, all.slice(50));
+    turn.publish({
+      type: 'TEXT_DONE',
+      text: all.join(''),
+      responseId: 'r',
+      usage: null,
+      model: 'x',
+    });
+
+    const a = await collect(fromStart, isEnd);
+    expect(a.map((e) => e.seq)).toEqual(Array.from({ length: 101 }, (_, i) => i + 1));
+    expect(textOf(a)).toBe(all.join(''));
+
+    const b = await collect(from37, isEnd);
+    expect(b[0]?.seq).toBe(38);
+    expect(b.map((e) => e.seq)).toEqual(Array.from({ length: 64 }, (_, i) => i + 38));
+    expect(textOf(b)).toBe(all.slice(37).join(''));
+  });
+
+  it('replays a finished turn, then later turns whole, then live events', async () => {
+    const hub = makeHub();
+    const first = hub.openTurn('c1', 'm1');
+    first.publish({ type: 'TEXT_CREATED' });
+    await publishDeltas((d) => first.publish({ type: 'TEXT_DELTA', delta: d }), ['x', 'y']);
+    first.publish({ type: 'TEXT_DONE', text: 'xy', responseId: 'r1', usage: null, model: 'x' });
+    const second = hub.openTurn('c1', 'm2');
+    second.publish({ type: 'TEXT_CREATED' });
+
+    const sub = hub.subscribe('c1', { after: 2, messageId: 'm1' });
+    second.publish({
+      type: 'STREAM_ERROR',
+      code: 'ABORTED',
+      message: 'stopped',
+      partialText: '',
+      retryable: false,
+      status: 'INCOMPLETE',
+    });
+    const events = await collect(sub, (e) => e.messageId === 'm2' && isEnd(e));
+    expect(events.map((e) => `${e.messageId}:${e.seq}:${e.type}`)).toEqual([
+      'm1:3:TEXT_DELTA',
+      'm1:4:TEXT_DONE',
+      'm2:1:TEXT_CREATED',
+      'm2:2:STREAM_ERROR',
+    ]);
+  });
+
+  it('ends a subscription when its signal aborts', async () => {
+    const hub = makeHub();
+    const controller = new AbortController();
+    const sub = hub.subscribe('c1', { signal: controller.signal });
+    const next = sub.next();
+    controller.abort();
+    await expect(next).resolves.toEqual({ value: undefined, done: true });
+  });
+
+  it('ends a consumer that falls too far behind with a resumable error', async () => {
+    const hub = makeHub({ maxQueuedEvents: 5 });
+    const turn = hub.openTurn('c1', 'm1');
+    const slow = hub.subscribe('c1');
+    await publishDeltas((d) => turn.publish({ type: 'TEXT_DELTA', delta: d }), words(10));
+    await expect(slow.next()).rejects.toBeInstanceOf(SubscriberOverflowError);
+
+    // Resubscribing from the last seq received (none) gets everything, in order.
+    const again = hub.subscribe('c1', { after: 0, messageId: 'm1' });
+    turn.publish({ type: 'TEXT_DONE', text: '', responseId: 'r', usage: null, model: 'x' });
+    const events = await collect(again, isEnd);
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+  });
+
+  it('bounds the replay buffer and reports a gap instead of skipping events', async () => {
+    const hub = makeHub({ maxTurnEvents: 10 });
+    const turn = hub.openTurn('c1', 'm1');
+    await publishDeltas((d) => turn.publish({ type: 'TEXT_DELTA', delta: d }), words(25));
+    await expect(hub.subscribe('c1', { after: 3 }).next()).rejects.toBeInstanceOf(ReplayGapError);
+    const recent = hub.subscribe('c1', { after: 20 });
+    turn.publish({ type: 'TEXT_DONE', text: '', responseId: 'r', usage: null, model: 'x' });
+    const events = await collect(recent, isEnd);
+    expect(events.map((e) => e.seq)).toEqual([21, 22, 23, 24, 25, 26]);
+  });
+
+  it('forgets finished turns after the replay TTL', async () => {
+    const hub = makeHub({ replayTtlMs: 30 });
+    const turn = hub.openTurn('c1', 'm1');
+    turn.publish({ type: 'TEXT_CREATED' });
+    turn.publish({ type: 'TEXT_DONE', text: '', responseId: 'r', usage: null, model: 'x' });
+    const deadline = Date.now() + 2_000;
+    let replayed = 1;
+    while (replayed > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const controller = new AbortController();
+      const sub = hub.subscribe('c1', { signal: controller.signal });
+      controller.abort();
+      replayed = (await collect(sub, () => false)).length;
+    }
+    expect(replayed).toBe(0);
+  });
+});
