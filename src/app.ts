@@ -1,0 +1,205 @@
+/**
+ * The composition root: services, the yoga server, graphql-ws and the web app on one Node
+ * HTTP server. Used by `threadline serve` and by the tests, which each get a fresh app.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from './config.js';
+import { buildContext, type Context, type InitialContext } from './context.js';
+import { useBodyLimit } from './http/body-limit.js';
+import { graphiqlOptions, renderGraphiQL } from './http/graphiql.js';
+import { attachGraphQLWs } from './http/graphql-ws.js';
+import { createStaticHandler } from './http/static-files.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMaskError } from './schema/errors.js';
+import { schema } from './schema/index.js';
+import { createChatService } from './services/chat-service.js';
+import { JsonConversationStore } from './services/conversation-store.js';
+import { createResponsesClient } from './services/responses-client.js';
+import { StreamHub } from './services/stream-hub.js';
+import type { ChatService, ConversationStore } from './services/types.js';
+import { createUserService, type UserService } from './services/users.js';
+
+export interface AppOptions {
+  logger?: Logger;
+  /** The Responses API to use instead of `config.openaiBaseUrl` (the in-process emulator). */
+  responsesBaseURL?: string;
+  responsesApiKey?: string;
+  /** Answers come from the built-in emulator; shown to clients in `serverInfo`. */
+  offline?: boolean;
+  /** The built web app. @default `<repo>/web/dist` */
+  webDistDir?: string;
+  /** How often an open subscription re-checks its token. @default 5_000 */
+  authRecheckMs?: number;
+  /** graphql-ws keep-alive ping interval. @default 12_000 */
+  wsKeepAliveMs?: number;
+  /** How long a WebSocket may take to send `connection_init`. @default 3_000 */
+  wsInitTimeoutMs?: number;
+}
+
+export interface App {
+  server: http.Server;
+  yoga: YogaServerInstance<Record<string, never>, Context>;
+  /** The base URL once started (e.g. `http://127.0.0.1:4000`), '' before. */
+  readonly url: string;
+  start(): Promise<string>;
+  stop(): Promise<void>;
+  services: { store: ConversationStore; users: UserService; chat: ChatService };
+}
+
+/** Query limits beyond depth; generous for the web app and GraphiQL's introspection. */
+const MAX_ALIASES = 15;
+const MAX_COST = 5_000;
+const MAX_TOKENS = 2_000;
+
+const DEFAULT_WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel, [config.openaiApiKey]);
+  const store = new JsonConversationStore({ dataDir: config.dataDir, logger });
+  const users = createUserService({ dataDir: config.dataDir });
+  const hub = new StreamHub({ replayTtlMs: config.replayTtlMs });
+  const responses = createResponsesClient(config, logger, {
+    baseURL: options.responsesBaseURL,
+    apiKey: options.responsesApiKey,
+  });
+  const chat = createChatService({ config, store, responses, hub, logger });
+  const services = { store, users, chat };
+
+  await store.open();
+  try {
+    await chat.recover();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+
+  const base = {
+    services,
+    config,
+    server: {
+      offlineMode: options.offline ?? false,
+      model: config.model,
+      contextMode: config.contextMode,
+    },
+    authRecheckMs: options.authRecheckMs ?? 5_000,
+  };
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    context: (initial) => buildContext(initial as InitialContext, base),
+    maskedErrors: { maskError: createMaskError(logger) },
+    graphiql: graphiqlOptions,
+    renderGraphiQL,
+    landingPage: false,
+    batching: false,
+    multipart: false,
+    // The web app is served from this origin; other origins get no CORS grant.
+    cors: false,
+    logging: yogaLogger(logger),
+    plugins: [
+      useBodyLimit(config.maxBodyBytes),
+      maxDepthPlugin({ n: config.maxQueryDepth }),
+      maxAliasesPlugin({ n: MAX_ALIASES }),
+      costLimitPlugin({ maxCost: MAX_COST }),
+      maxTokensPlugin({ n: MAX_TOKENS }),
+      securityHeaders(),
+    ],
+  });
+
+  const serveStatic = createStaticHandler(options.webDistDir ?? DEFAULT_WEB_DIST);
+  const server = http.createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname === '/graphql') {
+      void yoga(req, res);
+    } else if (pathname === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+    } else {
+      serveStatic(req, res).catch((error: unknown) => {
+        logger.error('static file failed', { error, path: pathname });
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
+    }
+  });
+  const ws = attachGraphQLWs({
+    server,
+    yoga,
+    users,
+    maxPayloadBytes: config.maxBodyBytes,
+    keepAliveMs: options.wsKeepAliveMs,
+    connectionInitWaitTimeoutMs: options.wsInitTimeoutMs,
+  });
+
+  let url = '';
+  let stopping: Promise<void> | null = null;
+  return {
+    server,
+    yoga,
+    services,
+    get url() {
+      return url;
+    },
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      url = baseUrl(config.host, (server.address() as AddressInfo).port);
+      logger.info('listening', { url });
+      return url;
+    },
+    stop() {
+      stopping ??= (async () => {
+        // Open turns end first (their subscribers get a final event), then the sockets go.
+        await chat.shutdown();
+        hub.close();
+        await ws.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await yoga.dispose();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function securityHeaders(): Plugin {
+  return {
+    onResponse({ response }) {
+      response.headers.set('X-Content-Type-Options', 'nosniff');
+      // GraphiQL may be opened with ?token=; keep it out of Referer headers.
+      response.headers.set('Referrer-Policy', 'no-referrer');
+    },
+  };
+}
+
+function yogaLogger(logger: Logger) {
+  const forward =
+    (level: keyof Logger) =>
+    (...args: unknown[]) =>
+      logger[level](String(args[0]), args.length > 1 ? { details: args.slice(1) } : undefined);
+  return {
+    debug: forward('debug'),
+    info: forward('info'),
+    warn: forward('warn'),
+    error: forward('error'),
+  };
+}
+
+function baseUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createApp } from '../app.js';
+import { loadConfig, SETTINGS, settingFlags } from '../config.js';
+import { type Emulator, startEmulator } from '../emulator/index.js';
+import { createLogger, type Logger } from '../logger.js';
+
+const WEB_DIR = fileURLToPath(new URL('../../web', import.meta.url));
+
+function help(): string {
+  const rows = SETTINGS.map((setting) => {
+    const fallback = Array.isArray(setting.default)
+      ? setting.default.join(',') || 'none'
+      : (setting.default ?? 'none');
+    return `  --${setting.flag.padEnd(22)} ${setting.help}\n  ${' '.repeat(24)} env ${setting.env}, default ${fallback}`;
+  });
+  return `Usage: threadline serve [options]
+
+Serves the GraphQL API (POST, GET, SSE and WebSocket on /graphql), GraphiQL and the web app.
+Without OPENAI_API_KEY (and OPENAI_BASE_URL) it runs offline on the built-in emulator.
+Flags override environment variables.
+
+Options:
+${rows.join('\n')}
+  -h, --help                 Show this help`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { ...settingFlags(), help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (error) {
+    console.error(`threadline serve: ${(error as Error).message}\nRun "threadline serve --help".`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(help());
+    return 0;
+  }
+  const config = loadConfig(process.env, values);
+  const logger = createLogger(config.logLevel, [config.openaiApiKey]);
+
+  const offline = !config.openaiApiKey && !config.openaiBaseUrl;
+  let emulator: Emulator | null = null;
+  if (offline) {
+    emulator = await startEmulator({ port: 0, tokensPerSecond: config.emulatorTokensPerSecond });
+    logger.info('offline mode: answers come from the built-in emulator', {
+      emulator: emulator.baseURL,
+    });
+  }
+  await buildWebIfMissing(logger);
+
+  const app = await createApp(config, {
+    logger,
+    offline,
+    responsesBaseURL: emulator?.baseURL,
+  }).catch(async (error: unknown) => {
+    await emulator?.close();
+    throw error;
+  });
+  const url = await app.start();
+  const created = await app.services.users.ensureDefaultUser();
+  if (created) {
+    console.log(`Created user "${created.name}". Open ${url}/?token=${created.token}`);
+  } else {
+    // Tokens are shown once; `threadline users add NAME` makes a new user and token.
+    console.log(`Open ${url}/ and sign in with your token (threadline users add NAME)`);
+  }
+  console.log(`GraphiQL: ${url}/graphql`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn('second signal: exiting without waiting', { signal });
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info('shutting down', { signal });
+      app
+        .stop()
+        .then(() => emulator?.close())
+        .then(
+          () => resolve(0),
+          (error: unknown) => {
+            logger.error('shutdown failed', { error });
+            resolve(1);
+          },
+        );
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+}
+
+/** The web app is built on first start, so `npm start` on a fresh clone serves it. */
+async function buildWebIfMissing(logger: Logger): Promise<void> {
+  if (!existsSync(`${WEB_DIR}/index.html`) || existsSync(`${WEB_DIR}/dist/index.html`)) return;
+  logger.info('building the web app (npx vite build web)');
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn('npx', ['vite', 'build', WEB_DIR], {
+      stdio: ['ignore', process.stderr, 'inherit'],
+      shell: process.platform === 'win32',
+    });
+    child.on('error', () => resolve(null));
+    child.on('exit', resolve);
+  });
+  if (code !== 0) logger.warn('the web app could not be built; run npm run build:web');
+}

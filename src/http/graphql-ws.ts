@@ -1,0 +1,100 @@
+/**
+ * graphql-ws (`graphql-transport-ws`) on the HTTP server's `/graphql` path, running every
+ * operation through yoga's envelop chain (as in yoga's `examples/graphql-ws`), so limits, error
+ * masking and the context factory are the same as over HTTP.
+ */
+import type { Server } from 'node:http';
+import type { ExecutionArgs } from 'graphql';
+import type { ConnectionInitMessage } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { bearerToken } from '../context.js';
+import { isGraphQLError } from '../schema/errors.js';
+import type { UserService } from '../services/users.js';
+
+export interface GraphQLWsOptions {
+  server: Server;
+  // biome-ignore lint/suspicious/noExplicitAny: yoga's server and user context types vary by app
+  yoga: YogaServerInstance<any, any>;
+  users: UserService;
+  /** Largest message accepted from a client. */
+  maxPayloadBytes: number;
+  /** A socket that has not sent `connection_init` by then is closed. @default 3_000 */
+  connectionInitWaitTimeoutMs?: number;
+  /** Interval of ws-level pings; a socket that misses a pong is terminated. @default 12_000 */
+  keepAliveMs?: number;
+}
+
+interface EnvelopedRoot {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
+}
+
+type ConnectionParams = ConnectionInitMessage['payload'];
+
+export function attachGraphQLWs(options: GraphQLWsOptions) {
+  const wss = new WebSocketServer({
+    server: options.server,
+    path: '/graphql',
+    maxPayload: options.maxPayloadBytes,
+  });
+  const handle = useServer<ConnectionParams>(
+    {
+      connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? 3_000,
+      // A token given at connection time must be valid (close 4403 otherwise). Without one the
+      // socket stays open and each operation authenticates itself (GraphiQL does that).
+      onConnect: async ({ connectionParams }) => {
+        const header = connectionParams?.authorization;
+        if (header === undefined) return true;
+        return (await options.users.authenticate(bearerToken(header))) !== null;
+      },
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } =
+          options.yoga.getEnveloped({
+            ...ctx,
+            req: ctx.extra.request,
+            socket: ctx.extra.socket,
+            params,
+          });
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          if (isGraphQLError(error)) return [error];
+          throw error;
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+        };
+      },
+    },
+    wss,
+    options.keepAliveMs ?? 12_000,
+  );
+
+  return {
+    wss,
+    /** Closes every socket (1001 "going away"; stragglers are terminated) and the ws server. */
+    async close(graceMs = 1_000): Promise<void> {
+      const closing = handle.dispose();
+      const timer = setTimeout(() => {
+        for (const socket of wss.clients) socket.terminate();
+      }, graceMs);
+      try {
+        await closing;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import { type Context, requireUser } from '../context.js';
+import { NotFoundError, ValidationError } from '../services/errors.js';
+import type { StoredConversation, StoredMessage } from '../services/types.js';
+import { builder } from './builder.js';
+import { MessageRef } from './message.js';
+
+/** A full conversation, or a listing's summary whose messages are loaded when asked for. */
+export type ConversationShape = Omit<StoredConversation, 'messages'> & {
+  messages?: StoredMessage[];
+  message_count?: number;
+};
+
+const DEFAULT_CHAT_NAME = 'New chat';
+
+async function messagesOf(conversation: ConversationShape, context: Context) {
+  if (conversation.messages) return conversation.messages;
+  const full = await context.services.store.getConversation(
+    requireUser(context),
+    conversation.data.id,
+  );
+  return full?.messages ?? [];
+}
+
+function chatNameArg(raw: string, context: Context): string {
+  const name = raw.trim();
+  if (name === '') {
+    throw new ValidationError('The chat name must not be empty', { field: 'chatName' });
+  }
+  if (name.length > context.config.maxChatNameChars) {
+    throw new ValidationError(
+      `The chat name is longer than ${context.config.maxChatNameChars} characters`,
+      { field: 'chatName', maxChatNameChars: context.config.maxChatNameChars },
+    );
+  }
+  return name;
+}
+
+export const ConversationRef = builder.objectRef<ConversationShape>('Conversation').implement({
+  fields: (t) => ({
+    id: t.id({ resolve: (c) => c.data.id }),
+    chatName: t.exposeString('chat_name'),
+    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.data.created_at }),
+    lastUpdate: t.field({ type: 'DateTime', resolve: (c) => c.last_update }),
+    lastResponseId: t.string({ nullable: true, resolve: (c) => c.last_response_id }),
+    messages: t.field({
+      type: [MessageRef],
+      resolve: (c, _args, context) => messagesOf(c, context),
+    }),
+    messageCount: t.int({
+      resolve: async (c, _args, context) =>
+        c.message_count ?? (await messagesOf(c, context)).length,
+    }),
+    streaming: t.boolean({
+      description: 'An answer is still arriving in this conversation',
+      resolve: async (c, _args, context) =>
+        (await messagesOf(c, context)).some((m) => m.status === 'STREAMING'),
+    }),
+  }),
+});
+
+builder.queryField('conversation', (t) =>
+  t.field({
+    type: ConversationRef,
+    nullable: true,
+    description: 'Null unless the caller owns it.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, context) =>
+      context.services.store.getConversation(requireUser(context), String(args.id)),
+  }),
+);
+
+builder.mutationFields((t) => ({
+  createConversation: t.field({
+    type: ConversationRef,
+    args: { chatName: t.arg.string() },
+    resolve: (_root, args, context) => {
+      const user = requireUser(context);
+      const name = args.chatName?.trim() ? chatNameArg(args.chatName, context) : DEFAULT_CHAT_NAME;
+      return context.services.store.createConversation(user, name);
+    },
+  }),
+  renameConversation: t.field({
+    type: ConversationRef,
+    args: { id: t.arg.id({ required: true }), chatName: t.arg.string({ required: true }) },
+    resolve: (_root, args, context) =>
+      context.services.store.renameConversation(
+        requireUser(context),
+        String(args.id),
+        chatNameArg(args.chatName, context),
+      ),
+  }),
+  deleteConversation: t.boolean({
+    description: 'Stops an answer still streaming, then deletes the conversation.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, context) => {
+      const user = requireUser(context);
+      const id = String(args.id);
+      await context.services.chat.stop(user, id);
+      if (!(await context.services.store.deleteConversation(user, id))) throw new NotFoundError();
+      return true;
+    },
+  }),
+}));

@@ -1,0 +1,48 @@
+/**
+ * Expected failures reach clients as GraphQL errors with an UPPER_SNAKE `extensions.code`;
+ * everything else keeps yoga's masking ("Unexpected error.") and is logged here instead.
+ *
+ * Errors are recognised by name rather than `instanceof GraphQLError`: under a bundler that
+ * resolves graphql's ESM build next to its CommonJS build, there are two GraphQLError classes.
+ */
+import type { GraphQLError } from 'graphql';
+import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
+import type { Logger } from '../logger.js';
+import { SubscriberOverflowError } from '../services/chat/subscription.js';
+import { DomainError } from '../services/errors.js';
+import { ReplayGapError } from '../services/stream-hub.js';
+
+type MaskError = (error: unknown, message: string, isDev?: boolean) => Error;
+
+export const isGraphQLError = (error: unknown): error is GraphQLError =>
+  error instanceof Error && error.name === 'GraphQLError';
+
+/** The code a client may act on, or null when the error is unexpected. */
+export function expectedCode(error: unknown): string | null {
+  if (error instanceof DomainError) return error.code;
+  // A subscriber that fell behind or asked for events no longer buffered resubscribes.
+  if (error instanceof ReplayGapError) return 'REPLAY_GAP';
+  if (error instanceof SubscriberOverflowError) return 'SUBSCRIBER_OVERFLOW';
+  return null;
+}
+
+/** The `maskedErrors.maskError` of the yoga server. */
+export function createMaskError(logger: Logger): MaskError {
+  return (error, message, isDev) => {
+    const located = isGraphQLError(error) ? error : null;
+    const original = located ? (located.originalError ?? located) : error;
+    const code = expectedCode(original);
+    if (code !== null) {
+      const details = original instanceof DomainError ? original.details : {};
+      return createGraphQLError((original as Error).message, {
+        nodes: located?.nodes,
+        path: located?.path,
+        extensions: { ...details, code },
+      });
+    }
+    if (!isGraphQLError(original)) {
+      logger.error('unexpected error in a GraphQL operation', { error: original });
+    }
+    return yogaMaskError(error, message, isDev);
+  };
+}

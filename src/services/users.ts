@@ -1,0 +1,158 @@
+/**
+ * Users and their API tokens, kept in `DATA_DIR/users.json`. Only a SHA-256 digest of each token
+ * is stored; a token is shown once, when it is made. The file is re-read when another process
+ * (`threadline users add|remove`) changes it, so a removed token stops working without a
+ * restart.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { validateUsername } from './conversation-store.js';
+import { ConflictError, NotFoundError, StorageError } from './errors.js';
+import { isCode, readIfExists, writeFileAtomic } from './store/atomic-file.js';
+
+export interface UserRecord {
+  name: string;
+  /** ISO-8601. */
+  createdAt: string;
+}
+
+interface StoredUser extends UserRecord {
+  /** SHA-256 of the token, hex. */
+  tokenHash: string;
+}
+
+interface UsersFile {
+  version: 1;
+  users: StoredUser[];
+}
+
+export interface UserService {
+  /** Creates the user and returns its new token. Refuses a name that exists. */
+  add(name: string): Promise<string>;
+  list(): Promise<UserRecord[]>;
+  /** Throws NotFoundError when there is no such user. */
+  remove(name: string): Promise<void>;
+  /** The username the token belongs to, or null. */
+  authenticate(token: string | null | undefined): Promise<string | null>;
+  /** Creates user `local` when there are no users at all; null otherwise. */
+  ensureDefaultUser(): Promise<{ name: string; token: string } | null>;
+}
+
+export const DEFAULT_USER = 'local';
+const TOKEN_BYTES = 32;
+const MAX_TOKEN_CHARS = 512;
+
+export const usersFilePath = (dataDir: string) => path.join(dataDir, 'users.json');
+
+const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
+
+export function createUserService(options: { dataDir: string }): UserService {
+  const file = usersFilePath(options.dataDir);
+  let cache: { stamp: string; users: StoredUser[] } | null = null;
+  // Writes from this process run one at a time; each re-reads the file first.
+  let writing: Promise<unknown> = Promise.resolve();
+
+  async function load(): Promise<StoredUser[]> {
+    const stamp = await fileStamp(file);
+    if (cache && cache.stamp === stamp) return cache.users;
+    const raw = await readIfExists(file);
+    const users = raw === null ? [] : parse(raw.toString('utf8'), file);
+    cache = { stamp, users };
+    return users;
+  }
+
+  function mutate<T>(change: (users: StoredUser[]) => { users: StoredUser[]; result: T }) {
+    const run = writing.then(async () => {
+      cache = null;
+      const { users, result } = change(await load());
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const body: UsersFile = { version: 1, users };
+      await writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`);
+      cache = null;
+      return result;
+    });
+    writing = run.catch(() => {});
+    return run;
+  }
+
+  async function add(name: string): Promise<string> {
+    validateUsername(name);
+    return mutate((users) => {
+      if (users.some((user) => user.name === name)) {
+        throw new ConflictError(`User "${name}" already exists`);
+      }
+      const token = randomBytes(TOKEN_BYTES).toString('base64url');
+      const user = {
+        name,
+        createdAt: new Date().toISOString(),
+        tokenHash: digest(token).toString('hex'),
+      };
+      return { users: [...users, user], result: token };
+    });
+  }
+
+  return {
+    add,
+    async list() {
+      return (await load()).map(({ name, createdAt }) => ({ name, createdAt }));
+    },
+    async remove(name) {
+      await mutate((users) => {
+        if (!users.some((user) => user.name === name)) {
+          throw new NotFoundError(`No user "${name}"`);
+        }
+        return { users: users.filter((user) => user.name !== name), result: undefined };
+      });
+    },
+    async authenticate(token) {
+      if (!token || token.length > MAX_TOKEN_CHARS) return null;
+      const presented = digest(token);
+      let match: string | null = null;
+      // Every stored digest is compared, so the time taken does not depend on which one matched.
+      for (const user of await load()) {
+        const stored = Buffer.from(user.tokenHash, 'hex');
+        if (stored.length === presented.length && timingSafeEqual(stored, presented)) {
+          match = user.name;
+        }
+      }
+      return match;
+    },
+    async ensureDefaultUser() {
+      if ((await load()).length > 0) return null;
+      const token = await add(DEFAULT_USER);
+      return { name: DEFAULT_USER, token };
+    },
+  };
+}
+
+/** Changes whenever the file is replaced or rewritten ("" when it does not exist). */
+async function fileStamp(file: string): Promise<string> {
+  try {
+    const stat = await fs.stat(file);
+    return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) return '';
+    throw error;
+  }
+}
+
+function parse(text: string, file: string): StoredUser[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new StorageError(`${file} is not valid JSON; fix or remove it`);
+  }
+  const users = (body as Partial<UsersFile> | null)?.users;
+  const valid =
+    Array.isArray(users) &&
+    users.every(
+      (user: Partial<StoredUser> | null) =>
+        typeof user?.name === 'string' &&
+        typeof user.tokenHash === 'string' &&
+        /^[0-9a-f]{64}$/.test(user.tokenHash),
+    );
+  if (!valid) throw new StorageError(`${file} does not hold a list of users; fix or remove it`);
+  return users as StoredUser[];
+}

@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppFixture, codes, createAppFixture, type ExecResult } from '../helpers/app.js';
+import { waitFor } from '../helpers/chat.js';
+
+const CONVERSATION_FIELDS =
+  'id chatName createdAt lastUpdate lastResponseId messageCount streaming';
+const MESSAGE_FIELDS = `id role text status timestamp responseId model
+  usage { inputTokens outputTokens reasoningTokens totalTokens } error { code message retryable }`;
+
+const CREATE = `mutation ($chatName: String) { createConversation(chatName: $chatName) { ${CONVERSATION_FIELDS} } }`;
+const GET = `query ($id: ID!) { conversation(id: $id) { ${CONVERSATION_FIELDS} messages { ${MESSAGE_FIELDS} } } }`;
+const LIST = `query ($first: Int, $after: String) { conversations(first: $first, after: $after) {
+  totalCount edges { cursor node { id chatName } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+const RENAME = `mutation ($id: ID!, $chatName: String!) { renameConversation(id: $id, chatName: $chatName) { id chatName } }`;
+const DELETE = 'mutation ($id: ID!) { deleteConversation(id: $id) }';
+const SEND = `mutation ($input: SendMessageInput!) { sendMessage(input: $input) {
+  conversation { ${CONVERSATION_FIELDS} } userMessage { ${MESSAGE_FIELDS} } assistantMessage { ${MESSAGE_FIELDS} } } }`;
+const STOP = `mutation ($id: ID!) { stopResponse(conversationId: $id) { ${MESSAGE_FIELDS} } }`;
+
+let fx: AppFixture;
+
+beforeAll(async () => {
+  fx = await createAppFixture({ config: { maxMessageChars: 1_000, maxChatNameChars: 40 } });
+});
+afterAll(() => fx.close());
+
+async function create(token = fx.tokens.alice, chatName = 'A chat'): Promise<string> {
+  const result = await fx.exec(CREATE, { chatName }, token);
+  expect(result.errors).toBeUndefined();
+  return result.data?.createConversation.id;
+}
+
+describe('authentication', () => {
+  const operations: Array<[string, Record<string, unknown>]> = [
+    ['{ me { name } }', {}],
+    ['{ serverInfo { offlineMode } }', {}],
+    ['{ conversations { totalCount } }', {}],
+    ['query ($id: ID!) { conversation(id: $id) { id } }', { id: 'abc' }],
+    [CREATE, {}],
+    [RENAME, { id: 'abc', chatName: 'x' }],
+    [DELETE, { id: 'abc' }],
+    [SEND, { input: { text: 'hi' } }],
+    [STOP, { id: 'abc' }],
+  ];
+
+  it.each(operations)('%s needs a valid token', async (query, variables) => {
+    const alice = fx.tokens.alice;
+    const nearlyAlice = alice.slice(0, -1) + (alice.endsWith('A') ? 'B' : 'A');
+    for (const token of [null, 'not-a-real-token', nearlyAlice]) {
+      const result = await fx.exec(query, variables, token);
+      expect(codes(result)).toEqual(['UNAUTHENTICATED']);
+    }
+  });
+
+  it('accepts only the Bearer scheme', async () => {
+    const response = await fx.app.yoga.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${fx.tokens.alice}` },
+      body: JSON.stringify({ query: '{ me { name } }' }),
+    });
+    expect(codes(await response.json())).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('me names the caller; serverInfo describes the server', async () => {
+    expect((await fx.exec('{ me { name } }', {}, fx.tokens.bob)).data).toEqual({
+      me: { name: 'bob' },
+    });
+    const info = await fx.exec('{ serverInfo { offlineMode model contextMode } }');
+    expect(info.data?.serverInfo).toEqual({
+      offlineMode: true,
+      model: fx.config.model,
+      contextMode: 'chain',
+    });
+  });
+});
+
+describe('conversations', () => {
+  it('creates, reads, renames and deletes a conversation', async () => {
+    const created = await fx.exec(CREATE, { chatName: '  Trip plans ' });
+    const conversation = created.data?.createConversation;
+    expect(conversation).toMatchObject({
+      chatName: 'Trip plans',
+      messageCount: 0,
+      streaming: false,
+    });
+    expect(conversation.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+
+    const read = await fx.exec(GET, { id: conversation.id });
+    expect(read.data?.conversation).toMatchObject({ id: conversation.id, messages: [] });
+
+    const renamed = await fx.exec(RENAME, { id: conversation.id, chatName: 'Holiday' });
+    expect(renamed.data?.renameConversation).toEqual({ id: conversation.id, chatName: 'Holiday' });
+
+    expect((await fx.exec(DELETE, { id: conversation.id })).data).toEqual({
+      deleteConversation: true,
+    });
+    expect((await fx.exec(GET, { id: conversation.id })).data).toEqual({ conversation: null });
+    expect(codes(await fx.exec(DELETE, { id: conversation.id }))).toEqual(['NOT_FOUND']);
+  });
+
+  it('names a conversation "New chat" by default and checks chat names', async () => {
+    expect((await fx.exec(CREATE, {})).data?.createConversation.chatName).toBe('New chat');
+    expect(codes(await fx.exec(CREATE, { chatName: 'x'.repeat(41) }))).toEqual(['BAD_USER_INPUT']);
+    const id = await create();
+    expect(codes(await fx.exec(RENAME, { id, chatName: '   ' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await fx.exec(RENAME, { id, chatName: 'y'.repeat(41) }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+  });
+
+  it("never shows or changes another user's conversation", async () => {
+    const bobs = await create(fx.tokens.bob, 'Private');
+    expect((await fx.exec(GET, { id: bobs })).data).toEqual({ conversation: null });
+    expect(codes(await fx.exec(RENAME, { id: bobs, chatName: 'Mine now' }))).toEqual(['NOT_FOUND']);
+    expect(codes(await fx.exec(DELETE, { id: bobs }))).toEqual(['NOT_FOUND']);
+    expect(codes(await fx.exec(STOP, { id: bobs }))).toEqual(['NOT_FOUND']);
+    expect(codes(await fx.exec(SEND, { input: { conversationId: bobs, text: 'hi' } }))).toEqual([
+      'NOT_FOUND',
+    ]);
+    const list = await fx.exec(LIST, { first: 100 });
+    expect(
+      list.data?.conversations.edges.map((e: { node: { id: string } }) => e.node.id),
+    ).not.toContain(bobs);
+
+    const stillBobs = await fx.exec(GET, { id: bobs }, fx.tokens.bob);
+    expect(stillBobs.data?.conversation).toMatchObject({ chatName: 'Private', messageCount: 0 });
+  });
+
+  it('pages newest first with opaque cursors, without gaps or repeats', async () => {
+    const carol = await fx.app.services.users.add('carol');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await create(carol, `chat ${i}`));
+
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 5; page++) {
+      const result: ExecResult = await fx.exec(LIST, { first: 2, after }, carol);
+      const connection = result.data?.conversations;
+      expect(connection.totalCount).toBe(5);
+      expect(connection.pageInfo.hasPreviousPage).toBe(page > 0);
+      seen.push(...connection.edges.map((edge: { node: { id: string } }) => edge.node.id));
+      after = connection.pageInfo.endCursor;
+      if (!connection.pageInfo.hasNextPage) break;
+    }
+    expect(seen).toEqual([...ids].reverse());
+
+    expect(codes(await fx.exec(LIST, { after: 'garbage' }, carol))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await fx.exec(LIST, { first: -1 }, carol))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('sendMessage and stopResponse', () => {
+  it('stores the message, streams the answer and completes it', async () => {
+    const sent = await fx.exec(SEND, { input: { text: 'Tell me about tides' } });
+    expect(sent.errors).toBeUndefined();
+    const { conversation, userMessage, assistantMessage } = sent.data!.sendMessage;
+    expect(conversation.chatName).toBe('Tell me about tides');
+    expect(userMessage).toMatchObject({
+      role: 'USER',
+      text: 'Tell me about tides',
+      status: 'COMPLETE',
+    });
+    expect(assistantMessage).toMatchObject({ role: 'ASSISTANT', status: 'STREAMING', text: '' });
+
+    const stored = await fx.settled('alice', conversation.id, assistantMessage.id);
+    // The chain moves forward right after the answer is written.
+    const read = await waitFor(async () => {
+      const result = await fx.exec(GET, { id: conversation.id });
+      return result.data?.conversation.lastResponseId ? result : undefined;
+    });
+    const answer = read.data?.conversation.messages[1];
+    expect(answer).toMatchObject({
+      id: assistantMessage.id,
+      status: 'COMPLETE',
+      text: stored.text,
+    });
+    expect(answer.text.split(' ').length).toBeGreaterThan(5);
+    expect(answer.responseId).toMatch(/^resp_/);
+    expect(answer.usage.totalTokens).toBeGreaterThan(0);
+    expect(read.data?.conversation).toMatchObject({
+      messageCount: 2,
+      streaming: false,
+      lastResponseId: answer.responseId,
+    });
+  });
+
+  it('refuses empty and too long text', async () => {
+    expect(codes(await fx.exec(SEND, { input: { text: '  ' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await fx.exec(SEND, { input: { text: 'x'.repeat(1_001) } }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+  });
+
+  it('refuses a second turn while one streams; stop keeps the partial answer', async () => {
+    fx.emulator.setPacing({ tokensPerSecond: 20, replyWords: 200 });
+    try {
+      const sent = await fx.exec(SEND, { input: { text: 'A long answer please' } });
+      const { conversation, assistantMessage } = sent.data!.sendMessage;
+      const again = await fx.exec(SEND, {
+        input: { conversationId: conversation.id, text: 'More' },
+      });
+      expect(codes(again)).toEqual(['CONFLICT']);
+      expect((await fx.exec(GET, { id: conversation.id })).data?.conversation.streaming).toBe(true);
+
+      const stopped = await fx.exec(STOP, { id: conversation.id });
+      expect(stopped.data?.stopResponse).toMatchObject({
+        id: assistantMessage.id,
+        status: 'INCOMPLETE',
+      });
+      const stored = await fx.settled('alice', conversation.id, assistantMessage.id);
+      expect(stopped.data?.stopResponse.text).toBe(stored.text);
+      expect(stored.text.split(' ').length).toBeLessThan(200);
+
+      expect((await fx.exec(STOP, { id: conversation.id })).data).toEqual({ stopResponse: null });
+    } finally {
+      fx.emulator.setPacing({ tokensPerSecond: 0, replyWords: 12 });
+    }
+  });
+});

@@ -1,0 +1,217 @@
+import { type Client, createClient } from 'graphql-ws';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type AppFixture, codes, createAppFixture, type ExecResult, sse } from '../helpers/app.js';
+
+const STREAM = `subscription ($conversationId: ID!, $after: Int, $messageId: ID) {
+  messageStream(conversationId: $conversationId, after: $after, messageId: $messageId) {
+    __typename
+    ... on TextCreated { conversationId messageId seq }
+    ... on TextDelta { conversationId messageId seq delta }
+    ... on TextDone { conversationId messageId seq text responseId model usage { totalTokens } }
+    ... on StreamError { conversationId messageId seq code message partialText retryable status }
+  }
+}`;
+const SEND = `mutation ($input: SendMessageInput!) { sendMessage(input: $input) {
+  conversation { id } assistantMessage { id } } }`;
+const CREATE = 'mutation { createConversation(chatName: "Live") { id } }';
+
+interface StreamEvent {
+  __typename: string;
+  conversationId: string;
+  messageId: string;
+  seq: number;
+  delta?: string;
+  text?: string;
+}
+
+let fx: AppFixture;
+let url: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  fx = await createAppFixture({
+    emulator: { replyWords: 30 },
+    app: { authRecheckMs: 50, wsInitTimeoutMs: 200 },
+  });
+  url = await fx.start();
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  fx.emulator.setPacing({ tokensPerSecond: 0, replyWords: 30 });
+});
+afterAll(() => fx.close());
+
+function wsClient(connectionParams?: Record<string, unknown>): Client {
+  const client = createClient({
+    url: `${url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams,
+  });
+  clients.push(client);
+  return client;
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Sends over real HTTP, as a separate client would. */
+async function send(token: string, input: Record<string, unknown>) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: SEND, variables: { input } }),
+  });
+  const result = (await response.json()) as ExecResult;
+  expect(result.errors).toBeUndefined();
+  return result.data?.sendMessage as {
+    conversation: { id: string };
+    assistantMessage: { id: string };
+  };
+}
+
+async function createConversation(token = fx.tokens.alice): Promise<string> {
+  return (await fx.exec(CREATE, {}, token)).data?.createConversation.id;
+}
+
+/** Reads events until TextDone/StreamError (or `stopAfter` events), then leaves. */
+async function collect(results: AsyncIterable<ExecResult>, stopAfter = Number.POSITIVE_INFINITY) {
+  const events: StreamEvent[] = [];
+  for await (const result of results) {
+    expect(result.errors).toBeUndefined();
+    const event = result.data?.messageStream as StreamEvent;
+    events.push(event);
+    if (events.length >= stopAfter) break;
+    if (event.__typename === 'TextDone' || event.__typename === 'StreamError') break;
+  }
+  return events;
+}
+
+/** TextCreated, deltas, TextDone with consecutive seqs, whose deltas add up to the final text. */
+async function expectWholeAnswer(events: StreamEvent[], conversationId: string, messageId: string) {
+  expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+  expect(events[0]?.__typename).toBe('TextCreated');
+  const done = events.at(-1);
+  expect(done?.__typename).toBe('TextDone');
+  const deltas = events.filter((event) => event.__typename === 'TextDelta');
+  expect(deltas.length).toBeGreaterThan(0);
+  for (const event of events) expect(event).toMatchObject({ conversationId, messageId });
+  const stored = await fx.settled('alice', conversationId, messageId);
+  expect(deltas.map((event) => event.delta).join('')).toBe(done?.text);
+  expect(done?.text).toBe(stored.text);
+  expect(stored.text.trim().split(/\s+/)).toHaveLength(30);
+}
+
+describe('messageStream over graphql-ws', () => {
+  it('streams TextCreated, the deltas and TextDone whose text equals the stored message', async () => {
+    const conversationId = await createConversation();
+    const client = wsClient(bearer(fx.tokens.alice));
+    const results = client.iterate({ query: STREAM, variables: { conversationId } });
+    const collecting = collect(results as AsyncIterable<ExecResult>);
+    const { assistantMessage } = await send(fx.tokens.alice, { conversationId, text: 'Hello' });
+    await expectWholeAnswer(await collecting, conversationId, assistantMessage.id);
+  });
+
+  it('resumes after a dropped connection with no gap and no duplicate', async () => {
+    fx.emulator.setPacing({ tokensPerSecond: 40, replyWords: 30 });
+    const conversationId = await createConversation();
+    const { assistantMessage } = await send(fx.tokens.alice, { conversationId, text: 'Go on' });
+
+    const first = wsClient(bearer(fx.tokens.alice));
+    const before = await collect(
+      first.iterate({ query: STREAM, variables: { conversationId } }) as AsyncIterable<ExecResult>,
+      4,
+    );
+    await first.dispose();
+    const last = before.at(-1) as StreamEvent;
+    expect(last.__typename).toBe('TextDelta');
+    const stored = await fx.app.services.store.getConversation('alice', conversationId);
+    expect(stored?.messages.at(-1)?.status).toBe('STREAMING');
+
+    const second = wsClient(bearer(fx.tokens.alice));
+    const after = await collect(
+      second.iterate({
+        query: STREAM,
+        variables: { conversationId, after: last.seq, messageId: last.messageId },
+      }) as AsyncIterable<ExecResult>,
+    );
+    expect(after[0]?.seq).toBe(last.seq + 1);
+    await expectWholeAnswer([...before, ...after], conversationId, assistantMessage.id);
+  });
+
+  it("refuses another user's conversation with NOT_FOUND", async () => {
+    const bobs = await createConversation(fx.tokens.bob);
+    const client = wsClient(bearer(fx.tokens.alice));
+    const results = client.iterate({ query: STREAM, variables: { conversationId: bobs } });
+    const first = (await results.next()).value as ExecResult;
+    expect(codes(first)).toEqual(['NOT_FOUND']);
+  });
+
+  it('closes a connection whose token is wrong (4403) and refuses operations without one', async () => {
+    const conversationId = await createConversation();
+    const wrong = wsClient({ authorization: 'Bearer nope' });
+    await expect(
+      wrong.iterate({ query: STREAM, variables: { conversationId } }).next(),
+    ).rejects.toMatchObject({ code: 4403 });
+
+    const anonymous = wsClient();
+    const result = await anonymous.iterate({ query: STREAM, variables: { conversationId } }).next();
+    expect(codes(result.value as ExecResult)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('closes a socket that never sends connection_init (4408)', async () => {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    const code = await new Promise<number>((resolve) => socket.on('close', resolve));
+    expect(code).toBe(4408);
+  });
+
+  it("accepts the token in the operation's extensions.headers, as GraphiQL sends it", async () => {
+    const result = await wsClient()
+      .iterate({
+        query: '{ me { name } }',
+        extensions: { headers: { Authorization: `Bearer ${fx.tokens.bob}` } },
+      })
+      .next();
+    expect((result.value as ExecResult).data).toEqual({ me: { name: 'bob' } });
+  });
+
+  it('ends an open subscription once its token is removed', async () => {
+    fx.emulator.setPacing({ tokensPerSecond: 20, replyWords: 200 });
+    const token = await fx.app.services.users.add('dave');
+    const conversationId = await createConversation(token);
+    const results = wsClient(bearer(token)).iterate({
+      query: STREAM,
+      variables: { conversationId },
+    }) as AsyncIterableIterator<ExecResult>;
+    await send(token, { conversationId, text: 'A long one' });
+    // The first event proves the subscription is live before the token goes.
+    expect((await results.next()).value?.data?.messageStream.__typename).toBe('TextCreated');
+    await fx.app.services.users.remove('dave');
+    const rest: string[] = [];
+    for await (const result of results) rest.push(result.data?.messageStream.__typename);
+    // It ended early (a 200-word answer at 20 words/s would take 10 s), without an answer.
+    expect(rest).not.toContain('TextDone');
+    expect(rest.length).toBeLessThan(100);
+  });
+});
+
+describe('messageStream over SSE', () => {
+  it('streams the whole answer to a client that subscribed after sendMessage returned', async () => {
+    const { conversation, assistantMessage } = await send(fx.tokens.alice, { text: 'Over SSE' });
+    const events = await collect(
+      sse(`${url}/graphql`, STREAM, { conversationId: conversation.id }, fx.tokens.alice),
+    );
+    await expectWholeAnswer(events, conversation.id, assistantMessage.id);
+  });
+
+  it("refuses another user's conversation with NOT_FOUND", async () => {
+    const bobs = await createConversation(fx.tokens.bob);
+    const first = await sse(
+      `${url}/graphql`,
+      STREAM,
+      { conversationId: bobs },
+      fx.tokens.alice,
+    ).next();
+    expect(codes(first.value as ExecResult)).toEqual(['NOT_FOUND']);
+  });
+});

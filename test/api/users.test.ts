@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createUserService, usersFilePath } from '../../src/services/users.js';
+
+const run = promisify(execFile);
+let dataDir: string;
+
+beforeEach(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'threadline-users-'));
+});
+afterEach(async () => {
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+describe('user service', () => {
+  it('issues 32-byte base64url tokens and stores only their sha-256', async () => {
+    const users = createUserService({ dataDir });
+    const token = await users.add('alice');
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+    const file = await fs.readFile(usersFilePath(dataDir), 'utf8');
+    expect(file).not.toContain(token);
+    expect(JSON.parse(file).users[0].tokenHash).toMatch(/^[0-9a-f]{64}$/);
+    expect((await fs.stat(usersFilePath(dataDir))).mode & 0o777).toBe(0o600);
+  });
+
+  it('authenticates each token as its own user and refuses everything else', async () => {
+    const users = createUserService({ dataDir });
+    const alice = await users.add('alice');
+    const bob = await users.add('bob');
+    expect(await users.authenticate(alice)).toBe('alice');
+    expect(await users.authenticate(bob)).toBe('bob');
+    for (const wrong of [null, undefined, '', `${alice}x`, alice.slice(1), 'x'.repeat(10_000)]) {
+      expect(await users.authenticate(wrong)).toBeNull();
+    }
+  });
+
+  it('refuses a duplicate or invalid name, and removing an unknown user', async () => {
+    const users = createUserService({ dataDir });
+    await users.add('alice');
+    await expect(users.add('alice')).rejects.toMatchObject({ code: 'CONFLICT' });
+    for (const bad of ['../x', 'a/b', '.hidden', 'a..b', '', 'x'.repeat(65)]) {
+      await expect(users.add(bad)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    }
+    await expect(users.remove('nobody')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await users.list()).map((user) => user.name)).toEqual(['alice']);
+  });
+
+  it('sees users added or removed by another process without a restart', async () => {
+    const server = createUserService({ dataDir });
+    const cli = createUserService({ dataDir });
+    const token = await cli.add('alice');
+    expect(await server.authenticate(token)).toBe('alice');
+    await cli.remove('alice');
+    expect(await server.authenticate(token)).toBeNull();
+  });
+
+  it('creates the default user only when there are no users at all', async () => {
+    const users = createUserService({ dataDir });
+    const created = await users.ensureDefaultUser();
+    expect(created?.name).toBe('local');
+    expect(await users.authenticate(created?.token)).toBe('local');
+    expect(await users.ensureDefaultUser()).toBeNull();
+  });
+
+  it('serialises concurrent adds without losing one', async () => {
+    const users = createUserService({ dataDir });
+    const names = ['a1', 'a2', 'a3', 'a4', 'a5'];
+    const tokens = await Promise.all(names.map((name) => users.add(name)));
+    expect((await users.list()).map((user) => user.name).sort()).toEqual(names);
+    for (const [index, token] of tokens.entries()) {
+      expect(await users.authenticate(token)).toBe(names[index]);
+    }
+  });
+
+  it('refuses to use (and never overwrites) a corrupt users file', async () => {
+    await fs.writeFile(usersFilePath(dataDir), '{ not json');
+    const users = createUserService({ dataDir });
+    await expect(users.add('alice')).rejects.toThrow(/not valid JSON/);
+    expect(await fs.readFile(usersFilePath(dataDir), 'utf8')).toBe('{ not json');
+  });
+});
+
+describe('threadline users', () => {
+  const cli = (...args: string[]) =>
+    run(process.execPath, [
+      '--import',
+      'tsx',
+      'src/main.ts',
+      'users',
+      ...args,
+      '--data-dir',
+      dataDir,
+    ]);
+
+  it('add prints the token alone on the last line; list and remove work', async () => {
+    const { stdout } = await cli('add', 'erin');
+    const token = stdout.trimEnd().split('\n').at(-1);
+    expect(await createUserService({ dataDir }).authenticate(token)).toBe('erin');
+
+    expect((await cli('list')).stdout).toMatch(/^erin\s+created /m);
+    await cli('remove', 'erin');
+    expect(await createUserService({ dataDir }).authenticate(token)).toBeNull();
+  });
+
+  it('exits 1 with one line for a duplicate name, 2 for bad usage', async () => {
+    await cli('add', 'erin');
+    await expect(cli('add', 'erin')).rejects.toMatchObject({
+      code: 1,
+      stderr: 'threadline users: User "erin" already exists\n',
+    });
+    await expect(cli('frobnicate')).rejects.toMatchObject({ code: 2 });
+  });
+});
