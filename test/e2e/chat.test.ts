@@ -1,0 +1,228 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppFixture, createAppFixture } from '../helpers/app.js';
+import {
+  type BuiltWeb,
+  buildWeb,
+  hasChromium,
+  launchBrowser,
+  newContext,
+  screenshot,
+  skipReason,
+} from '../helpers/browser.js';
+import {
+  ASSISTANT,
+  conversationIdOf,
+  copiedAnswer,
+  sendMessage,
+  storedMessages,
+  waitForFinalAnswer,
+  waitForStreamedWords,
+} from './support.js';
+
+if (!hasChromium) console.warn(skipReason);
+
+describe.skipIf(!hasChromium)('the web app in Chromium', () => {
+  let web: BuiltWeb;
+  let fixture: AppFixture;
+  let browser: Browser;
+  let url: string;
+  let alice: { context: BrowserContext; page: Page; errors: string[] };
+
+  beforeAll(async () => {
+    web = await buildWeb();
+    fixture = await createAppFixture({
+      emulator: { tokensPerSecond: 40, replyWords: 60 },
+      app: { webDistDir: web.dir },
+    });
+    url = await fixture.start();
+    browser = await launchBrowser();
+    alice = await newContext(browser);
+    await alice.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await fixture?.close();
+    await web?.remove();
+  });
+
+  it('builds a bundle without the graphql runtime', async () => {
+    const assets = path.join(web.dir, 'assets');
+    const scripts = (await fs.readdir(assets)).filter((name) => name.endsWith('.js'));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const name of scripts) {
+      const code = await fs.readFile(path.join(assets, name), 'utf8');
+      expect(code).toContain('messageStream');
+      expect(code).not.toMatch(/GraphQLSchema|GraphQLObjectType|Syntax Error: Unexpected/);
+    }
+  });
+
+  it('shows a sign-in screen for a wrong token', async () => {
+    const { context, page } = await newContext(browser);
+    try {
+      await page.goto(`${url}/?token=not-a-token`);
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('not accepted');
+      expect(page.url()).not.toContain('token=');
+      await screenshot(page, 'sign-in');
+      await page.getByLabel('Access token').fill(fixture.tokens.alice);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('#composer-input').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('signs in from the link, streams an answer as Markdown with highlighted code', async () => {
+    const { page, errors } = alice;
+    await page.goto(`${url}/?token=${fixture.tokens.alice}`);
+    await page.locator('#composer-input').waitFor();
+    expect(page.url()).toBe(`${url}/`);
+    expect(await page.evaluate(() => localStorage.getItem('threadline.token'))).toBe(
+      fixture.tokens.alice,
+    );
+    await expect.poll(() => page.locator('.badge--offline').isVisible()).toBe(true);
+    await screenshot(page, 'empty');
+
+    // Shift+Enter is a new line, not a send.
+    await page.locator('#composer-input').fill('Show me a list');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('and some code');
+    expect(await page.locator('#composer-input').inputValue()).toBe(
+      'Show me a list\nand some code',
+    );
+    await page.keyboard.press('Enter');
+
+    await waitForStreamedWords(page, 5);
+    expect(await page.getByRole('button', { name: 'Stop generating' }).isVisible()).toBe(true);
+    await screenshot(page, 'streaming');
+    await waitForFinalAnswer(page);
+    await screenshot(page, 'answer');
+
+    const answer = page.locator(ASSISTANT).last();
+    expect(await answer.locator('.markdown ul > li').count()).toBe(3);
+    expect(
+      await answer.locator('pre code.hljs.language-ts .hljs-keyword').first().textContent(),
+    ).toBe('const');
+    expect(await answer.locator('.message-meta').textContent()).toMatch(/o1-mini.*\d+ tokens/);
+    expect(await page.locator('.message--user .bubble').last().textContent()).toBe(
+      'Show me a list\nand some code',
+    );
+
+    const id = conversationIdOf(page);
+    const stored = await storedMessages(fixture, id, fixture.tokens.alice);
+    expect(await copiedAnswer(page)).toBe(stored.at(-1)?.text);
+    // The first message names the chat.
+    await expect
+      .poll(() => page.locator(`[data-conversation-id="${id}"] .conversation-name`).textContent())
+      .toContain('Show me a list');
+    expect(errors).toEqual([]);
+  });
+
+  it('stops an answer and keeps its partial text as stopped', async () => {
+    const { page } = alice;
+    fixture.emulator.setPacing({ tokensPerSecond: 6 });
+    try {
+      await sendMessage(page, 'Take your time with this one');
+      await waitForStreamedWords(page, 4);
+      await page.getByRole('button', { name: 'Stop generating' }).click();
+      await waitForFinalAnswer(page, 1, 'INCOMPLETE');
+    } finally {
+      fixture.emulator.setPacing({ tokensPerSecond: 40 });
+    }
+    const answer = page.locator(`${ASSISTANT}[data-status="INCOMPLETE"]`);
+    expect(await answer.locator('.badge').textContent()).toBe('Stopped');
+    const stored = await storedMessages(fixture, conversationIdOf(page), fixture.tokens.alice);
+    const last = stored.at(-1)!;
+    expect(last.status).toBe('INCOMPLETE');
+    expect(last.text.split(/\s+/).length).toBeLessThan(60);
+    expect(await copiedAnswer(page)).toBe(last.text);
+    await screenshot(page, 'stopped');
+    expect(await page.locator('#composer-input').isEnabled()).toBe(true);
+  });
+
+  it('renames and, after confirmation, deletes a conversation', async () => {
+    const { page } = alice;
+    const id = conversationIdOf(page);
+
+    await page.getByRole('button', { name: 'Rename conversation' }).click();
+    const rename = page.getByRole('dialog', { name: 'Rename conversation' });
+    await rename.getByRole('textbox').fill('Weekend plans');
+    await screenshot(page, 'rename-dialog');
+    await rename.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.locator('.topbar-title').textContent()).toBe('Weekend plans');
+    const listed = await fixture.exec<{ conversation: { chatName: string } }>(
+      'query ($id: ID!) { conversation(id: $id) { chatName } }',
+      { id },
+    );
+    expect(listed.data?.conversation.chatName).toBe('Weekend plans');
+
+    // Cancel keeps it.
+    await page.getByRole('button', { name: 'Delete conversation' }).click();
+    await screenshot(page, 'delete-dialog');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.locator(`[data-conversation-id="${id}"]`).count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Delete conversation' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.locator(`[data-conversation-id="${id}"]`).count()).toBe(0);
+    expect(page.url()).toBe(`${url}/`);
+    const gone = await fixture.exec('query ($id: ID!) { conversation(id: $id) { id } }', { id });
+    expect(gone.data?.conversation).toBeNull();
+  });
+
+  it('keeps two users apart', async () => {
+    await sendMessage(alice.page, 'A secret of Alice');
+    await waitForFinalAnswer(alice.page);
+    const aliceChat = conversationIdOf(alice.page);
+
+    const bob = await newContext(browser);
+    try {
+      await bob.page.goto(`${url}/?token=${fixture.tokens.bob}`);
+      await bob.page.locator('#composer-input').waitFor();
+      await expect.poll(() => bob.page.locator('.sidebar-empty').isVisible()).toBe(true);
+      await sendMessage(bob.page, 'Bob asks something');
+      await waitForFinalAnswer(bob.page);
+      expect(await bob.page.locator('.conversation-link').allTextContents()).toEqual([
+        expect.stringContaining('Bob asks something'),
+      ]);
+
+      // Bob cannot open Alice's conversation by its address.
+      await bob.page.goto(`${url}/#/c/${aliceChat}`);
+      await expect
+        .poll(() => bob.page.getByRole('alert').textContent())
+        .toContain('does not exist');
+      expect(await bob.page.locator('.message').count()).toBe(0);
+      await screenshot(bob.page, 'other-user');
+
+      await alice.page.reload();
+      await alice.page.locator('.conversation-link').first().waitFor();
+      const aliceTitles = await alice.page.locator('.conversation-link').allTextContents();
+      expect(aliceTitles.some((t) => t.includes('Bob'))).toBe(false);
+      expect(aliceTitles.some((t) => t.includes('A secret of Alice'))).toBe(true);
+    } finally {
+      await bob.context.close();
+    }
+  });
+
+  it('fits a phone screen, with the conversation list in a drawer', async () => {
+    const phone = await newContext(browser, { viewport: { width: 390, height: 800 } });
+    try {
+      await phone.page.goto(`${url}/?token=${fixture.tokens.alice}`);
+      await phone.page.locator('.conversation-link').first().waitFor({ state: 'attached' });
+      expect(await phone.page.locator('#sidebar').isVisible()).toBe(false);
+      const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width).toBeLessThanOrEqual(390);
+      await screenshot(phone.page, 'phone');
+      await phone.page.getByRole('button', { name: 'Open conversation list' }).click();
+      await phone.page.locator('.conversation-link').first().click();
+      await waitForFinalAnswer(phone.page);
+      await expect.poll(() => phone.page.locator('#sidebar').isVisible()).toBe(false);
+      await screenshot(phone.page, 'phone-chat');
+    } finally {
+      await phone.context.close();
+    }
+  });
+});

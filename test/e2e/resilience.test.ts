@@ -1,0 +1,150 @@
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppFixture, createAppFixture } from '../helpers/app.js';
+import {
+  type BuiltWeb,
+  buildWeb,
+  hasChromium,
+  launchBrowser,
+  newContext,
+  screenshot,
+  skipReason,
+} from '../helpers/browser.js';
+import {
+  ASSISTANT,
+  conversationIdOf,
+  copiedAnswer,
+  sendMessage,
+  storedMessages,
+  waitForFinalAnswer,
+  waitForStreamedWords,
+} from './support.js';
+
+if (!hasChromium) console.warn(skipReason);
+
+/** Answers slow enough (60 words at 15/s) to reload or cut the network in the middle. */
+describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => {
+  let web: BuiltWeb;
+  let fixture: AppFixture;
+  let browser: Browser;
+  let url: string;
+
+  beforeAll(async () => {
+    web = await buildWeb();
+    fixture = await createAppFixture({
+      emulator: { tokensPerSecond: 15, replyWords: 60 },
+      app: { webDistDir: web.dir },
+    });
+    url = await fixture.start();
+    browser = await launchBrowser();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await fixture?.close();
+    await web?.remove();
+  });
+
+  /** `prepare` runs before the page loads (WebSocket routes only apply to later documents). */
+  async function signedInPage(prepare?: (page: Page) => Promise<void>) {
+    const session = await newContext(browser);
+    await session.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
+    await prepare?.(session.page);
+    await session.page.goto(`${url}/?token=${fixture.tokens.alice}`);
+    await session.page.locator('#composer-input').waitFor();
+    return session;
+  }
+
+  it('completes an answer exactly after a reload in the middle of it', async () => {
+    const { context, page, errors } = await signedInPage();
+    try {
+      await sendMessage(page, 'Reload while you answer');
+      await waitForStreamedWords(page, 10);
+      const id = conversationIdOf(page);
+      await page.reload();
+      // The reloaded page picks the stream up before the answer is over.
+      await waitForStreamedWords(page, 12);
+      await screenshot(page, 'resumed-after-reload');
+      await waitForFinalAnswer(page);
+      const stored = await storedMessages(fixture, id, fixture.tokens.alice);
+      expect(stored.at(-1)?.status).toBe('COMPLETE');
+      expect(await copiedAnswer(page)).toBe(stored.at(-1)?.text);
+      expect(await page.locator(`${ASSISTANT} .markdown ul > li`).count()).toBe(3);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a banner when the connection drops and continues with no gap or repeat', async () => {
+    // Every socket goes through this route; while `refuse` is set, new ones are turned away.
+    const sockets: WebSocketRoute[] = [];
+    let refuse = false;
+    const { context, page, errors } = await signedInPage((page) =>
+      page.routeWebSocket(/\/graphql$/, (socket) => {
+        if (refuse) {
+          void socket.close({ code: 1001, reason: 'network down' });
+          return;
+        }
+        socket.connectToServer();
+        sockets.push(socket);
+      }),
+    );
+    try {
+      await sendMessage(page, 'Lose the network while you answer');
+      await waitForStreamedWords(page, 8);
+      refuse = true;
+      for (const socket of sockets) await socket.close({ code: 1001, reason: 'network down' });
+      const banner = page.getByRole('status').filter({ hasText: 'Reconnecting' });
+      await banner.waitFor();
+      await screenshot(page, 'reconnecting');
+      refuse = false;
+      await banner.waitFor({ state: 'hidden' });
+      await waitForFinalAnswer(page);
+      const stored = await storedMessages(fixture, conversationIdOf(page), fixture.tokens.alice);
+      expect(await copiedAnswer(page)).toBe(stored.at(-1)?.text);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows an upstream error inline, and Retry asks again', async () => {
+    const { context, page } = await signedInPage();
+    try {
+      fixture.emulator.queueFault({ type: 'http_error', status: 429 });
+      await sendMessage(page, 'This one hits a rate limit');
+      const alert = page.locator(`${ASSISTANT} [role="alert"]`);
+      await alert.waitFor();
+      expect(await alert.getAttribute('data-code')).toBe('RATE_LIMITED');
+      await screenshot(page, 'rate-limited');
+      await alert.getByRole('button', { name: 'Retry' }).click();
+      await waitForFinalAnswer(page);
+      expect(await page.locator('.message--user').count()).toBe(2);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('marks an answer cut off upstream as incomplete, also after a reload', async () => {
+    const { context, page } = await signedInPage();
+    try {
+      fixture.emulator.queueFault({ type: 'drop_after', deltas: 5 });
+      await sendMessage(page, 'This answer breaks off');
+      await page
+        .locator(`${ASSISTANT}:is([data-status="INCOMPLETE"], [data-status="FAILED"])`)
+        .waitFor();
+      await page.reload();
+      const answer = page.locator(ASSISTANT).last();
+      await answer.waitFor();
+      const stored = await storedMessages(fixture, conversationIdOf(page), fixture.tokens.alice);
+      const last = stored.at(-1)!;
+      expect(['INCOMPLETE', 'FAILED']).toContain(last.status);
+      expect(await answer.getAttribute('data-status')).toBe(last.status);
+      expect(await answer.textContent()).toMatch(/Incomplete|Failed/);
+      await screenshot(page, 'incomplete');
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,63 @@
+/** Codes the server sets in `extensions.code`, plus NETWORK for a request that never landed. */
+export type ApiErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'NETWORK'
+  | 'INTERNAL';
+
+const knownCodes = new Set<string>([
+  'UNAUTHENTICATED',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'UPSTREAM_UNAVAILABLE',
+]);
+
+/** Trying again later may succeed for these; the others need the user to change something. */
+const retryableCodes = new Set<ApiErrorCode>([
+  'CONFLICT',
+  'RATE_LIMITED',
+  'UPSTREAM_UNAVAILABLE',
+  'NETWORK',
+  'INTERNAL',
+]);
+
+export interface GraphQLErrorLike {
+  message: string;
+  extensions?: { code?: unknown; [key: string]: unknown };
+}
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+
+  get retryable(): boolean {
+    return retryableCodes.has(this.code);
+  }
+
+  static fromGraphQL(error: GraphQLErrorLike): ApiError {
+    const code = error.extensions?.code;
+    return typeof code === 'string' && knownCodes.has(code)
+      ? new ApiError(code as ApiErrorCode, error.message)
+      : new ApiError('INTERNAL', 'Something went wrong on the server.');
+  }
+}
+
+/** Normalises whatever a request or subscription rejected with. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (Array.isArray(error) && error.length > 0) return ApiError.fromGraphQL(error[0]);
+  return new ApiError('NETWORK', 'Cannot reach the server.', { cause: error });
+}

@@ -1,0 +1,453 @@
+import { type ApiError, toApiError } from './api/errors.js';
+import type { Request } from './api/http.js';
+import type { ConnectionStatus, Socket } from './api/ws.js';
+import { clearToken, loadToken, saveToken } from './auth.js';
+import {
+  ConversationQuery,
+  ConversationsQuery,
+  DeleteConversationMutation,
+  RenameConversationMutation,
+  SendMessageMutation,
+  SessionQuery,
+  StopResponseMutation,
+} from './graphql/operations.js';
+import { saveResumePoint, takeResumePoint } from './resume.js';
+import { readRoute, writeRoute } from './route.js';
+import {
+  type AppState,
+  type ConversationSummary,
+  type Message,
+  upsertConversation,
+} from './state.js';
+import type { Store } from './store.js';
+import {
+  applyStreamEvent,
+  type MessageStream,
+  openMessageStream,
+  type StreamEvent,
+  type StreamPosition,
+} from './stream.js';
+
+export interface Actions {
+  signIn(token: string): Promise<void>;
+  signOut(): void;
+  open(conversationId: string | null, history?: 'push' | 'replace'): Promise<void>;
+  loadMoreConversations(): Promise<void>;
+  /** Resolves false when the message was not accepted (the notice says why). */
+  send(text: string): Promise<boolean>;
+  stop(): Promise<void>;
+  rename(conversationId: string, chatName: string): Promise<boolean>;
+  remove(conversationId: string): Promise<boolean>;
+  /** Asks again the question an assistant message answers. */
+  retryAnswer(messageId: string): void;
+  setDrawer(open: boolean): void;
+  dismissNotice(): void;
+}
+
+export interface Controller extends Actions {
+  start(): Promise<void>;
+  /** Keeps the state of a streaming answer for the reload that follows. */
+  saveForReload(): void;
+  setConnection(status: ConnectionStatus): void;
+}
+
+const PAGE_SIZE = 30;
+
+export function createController(
+  store: Store<AppState>,
+  request: Request,
+  socket: Socket,
+): Controller {
+  let stream: MessageStream | null = null;
+  /** Bumped on every open, so a slow load of a conversation left behind is dropped. */
+  let openTicket = 0;
+  let sendsInFlight = 0;
+  /** Events for messages not in the list yet: the reply to a send whose response is pending. */
+  const early = new Map<string, StreamEvent[]>();
+
+  const announce = (text: string) => store.set({ announcement: text });
+
+  function showSignIn(error: string | null) {
+    closeStream();
+    clearToken();
+    store.set({ screen: 'sign-in', signInError: error, conversations: [], messages: [] });
+  }
+
+  function fail(error: unknown, retry?: () => void) {
+    const apiError = toApiError(error);
+    if (apiError.code === 'UNAUTHENTICATED') {
+      showSignIn('Your token is no longer accepted. Paste a valid token to continue.');
+      return;
+    }
+    store.set({
+      notice: {
+        code: apiError.code,
+        message: apiError.message,
+        retry: apiError.retryable ? retry : undefined,
+      },
+    });
+    announce(apiError.message);
+  }
+
+  function setMessages(update: (messages: Message[]) => Message[]) {
+    store.set({ messages: update(store.get().messages) });
+  }
+
+  function patchConversation(id: string, patch: Partial<ConversationSummary>) {
+    const { conversations } = store.get();
+    const current = conversations.find((c) => c.id === id);
+    if (current)
+      store.set({ conversations: upsertConversation(conversations, { ...current, ...patch }) });
+  }
+
+  // ---- live stream of the open conversation ----
+
+  function closeStream() {
+    stream?.close();
+    stream = null;
+    early.clear();
+  }
+
+  function follow(conversationId: string, resumeFrom: StreamPosition | null) {
+    closeStream();
+    stream = openMessageStream(socket, {
+      conversationId,
+      resumeFrom,
+      onEvent: (event) => onStreamEvent(conversationId, event),
+      onError: (error) => onStreamError(conversationId, error),
+    });
+  }
+
+  function onStreamEvent(conversationId: string, event: StreamEvent) {
+    const state = store.get();
+    if (state.activeId !== conversationId) return;
+    const message = state.messages.find((m) => m.id === event.messageId);
+    if (!message) {
+      early.set(event.messageId, [...(early.get(event.messageId) ?? []), event]);
+      // Nothing of ours is on the way: another tab or client started this turn.
+      if (sendsInFlight === 0 && event.__typename === 'TextCreated') void refresh(conversationId);
+      return;
+    }
+    // A replay of a turn this page already holds in its final form.
+    if (message.status !== 'STREAMING') return;
+    if (event.__typename === 'TextDone' && event.text !== message.text) {
+      // The deltas should add up to the final text; a difference means an event was lost or
+      // repeated. The final text is shown either way.
+      console.warn('Threadline: streamed text differs from the final text', {
+        messageId: message.id,
+      });
+    }
+    const next = applyStreamEvent(message, event);
+    setMessages((messages) => messages.map((m) => (m.id === next.id ? next : m)));
+    if (next.status !== 'STREAMING') onAnswerFinished(conversationId, next);
+  }
+
+  function onAnswerFinished(conversationId: string, message: Message) {
+    patchConversation(conversationId, { streaming: false, lastUpdate: new Date().toISOString() });
+    if (message.status === 'COMPLETE') announce('Answer complete.');
+    else announce(message.error?.message ?? 'The answer is incomplete.');
+  }
+
+  function onStreamError(conversationId: string, error: ApiError) {
+    stream = null;
+    if (error.code === 'UNAUTHENTICATED') return showSignIn('Your token is no longer accepted.');
+    if (store.get().activeId !== conversationId || error.code === 'NOT_FOUND') return;
+    fail(error, () => {
+      store.set({ notice: null });
+      void refresh(conversationId).then(() => follow(conversationId, null));
+    });
+  }
+
+  /** Applies queued early events to messages that are now in the list. */
+  function drainEarly(conversationId: string) {
+    for (const [messageId, events] of early) {
+      if (!store.get().messages.some((m) => m.id === messageId)) continue;
+      early.delete(messageId);
+      for (const event of events) onStreamEvent(conversationId, event);
+    }
+  }
+
+  /**
+   * Reloads the open conversation's messages, keeping the live text of answers this page is
+   * streaming (it is ahead of the stored checkpoint); finished answers come from the server.
+   */
+  async function refresh(conversationId: string) {
+    try {
+      const { conversation } = await request(ConversationQuery, { id: conversationId });
+      if (store.get().activeId !== conversationId || !conversation) return;
+      const local = new Map(store.get().messages.map((m) => [m.id, m]));
+      const merged = conversation.messages.map((server) => {
+        const mine = local.get(server.id);
+        return mine && mine.status === 'STREAMING' && server.status === 'STREAMING' ? mine : server;
+      });
+      const { messages: _messages, ...summary } = conversation;
+      store.set({
+        messages: merged,
+        conversations: upsertConversation(store.get().conversations, summary),
+      });
+      drainEarly(conversationId);
+    } catch {
+      // A refresh is a catch-up; the next event or reconnect tries again.
+    }
+  }
+
+  // ---- actions ----
+
+  async function loadConversations(after: string | null) {
+    store.set({ loadingConversations: true });
+    try {
+      const { conversations } = await request(ConversationsQuery, { first: PAGE_SIZE, after });
+      const nodes = conversations.edges.map((edge) => edge.node);
+      let list = after ? store.get().conversations : [];
+      for (const node of nodes) list = upsertConversation(list, node);
+      store.set({
+        conversations: list,
+        nextCursor: conversations.pageInfo.hasNextPage
+          ? (conversations.pageInfo.endCursor ?? null)
+          : null,
+      });
+    } finally {
+      store.set({ loadingConversations: false });
+    }
+  }
+
+  async function start() {
+    if (!loadToken()) {
+      store.set({ screen: 'sign-in', signInError: null });
+      return;
+    }
+    try {
+      const session = await request(SessionQuery, {});
+      store.set({
+        screen: 'chat',
+        signInError: null,
+        notice: null,
+        userName: session.me.name,
+        offlineMode: session.serverInfo.offlineMode,
+        defaultModel: session.serverInfo.model,
+      });
+      await loadConversations(null);
+      await open(readRoute(), 'replace');
+    } catch (error) {
+      const apiError = toApiError(error);
+      if (apiError.code === 'UNAUTHENTICATED') {
+        showSignIn('That token was not accepted. Check it and try again.');
+        return;
+      }
+      store.set({ screen: 'chat' });
+      fail(apiError, () => {
+        store.set({ notice: null });
+        void start();
+      });
+    }
+  }
+
+  async function open(conversationId: string | null, history: 'push' | 'replace' = 'push') {
+    const ticket = ++openTicket;
+    closeStream();
+    writeRoute(conversationId, history);
+    store.set({
+      activeId: conversationId,
+      messages: [],
+      notice: null,
+      drawerOpen: false,
+      loadingMessages: conversationId !== null,
+    });
+    if (!conversationId) return;
+    try {
+      const { conversation } = await request(ConversationQuery, { id: conversationId });
+      if (ticket !== openTicket) return;
+      if (!conversation) {
+        writeRoute(null, 'replace');
+        store.set({
+          activeId: null,
+          loadingMessages: false,
+          notice: { code: 'NOT_FOUND', message: 'That conversation does not exist any more.' },
+        });
+        return;
+      }
+      const { messages: stored, ...summary } = conversation;
+      const resume = takeResumePoint(conversationId);
+      const resumable = stored.some((m) => m.id === resume?.messageId && m.status === 'STREAMING');
+      const messages =
+        resume && resumable
+          ? stored.map((m) => (m.id === resume.messageId ? { ...m, text: resume.text } : m))
+          : stored;
+      store.set({
+        messages,
+        loadingMessages: false,
+        conversations: upsertConversation(store.get().conversations, summary),
+      });
+      follow(conversationId, resume && resumable ? resume : null);
+    } catch (error) {
+      if (ticket !== openTicket) return;
+      store.set({ loadingMessages: false });
+      fail(error, () => void open(conversationId, 'replace'));
+    }
+  }
+
+  async function send(text: string): Promise<boolean> {
+    const trimmed = text.trim();
+    const before = store.get();
+    if (!trimmed || before.sending) return false;
+    const conversationId = before.activeId;
+    const pendingId = `pending-${Date.now()}`;
+    const pending: Message = {
+      id: pendingId,
+      role: 'USER',
+      text: trimmed,
+      status: 'COMPLETE',
+      timestamp: new Date().toISOString(),
+      responseId: null,
+      model: null,
+      usage: null,
+      error: null,
+    };
+    store.set({ sending: true, notice: null, messages: [...before.messages, pending] });
+    sendsInFlight += 1;
+    try {
+      const { sendMessage } = await request(SendMessageMutation, {
+        input: { conversationId, text: trimmed },
+      });
+      const { conversation, userMessage, assistantMessage } = sendMessage;
+      store.set({ conversations: upsertConversation(store.get().conversations, conversation) });
+      // The user moved elsewhere meanwhile; the sidebar shows the new activity.
+      if (store.get().activeId !== conversationId) return true;
+      const fresh = new Set([userMessage.id, assistantMessage.id]);
+      setMessages((messages) => [
+        ...messages.filter((m) => m.id !== pendingId && !fresh.has(m.id)),
+        userMessage,
+        assistantMessage,
+      ]);
+      announce('Answer started.');
+      if (conversationId === null) {
+        store.set({ activeId: conversation.id });
+        writeRoute(conversation.id, 'push');
+        follow(conversation.id, null);
+      } else {
+        drainEarly(conversation.id);
+      }
+      return true;
+    } catch (error) {
+      setMessages((messages) => messages.filter((m) => m.id !== pendingId));
+      fail(error, () => {
+        store.set({ notice: null });
+        void send(trimmed);
+      });
+      return false;
+    } finally {
+      sendsInFlight -= 1;
+      store.set({ sending: false });
+    }
+  }
+
+  async function stop() {
+    const { activeId } = store.get();
+    if (!activeId) return;
+    try {
+      const { stopResponse } = await request(StopResponseMutation, { conversationId: activeId });
+      if (!stopResponse || store.get().activeId !== activeId) return;
+      setMessages((messages) =>
+        messages.map((m) =>
+          m.id === stopResponse.id && m.status === 'STREAMING' ? stopResponse : m,
+        ),
+      );
+      if (stopResponse.status !== 'STREAMING') onAnswerFinished(activeId, stopResponse);
+    } catch (error) {
+      fail(error, () => void stop());
+    }
+  }
+
+  async function rename(conversationId: string, chatName: string): Promise<boolean> {
+    try {
+      const { renameConversation } = await request(RenameConversationMutation, {
+        id: conversationId,
+        chatName,
+      });
+      store.set({
+        conversations: upsertConversation(store.get().conversations, renameConversation),
+      });
+      announce(`Renamed to ${renameConversation.chatName}.`);
+      return true;
+    } catch (error) {
+      fail(error, () => void rename(conversationId, chatName));
+      return false;
+    }
+  }
+
+  async function remove(conversationId: string): Promise<boolean> {
+    try {
+      await request(DeleteConversationMutation, { id: conversationId });
+      store.set({
+        conversations: store.get().conversations.filter((c) => c.id !== conversationId),
+      });
+      if (store.get().activeId === conversationId) await open(null, 'replace');
+      announce('Conversation deleted.');
+      return true;
+    } catch (error) {
+      fail(error, () => void remove(conversationId));
+      return false;
+    }
+  }
+
+  function retryAnswer(messageId: string) {
+    const { messages } = store.get();
+    const index = messages.findIndex((m) => m.id === messageId);
+    const question = messages
+      .slice(0, Math.max(index, 0))
+      .reverse()
+      .find((m) => m.role === 'USER');
+    if (question) void send(question.text);
+  }
+
+  let lastConnection: ConnectionStatus = 'idle';
+
+  return {
+    start,
+    open,
+    send,
+    stop,
+    rename,
+    remove,
+    retryAnswer,
+    async signIn(token) {
+      saveToken(token.trim());
+      store.set({ screen: 'loading', signInError: null });
+      await start();
+    },
+    signOut() {
+      showSignIn(null);
+    },
+    async loadMoreConversations() {
+      const { nextCursor } = store.get();
+      if (!nextCursor) return;
+      try {
+        await loadConversations(nextCursor);
+      } catch (error) {
+        fail(error);
+      }
+    },
+    setDrawer(open) {
+      store.set({ drawerOpen: open });
+    },
+    dismissNotice() {
+      store.set({ notice: null });
+    },
+    saveForReload() {
+      const state = store.get();
+      const position = stream?.position();
+      const live = state.messages.find((m) => m.status === 'STREAMING');
+      if (!state.activeId || !position || !live || live.id !== position.messageId) return;
+      saveResumePoint({ conversationId: state.activeId, ...position, text: live.text });
+    },
+    setConnection(status) {
+      const { activeId } = store.get();
+      // Back after a drop: catch up on anything that ended while the socket was away.
+      if (lastConnection === 'reconnecting' && status === 'connected' && activeId) {
+        void refresh(activeId);
+      }
+      lastConnection = status;
+      store.set({ connection: status });
+    },
+  };
+}

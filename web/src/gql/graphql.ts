@@ -1,0 +1,370 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type MessageStatus =
+  /** The whole answer (or a user message) */
+  | 'COMPLETE'
+  /** The model service failed; see `error` */
+  | 'FAILED'
+  /** Stopped, interrupted or cut short; the partial text is kept */
+  | 'INCOMPLETE'
+  /** The answer is still arriving */
+  | 'STREAMING';
+
+export type Role =
+  | 'ASSISTANT'
+  | 'USER';
+
+export type SendMessageInput = {
+  /** Name of a new conversation; default: start of the text */
+  chatName?: string | null | undefined;
+  /** Omitted: a new conversation is started */
+  conversationId?: string | number | null | undefined;
+  text: string;
+};
+
+export type MessageFieldsFragment = { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null };
+
+export type ConversationSummaryFragment = { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean };
+
+export type SessionQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SessionQuery = { me: { name: string }, serverInfo: { offlineMode: boolean, model: string, contextMode: string } };
+
+export type ConversationsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ConversationsQuery = { conversations: { edges: Array<{ node: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ConversationQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ConversationQuery = { conversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean, messages: Array<{ id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }> } | null };
+
+export type CreateConversationMutationVariables = Exact<{
+  chatName?: string | null | undefined;
+}>;
+
+
+export type CreateConversationMutation = { createConversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean } };
+
+export type SendMessageMutationVariables = Exact<{
+  input: SendMessageInput;
+}>;
+
+
+export type SendMessageMutation = { sendMessage: { conversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean }, userMessage: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }, assistantMessage: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null } } };
+
+export type RenameConversationMutationVariables = Exact<{
+  id: string | number;
+  chatName: string;
+}>;
+
+
+export type RenameConversationMutation = { renameConversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean } };
+
+export type DeleteConversationMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteConversationMutation = { deleteConversation: boolean };
+
+export type StopResponseMutationVariables = Exact<{
+  conversationId: string | number;
+}>;
+
+
+export type StopResponseMutation = { stopResponse: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null } | null };
+
+export type MessageStreamSubscriptionVariables = Exact<{
+  conversationId: string | number;
+  after?: number | null | undefined;
+  messageId?: string | number | null | undefined;
+}>;
+
+
+export type MessageStreamSubscription = { messageStream:
+    | { __typename: 'StreamError', conversationId: string, messageId: string, seq: number, code: string, message: string, partialText: string, retryable: boolean, status: MessageStatus }
+    | { __typename: 'TextCreated', conversationId: string, messageId: string, seq: number }
+    | { __typename: 'TextDelta', conversationId: string, messageId: string, seq: number, delta: string }
+    | { __typename: 'TextDone', conversationId: string, messageId: string, seq: number, text: string, responseId: string, model: string, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null }
+   };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const MessageFieldsFragmentDoc = new TypedDocumentString(`
+    fragment MessageFields on Message {
+  id
+  role
+  text
+  status
+  timestamp
+  responseId
+  model
+  usage {
+    inputTokens
+    outputTokens
+    reasoningTokens
+    totalTokens
+  }
+  error {
+    code
+    message
+    retryable
+  }
+}
+    `, {"fragmentName":"MessageFields"}) as unknown as TypedDocumentString<MessageFieldsFragment, unknown>;
+export const ConversationSummaryFragmentDoc = new TypedDocumentString(`
+    fragment ConversationSummary on Conversation {
+  id
+  chatName
+  createdAt
+  lastUpdate
+  messageCount
+  streaming
+}
+    `, {"fragmentName":"ConversationSummary"}) as unknown as TypedDocumentString<ConversationSummaryFragment, unknown>;
+export const SessionDocument = new TypedDocumentString(`
+    query Session {
+  me {
+    name
+  }
+  serverInfo {
+    offlineMode
+    model
+    contextMode
+  }
+}
+    `) as unknown as TypedDocumentString<SessionQuery, SessionQueryVariables>;
+export const ConversationsDocument = new TypedDocumentString(`
+    query Conversations($first: Int, $after: String) {
+  conversations(first: $first, after: $after) {
+    edges {
+      node {
+        ...ConversationSummary
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    fragment ConversationSummary on Conversation {
+  id
+  chatName
+  createdAt
+  lastUpdate
+  messageCount
+  streaming
+}`) as unknown as TypedDocumentString<ConversationsQuery, ConversationsQueryVariables>;
+export const ConversationDocument = new TypedDocumentString(`
+    query Conversation($id: ID!) {
+  conversation(id: $id) {
+    ...ConversationSummary
+    messages {
+      ...MessageFields
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  role
+  text
+  status
+  timestamp
+  responseId
+  model
+  usage {
+    inputTokens
+    outputTokens
+    reasoningTokens
+    totalTokens
+  }
+  error {
+    code
+    message
+    retryable
+  }
+}
+fragment ConversationSummary on Conversation {
+  id
+  chatName
+  createdAt
+  lastUpdate
+  messageCount
+  streaming
+}`) as unknown as TypedDocumentString<ConversationQuery, ConversationQueryVariables>;
+export const CreateConversationDocument = new TypedDocumentString(`
+    mutation CreateConversation($chatName: String) {
+  createConversation(chatName: $chatName) {
+    ...ConversationSummary
+  }
+}
+    fragment ConversationSummary on Conversation {
+  id
+  chatName
+  createdAt
+  lastUpdate
+  messageCount
+  streaming
+}`) as unknown as TypedDocumentString<CreateConversationMutation, CreateConversationMutationVariables>;
+export const SendMessageDocument = new TypedDocumentString(`
+    mutation SendMessage($input: SendMessageInput!) {
+  sendMessage(input: $input) {
+    conversation {
+      ...ConversationSummary
+    }
+    userMessage {
+      ...MessageFields
+    }
+    assistantMessage {
+      ...MessageFields
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  role
+  text
+  status
+  timestamp
+  responseId
+  model
+  usage {
+    inputTokens
+    outputTokens
+    reasoningTokens
+    totalTokens
+  }
+  error {
+    code
+    message
+    retryable
+  }
+}
+fragment ConversationSummary on Conversation {
+  id
+  chatName
+  createdAt
+  lastUpdate
+  messageCount
+  streaming
+}`) as unknown as TypedDocumentString<SendMessageMutation, SendMessageMutationVariables>;
+export const RenameConversationDocument = new TypedDocumentString(`
+    mutation RenameConversation($id: ID!, $chatName: String!) {
+  renameConversation(id: $id, chatName: $chatName) {
+    ...ConversationSummary
+  }
+}
+    fragment ConversationSummary on Conversation {
+  id
+  chatName
+  createdAt
+  lastUpdate
+  messageCount
+  streaming
+}`) as unknown as TypedDocumentString<RenameConversationMutation, RenameConversationMutationVariables>;
+export const DeleteConversationDocument = new TypedDocumentString(`
+    mutation DeleteConversation($id: ID!) {
+  deleteConversation(id: $id)
+}
+    `) as unknown as TypedDocumentString<DeleteConversationMutation, DeleteConversationMutationVariables>;
+export const StopResponseDocument = new TypedDocumentString(`
+    mutation StopResponse($conversationId: ID!) {
+  stopResponse(conversationId: $conversationId) {
+    ...MessageFields
+  }
+}
+    fragment MessageFields on Message {
+  id
+  role
+  text
+  status
+  timestamp
+  responseId
+  model
+  usage {
+    inputTokens
+    outputTokens
+    reasoningTokens
+    totalTokens
+  }
+  error {
+    code
+    message
+    retryable
+  }
+}`) as unknown as TypedDocumentString<StopResponseMutation, StopResponseMutationVariables>;
+export const MessageStreamDocument = new TypedDocumentString(`
+    subscription MessageStream($conversationId: ID!, $after: Int, $messageId: ID) {
+  messageStream(
+    conversationId: $conversationId
+    after: $after
+    messageId: $messageId
+  ) {
+    __typename
+    ... on TextCreated {
+      conversationId
+      messageId
+      seq
+    }
+    ... on TextDelta {
+      conversationId
+      messageId
+      seq
+      delta
+    }
+    ... on TextDone {
+      conversationId
+      messageId
+      seq
+      text
+      responseId
+      model
+      usage {
+        inputTokens
+        outputTokens
+        reasoningTokens
+        totalTokens
+      }
+    }
+    ... on StreamError {
+      conversationId
+      messageId
+      seq
+      code
+      message
+      partialText
+      retryable
+      status
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MessageStreamSubscription, MessageStreamSubscriptionVariables>;

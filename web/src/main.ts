@@ -1,0 +1,108 @@
+import './styles.css';
+import { createHttpClient } from './api/http.js';
+import { createSocket, socketUrl } from './api/ws.js';
+import { captureTokenFromUrl, loadToken } from './auth.js';
+import { createController } from './controller.js';
+import { h } from './dom.js';
+import { onRouteChange } from './route.js';
+import { type AppState, initialState } from './state.js';
+import { createStore } from './store.js';
+import { mountBanner } from './views/banner.js';
+import { mountChat } from './views/chat.js';
+import { mountComposer } from './views/composer.js';
+import { renderAlert } from './views/notice.js';
+import { mountSidebar } from './views/sidebar.js';
+import { renderSignIn } from './views/sign-in.js';
+import { mountTopbar } from './views/topbar.js';
+
+const ENDPOINT = '/graphql';
+
+captureTokenFromUrl();
+
+const store = createStore<AppState>({ ...initialState, browserOnline: navigator.onLine });
+const request = createHttpClient({ url: ENDPOINT, token: loadToken });
+const socket = createSocket({ url: socketUrl(ENDPOINT), token: loadToken });
+const controller = createController(store, request, socket);
+
+const root = document.getElementById('app')!;
+
+/** The chat screen: built once, then each part re-renders what changed. */
+function mountChatScreen(): (state: AppState, previous: AppState | undefined) => void {
+  const sidebar = h('aside', { class: 'sidebar', id: 'sidebar' });
+  const scrim = h('div', { class: 'scrim', onClick: () => controller.setDrawer(false) });
+  const topbar = h('header', { class: 'topbar' });
+  const bannerSlot = h('div', { class: 'banner-slot' });
+  const chatSlot = h('div', { class: 'chat' });
+  const noticeSlot = h('div', { class: 'notice-slot' });
+  const composerSlot = h('div', { class: 'composer-slot' });
+  const announcer = h('div', { class: 'sr-only', 'aria-live': 'polite', role: 'status' });
+  const shell = h(
+    'div',
+    { class: 'app' },
+    sidebar,
+    scrim,
+    h('main', { class: 'main' }, topbar, bannerSlot, chatSlot, noticeSlot, composerSlot),
+    announcer,
+  );
+  root.replaceChildren(shell);
+
+  const renderSidebar = mountSidebar(sidebar, controller);
+  const renderTopbar = mountTopbar(topbar, controller);
+  const renderBanner = mountBanner(bannerSlot);
+  const composer = mountComposer(composerSlot, controller);
+  const renderChat = mountChat(chatSlot, controller, composer.fill);
+
+  return (state, previous) => {
+    shell.classList.toggle('drawer-open', state.drawerOpen);
+    renderSidebar(state, previous);
+    renderTopbar(state);
+    renderBanner(state);
+    renderChat(state, previous);
+    composer.render(state, previous);
+    if (state.notice !== previous?.notice) {
+      const notice = state.notice;
+      noticeSlot.replaceChildren(
+        ...(notice
+          ? [renderAlert({ ...notice, onDismiss: () => controller.dismissNotice() })]
+          : []),
+      );
+    }
+    if (state.announcement !== previous?.announcement) announcer.textContent = state.announcement;
+  };
+}
+
+let renderChatScreen: ((state: AppState, previous: AppState | undefined) => void) | null = null;
+
+store.subscribe((state, previous) => {
+  if (state.screen === 'chat') {
+    const fresh = renderChatScreen === null;
+    renderChatScreen ??= mountChatScreen();
+    renderChatScreen(state, fresh ? undefined : previous);
+    return;
+  }
+  renderChatScreen = null;
+  if (state.screen === 'sign-in') {
+    if (previous?.screen !== 'sign-in' || state.signInError !== previous.signInError) {
+      root.replaceChildren(renderSignIn(state, (token) => void controller.signIn(token)));
+    }
+  } else if (previous?.screen !== 'loading') {
+    root.replaceChildren(
+      h('div', { class: 'splash', 'aria-label': 'Loading' }, h('span', { class: 'spinner' })),
+    );
+  }
+});
+
+socket.onStatus((status) => controller.setConnection(status));
+window.addEventListener('online', () => store.set({ browserOnline: true }));
+window.addEventListener('offline', () => store.set({ browserOnline: false }));
+window.addEventListener('pagehide', () => controller.saveForReload());
+onRouteChange((conversationId) => {
+  if (store.get().screen === 'chat' && conversationId !== store.get().activeId) {
+    void controller.open(conversationId, 'replace');
+  }
+});
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && store.get().drawerOpen) controller.setDrawer(false);
+});
+
+void controller.start();

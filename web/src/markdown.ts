@@ -1,0 +1,73 @@
+import DOMPurify from 'dompurify';
+import hljs from 'highlight.js/lib/core';
+import bash from 'highlight.js/lib/languages/bash';
+import css from 'highlight.js/lib/languages/css';
+import diff from 'highlight.js/lib/languages/diff';
+import go from 'highlight.js/lib/languages/go';
+import javascript from 'highlight.js/lib/languages/javascript';
+import json from 'highlight.js/lib/languages/json';
+import python from 'highlight.js/lib/languages/python';
+import rust from 'highlight.js/lib/languages/rust';
+import sql from 'highlight.js/lib/languages/sql';
+import typescript from 'highlight.js/lib/languages/typescript';
+import xml from 'highlight.js/lib/languages/xml';
+import yaml from 'highlight.js/lib/languages/yaml';
+import { Marked } from 'marked';
+
+// A handful of common languages keeps the bundle small; others render as plain code.
+const languages = {
+  bash,
+  css,
+  diff,
+  go,
+  javascript,
+  json,
+  python,
+  rust,
+  sql,
+  typescript,
+  xml,
+  yaml,
+};
+for (const [name, language] of Object.entries(languages)) hljs.registerLanguage(name, language);
+hljs.registerAliases(['sh', 'shell', 'zsh', 'console'], { languageName: 'bash' });
+hljs.registerAliases(['js', 'jsx', 'mjs', 'cjs'], { languageName: 'javascript' });
+hljs.registerAliases(['ts', 'tsx'], { languageName: 'typescript' });
+hljs.registerAliases(['html', 'svg'], { languageName: 'xml' });
+hljs.registerAliases(['py'], { languageName: 'python' });
+hljs.registerAliases(['yml'], { languageName: 'yaml' });
+hljs.registerAliases(['rs'], { languageName: 'rust' });
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const marked = new Marked({
+  gfm: true,
+  breaks: false,
+  renderer: {
+    code({ text, lang }) {
+      const name = (lang ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+      const known = name !== '' && hljs.getLanguage(name) !== undefined;
+      const body = known ? hljs.highlight(text, { language: name }).value : escapeHtml(text);
+      const label = name ? `<span class="code-lang">${escapeHtml(name)}</span>` : '';
+      return `<div class="code-block"><div class="code-head">${label}</div><pre><code class="hljs${
+        known ? ` language-${escapeHtml(name)}` : ''
+      }">${body}</code></pre></div>`;
+    },
+  },
+});
+
+// Links from a model's answer leave the app, never replace it.
+DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.tagName === 'A' && node.hasAttribute('href')) {
+    node.setAttribute('target', '_blank');
+    node.setAttribute('rel', 'noopener noreferrer');
+  }
+});
+
+/** Markdown to sanitized HTML. Safe on partial input: an open fence renders as code so far. */
+export function renderMarkdown(source: string): string {
+  const html = marked.parse(source, { async: false });
+  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true } });
+}

@@ -1,0 +1,73 @@
+import type { ApiErrorCode } from './api/errors.js';
+import type { ConnectionStatus } from './api/ws.js';
+import type { ConversationSummaryFragment, MessageFieldsFragment } from './gql/graphql.js';
+
+export type Message = MessageFieldsFragment;
+export type ConversationSummary = ConversationSummaryFragment;
+
+/** A failed action shown inline, with what a Retry would do. */
+export interface Notice {
+  code: ApiErrorCode;
+  message: string;
+  retry?: () => void;
+}
+
+export interface AppState {
+  screen: 'loading' | 'sign-in' | 'chat';
+  signInError: string | null;
+  userName: string | null;
+  offlineMode: boolean;
+  defaultModel: string | null;
+  conversations: ConversationSummary[];
+  /** Cursor for the next page of conversations; null when all are loaded. */
+  nextCursor: string | null;
+  loadingConversations: boolean;
+  /** The open conversation; null for a new, not yet sent chat. */
+  activeId: string | null;
+  messages: Message[];
+  loadingMessages: boolean;
+  sending: boolean;
+  notice: Notice | null;
+  connection: ConnectionStatus;
+  browserOnline: boolean;
+  drawerOpen: boolean;
+  /** Text for screen readers, announced politely when it changes. */
+  announcement: string;
+}
+
+export const initialState: AppState = {
+  screen: 'loading',
+  signInError: null,
+  userName: null,
+  offlineMode: false,
+  defaultModel: null,
+  conversations: [],
+  nextCursor: null,
+  loadingConversations: false,
+  activeId: null,
+  messages: [],
+  loadingMessages: false,
+  sending: false,
+  notice: null,
+  connection: 'idle',
+  browserOnline: true,
+  drawerOpen: false,
+  announcement: '',
+};
+
+export function isStreaming(state: AppState): boolean {
+  return state.messages.some((message) => message.status === 'STREAMING');
+}
+
+/** Newest activity first, as the server lists them. */
+export function sortConversations(conversations: ConversationSummary[]): ConversationSummary[] {
+  return [...conversations].sort((a, b) => Date.parse(b.lastUpdate) - Date.parse(a.lastUpdate));
+}
+
+export function upsertConversation(
+  conversations: ConversationSummary[],
+  conversation: ConversationSummary,
+): ConversationSummary[] {
+  const others = conversations.filter((c) => c.id !== conversation.id);
+  return sortConversations([conversation, ...others]);
+}

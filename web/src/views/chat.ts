@@ -1,0 +1,107 @@
+import type { Actions } from '../controller.js';
+import { h } from '../dom.js';
+import type { AppState, Message } from '../state.js';
+import { renderMessage } from './message.js';
+
+const suggestions = [
+  'Explain the difference between a process and a thread',
+  'Write a TypeScript function that debounces another function',
+  'Give me three ideas for a weekend project',
+];
+
+function emptyState(fill: (text: string) => void): HTMLElement {
+  return h(
+    'div',
+    { class: 'empty-state' },
+    h('div', { class: 'empty-mark', 'aria-hidden': 'true' }, 'T'),
+    h('h2', {}, 'How can I help today?'),
+    h('p', { class: 'muted' }, 'Ask anything. Answers stream in as they are written.'),
+    h(
+      'div',
+      { class: 'suggestions' },
+      ...suggestions.map((text) =>
+        h('button', { type: 'button', class: 'suggestion', onClick: () => fill(text) }, text),
+      ),
+    ),
+  );
+}
+
+/**
+ * The message log. Messages are keyed by id and only re-rendered when their object changed,
+ * so a stream re-renders one message per frame and the view stays pinned to the bottom while
+ * the reader is there.
+ */
+export function mountChat(
+  container: HTMLElement,
+  actions: Actions,
+  fillComposer: (text: string) => void,
+): (state: AppState, previous: AppState | undefined) => void {
+  const log = h('div', {
+    class: 'log',
+    role: 'log',
+    'aria-live': 'polite',
+    'aria-relevant': 'additions',
+    'aria-labelledby': 'chat-title',
+  });
+  const inner = h('div', { class: 'log-inner' });
+  log.append(inner);
+  container.append(log);
+  const rendered = new Map<string, { message: Message; element: HTMLElement }>();
+  const handlers = { onRetry: (id: string) => actions.retryAnswer(id) };
+
+  log.addEventListener('click', (event) => {
+    const button = (event.target as Element).closest<HTMLButtonElement>('[data-copy]');
+    if (!button) return;
+    const id = button.closest<HTMLElement>('[data-message-id]')?.dataset.messageId;
+    const text =
+      button.dataset.copy === 'code'
+        ? (button.closest('.code-block')?.querySelector('code')?.textContent ?? '')
+        : (rendered.get(id ?? '')?.message.text ?? '');
+    void navigator.clipboard?.writeText(text).then(() => {
+      button.classList.add('copied');
+      button.setAttribute('aria-label', 'Copied');
+      setTimeout(() => {
+        button.classList.remove('copied');
+        button.setAttribute('aria-label', button.title);
+      }, 1500);
+    });
+  });
+
+  return (state, previous) => {
+    if (
+      state.messages === previous?.messages &&
+      state.loadingMessages === previous.loadingMessages
+    ) {
+      return;
+    }
+    const pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    if (state.loadingMessages) {
+      rendered.clear();
+      inner.replaceChildren(h('div', { class: 'log-loading', 'aria-label': 'Loading messages' }));
+      return;
+    }
+    if (state.messages.length === 0) {
+      rendered.clear();
+      inner.replaceChildren(emptyState(fillComposer));
+      return;
+    }
+    const elements = state.messages.map((message) => {
+      const known = rendered.get(message.id);
+      if (known?.message === message) return known.element;
+      const element = renderMessage(message, handlers);
+      // Only a message new to the list fades in; a streaming re-render must not flicker.
+      if (!known) element.classList.add('message--new');
+      rendered.set(message.id, { message, element });
+      return element;
+    });
+    const ids = new Set(state.messages.map((m) => m.id));
+    for (const id of rendered.keys()) if (!ids.has(id)) rendered.delete(id);
+    // Swap only what changed, so focus and selection in other messages survive.
+    const current = [...inner.children];
+    if (current.length !== elements.length || current.some((el, i) => el !== elements[i])) {
+      inner.replaceChildren(...elements);
+    }
+    const switched = state.activeId !== previous?.activeId || previous?.loadingMessages;
+    if (pinned || switched) log.scrollTop = log.scrollHeight;
+  };
+}

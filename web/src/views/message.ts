@@ -1,0 +1,138 @@
+import { h, visuallyHidden } from '../dom.js';
+import { icon } from '../icons.js';
+import { renderMarkdown } from '../markdown.js';
+import type { Message } from '../state.js';
+import { formatCount } from './format.js';
+import { renderAlert } from './notice.js';
+
+export interface MessageHandlers {
+  onRetry(messageId: string): void;
+}
+
+function copyButton(label: string, action: string): HTMLButtonElement {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'icon-button icon-button--small',
+      'aria-label': label,
+      title: label,
+      'data-copy': action,
+    },
+    icon('copy'),
+  );
+}
+
+function usageLine(message: Message): HTMLElement | null {
+  const parts: (string | HTMLElement)[] = [];
+  if (message.model) parts.push(h('span', { class: 'meta-model' }, message.model));
+  const usage = message.usage;
+  if (usage) {
+    const detail = [
+      `${formatCount(usage.inputTokens)} in`,
+      `${formatCount(usage.outputTokens)} out`,
+      usage.reasoningTokens ? `${formatCount(usage.reasoningTokens)} reasoning` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    parts.push(
+      h('span', { class: 'meta-usage', title: detail }, `${formatCount(usage.totalTokens)} tokens`),
+      h('span', { class: 'meta-usage-detail' }, `(${detail})`),
+    );
+  }
+  return parts.length ? h('span', { class: 'meta-items' }, ...parts) : null;
+}
+
+function statusBadge(message: Message): HTMLElement | null {
+  if (message.status === 'INCOMPLETE') {
+    const stopped = message.error?.code === 'ABORTED';
+    return h(
+      'span',
+      {
+        class: 'badge badge--warning',
+        title: stopped
+          ? 'You stopped this answer.'
+          : 'This answer was interrupted before it finished.',
+      },
+      stopped ? 'Stopped' : 'Incomplete',
+    );
+  }
+  if (message.status === 'FAILED') return h('span', { class: 'badge badge--danger' }, 'Failed');
+  return null;
+}
+
+function renderAssistantBody(message: Message, handlers: MessageHandlers): HTMLElement[] {
+  const streaming = message.status === 'STREAMING';
+  const content = h('div', { class: 'markdown' });
+  content.innerHTML = renderMarkdown(message.text);
+  for (const block of content.querySelectorAll('.code-head')) {
+    block.append(copyButton('Copy code', 'code'));
+  }
+  const parts: HTMLElement[] = [];
+  if (streaming && message.text === '') {
+    parts.push(
+      h('div', { class: 'typing', 'aria-label': 'Thinking' }, h('span'), h('span'), h('span')),
+    );
+  } else {
+    parts.push(content);
+  }
+  // A stop on request is not an error worth a red box; the badge says it.
+  if (message.error && message.status === 'FAILED') {
+    parts.push(
+      renderAlert({
+        code: message.error.code,
+        message: message.error.message,
+        onRetry: message.error.retryable ? () => handlers.onRetry(message.id) : undefined,
+      }),
+    );
+  } else if (message.status === 'INCOMPLETE' && message.error?.code !== 'ABORTED') {
+    parts.push(
+      h(
+        'p',
+        { class: 'message-note' },
+        'This answer was interrupted before it finished. ',
+        h(
+          'button',
+          { type: 'button', class: 'link-button', onClick: () => handlers.onRetry(message.id) },
+          'Ask again',
+        ),
+      ),
+    );
+  }
+  if (!streaming) {
+    parts.push(
+      h(
+        'footer',
+        { class: 'message-meta' },
+        statusBadge(message),
+        usageLine(message),
+        message.text ? copyButton('Copy answer', 'message') : null,
+      ),
+    );
+  }
+  return parts;
+}
+
+/** One message; `data-status` and `aria-busy` follow the stream for styling and screen readers. */
+export function renderMessage(message: Message, handlers: MessageHandlers): HTMLElement {
+  const user = message.role === 'USER';
+  const article = h(
+    'article',
+    {
+      class: `message message--${user ? 'user' : 'assistant'}`,
+      'data-message-id': message.id,
+      'data-status': message.status,
+      'aria-busy': message.status === 'STREAMING' ? 'true' : 'false',
+    },
+    visuallyHidden(user ? 'You said:' : 'Threadline answered:'),
+  );
+  if (user) {
+    article.append(h('div', { class: 'bubble' }, message.text));
+  } else {
+    article.append(
+      h('span', { class: 'avatar avatar--assistant', 'aria-hidden': 'true' }, 'T'),
+      h('div', { class: 'message-body' }, ...renderAssistantBody(message, handlers)),
+    );
+  }
+  return article;
+}

@@ -1,0 +1,134 @@
+import type { Actions } from '../controller.js';
+import { h } from '../dom.js';
+import { icon } from '../icons.js';
+import type { AppState, ConversationSummary } from '../state.js';
+import { formatRelative } from './format.js';
+
+function conversationLink(conversation: ConversationSummary, active: boolean): HTMLLIElement {
+  return h(
+    'li',
+    {},
+    h(
+      'a',
+      {
+        class: 'conversation-link',
+        href: `#/c/${encodeURIComponent(conversation.id)}`,
+        'aria-current': active ? 'page' : null,
+        'data-conversation-id': conversation.id,
+      },
+      h('span', { class: 'conversation-name' }, conversation.chatName || 'Untitled chat'),
+      h(
+        'span',
+        { class: 'conversation-meta' },
+        conversation.streaming ? h('span', { class: 'live-dot', title: 'Answering' }) : null,
+        h('time', { datetime: conversation.lastUpdate }, formatRelative(conversation.lastUpdate)),
+      ),
+    ),
+  );
+}
+
+export function mountSidebar(
+  container: HTMLElement,
+  actions: Actions,
+): (state: AppState, previous: AppState | undefined) => void {
+  // The links navigate through the hash; on a phone, picking one (even the open one) closes
+  // the drawer.
+  const list = h('ul', {
+    class: 'conversation-list',
+    role: 'list',
+    onClick: (event: Event) => {
+      if ((event.target as Element).closest('a')) actions.setDrawer(false);
+    },
+  });
+  const empty = h('p', { class: 'sidebar-empty muted' }, 'No conversations yet.');
+  const more = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button button--ghost button--block',
+      onClick: () => void actions.loadMoreConversations(),
+    },
+    'Show older',
+  );
+  const userName = h('span', { class: 'user-name' });
+  const avatar = h('span', { class: 'avatar avatar--user', 'aria-hidden': 'true' });
+  const offline = h(
+    'span',
+    {
+      class: 'badge badge--offline',
+      title: 'Answers come from the built-in emulator, not from a real model.',
+    },
+    'Offline mode',
+  );
+
+  container.append(
+    h(
+      'div',
+      { class: 'sidebar-head' },
+      h(
+        'div',
+        { class: 'brand' },
+        h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, 'T'),
+        'Threadline',
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'icon-button sidebar-close',
+          'aria-label': 'Close conversation list',
+          onClick: () => actions.setDrawer(false),
+        },
+        icon('close'),
+      ),
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'button button--new-chat',
+        'data-action': 'new-chat',
+        onClick: () => void actions.open(null),
+      },
+      icon('plus'),
+      'New chat',
+    ),
+    h(
+      'nav',
+      { class: 'sidebar-nav', 'aria-label': 'Conversations' },
+      h('h2', { class: 'sidebar-heading' }, 'Recent'),
+      list,
+      empty,
+      more,
+    ),
+    h(
+      'div',
+      { class: 'sidebar-foot' },
+      avatar,
+      h('div', { class: 'user-info' }, userName, offline),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'button button--ghost button--small',
+          onClick: () => actions.signOut(),
+        },
+        'Sign out',
+      ),
+    ),
+  );
+
+  return (state, previous) => {
+    if (state.conversations !== previous?.conversations || state.activeId !== previous?.activeId) {
+      list.replaceChildren(
+        ...state.conversations.map((c) => conversationLink(c, c.id === state.activeId)),
+      );
+      empty.hidden = state.conversations.length > 0 || state.loadingConversations;
+    }
+    more.hidden = state.nextCursor === null;
+    more.disabled = state.loadingConversations;
+    userName.textContent = state.userName ?? '';
+    avatar.textContent = (state.userName ?? '?').slice(0, 1).toUpperCase();
+    offline.hidden = !state.offlineMode;
+  };
+}

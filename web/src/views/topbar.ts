@@ -1,0 +1,80 @@
+import type { Actions } from '../controller.js';
+import { h } from '../dom.js';
+import { icon } from '../icons.js';
+import type { AppState } from '../state.js';
+import { confirmDialog, promptDialog } from './dialog.js';
+
+export function mountTopbar(container: HTMLElement, actions: Actions): (state: AppState) => void {
+  const title = h('h1', { class: 'topbar-title', id: 'chat-title' });
+  const model = h('span', { class: 'topbar-model' });
+  let current: { id: string; name: string } | null = null;
+
+  const rename = h(
+    'button',
+    {
+      type: 'button',
+      class: 'icon-button',
+      'aria-label': 'Rename conversation',
+      title: 'Rename',
+      'data-action': 'rename',
+      onClick: async () => {
+        if (!current) return;
+        const { id, name } = current;
+        const chatName = await promptDialog({
+          title: 'Rename conversation',
+          confirmLabel: 'Save',
+          value: name,
+        });
+        if (chatName && chatName !== name) await actions.rename(id, chatName);
+      },
+    },
+    icon('pencil'),
+  );
+  const remove = h(
+    'button',
+    {
+      type: 'button',
+      class: 'icon-button',
+      'aria-label': 'Delete conversation',
+      title: 'Delete',
+      'data-action': 'delete',
+      onClick: async () => {
+        if (!current) return;
+        const { id, name } = current;
+        const confirmed = await confirmDialog({
+          title: 'Delete this conversation?',
+          body: `“${name}” and all of its messages will be deleted. This cannot be undone.`,
+          confirmLabel: 'Delete',
+          danger: true,
+        });
+        if (confirmed) await actions.remove(id);
+      },
+    },
+    icon('trash'),
+  );
+
+  container.append(
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon-button menu-button',
+        'aria-label': 'Open conversation list',
+        'aria-controls': 'sidebar',
+        onClick: () => actions.setDrawer(true),
+      },
+      icon('menu'),
+    ),
+    h('div', { class: 'topbar-heading' }, title, model),
+    h('div', { class: 'topbar-actions' }, rename, remove),
+  );
+
+  return (state) => {
+    const conversation = state.conversations.find((c) => c.id === state.activeId);
+    current = conversation ? { id: conversation.id, name: conversation.chatName } : null;
+    title.textContent = conversation?.chatName ?? (state.activeId ? '' : 'New chat');
+    model.textContent = state.defaultModel ?? '';
+    rename.hidden = current === null;
+    remove.hidden = current === null;
+  };
+}
