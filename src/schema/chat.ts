@@ -91,6 +91,14 @@ builder.mutationFields((t) => ({
         chatName: input.chatName,
       }),
   }),
+  retryResponse: t.field({
+    type: SendMessagePayloadRef,
+    description:
+      'Asks again the question whose answer (the last message) failed or was stopped; the old answer is kept and a new one starts.',
+    args: { conversationId: t.arg.id({ required: true }) },
+    resolve: (_root, args, context) =>
+      context.services.chat.retry(requireUser(context), String(args.conversationId)),
+  }),
   stopResponse: t.field({
     type: MessageRef,
     nullable: true,

@@ -66,7 +66,44 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       : await store.createConversation(username, chatName ?? defaultChatName(text), {
           createdAt: now(),
         });
-    const conversationId = conversation.data.id;
+    return startTurn(username, conversation.data.id, async () => {
+      // Read again now that no other turn can run: the one before may have moved the chain
+      // between the first read and the reservation.
+      const before = input.conversationId
+        ? await ownConversation(username, conversation.data.id)
+        : conversation;
+      const userMessage = await store.addMessage(username, conversation.data.id, {
+        role: 'user',
+        text,
+        status: 'COMPLETE',
+        timestamp: now(),
+      });
+      return { before, userMessage };
+    });
+  }
+
+  async function retry(username: string, conversationId: string): Promise<SendResult> {
+    if (closing) throw new UpstreamUnavailableError('The server is shutting down');
+    await ownConversation(username, conversationId);
+    return startTurn(username, conversationId, async () => {
+      const conversation = await ownConversation(username, conversationId);
+      const question = retryableQuestion(conversation.messages);
+      // The failed answer stays (nothing is lost); the new answer follows it and the turn sees
+      // the history as it was before the question, so the question is sent once.
+      const before = { ...conversation, messages: conversation.messages.slice(0, question) };
+      return { before, userMessage: conversation.messages[question]! };
+    });
+  }
+
+  /**
+   * Reserves the conversation's one open turn, lets `prepare` store the question, adds the
+   * STREAMING answer and runs the turn in the background.
+   */
+  async function startTurn(
+    username: string,
+    conversationId: string,
+    prepare: () => Promise<{ before: StoredConversation; userMessage: StoredMessage }>,
+  ): Promise<SendResult> {
     const key = turnKey(username, conversationId);
     if (open.has(key)) {
       throw new ConflictError('An answer is still streaming in this conversation', {
@@ -89,17 +126,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     };
 
     try {
-      // Read again now that no other turn can run: the one before may have moved the chain
-      // between the first read and the reservation.
-      const before = input.conversationId
-        ? await ownConversation(username, conversationId)
-        : conversation;
-      const userMessage = await store.addMessage(username, conversationId, {
-        role: 'user',
-        text,
-        status: 'COMPLETE',
-        timestamp: now(),
-      });
+      const { before, userMessage } = await prepare();
       const assistantMessage = await store.addMessage(username, conversationId, {
         role: 'assistant',
         text: '',
@@ -108,7 +135,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         response_id: null,
       });
       turn.messageId = assistantMessage.id;
-      const current = (await store.getConversation(username, conversationId)) ?? conversation;
+      const current = (await store.getConversation(username, conversationId)) ?? before;
       const publisher = hub.openTurn(conversationId, assistantMessage.id);
       runTurn({
         config,
@@ -118,7 +145,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         now,
         username,
         conversation: before,
-        text,
+        text: userMessage.text,
         assistantMessageId: assistantMessage.id,
         publisher,
         signal: turn.controller.signal,
@@ -177,6 +204,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
   return {
     send,
+    retry,
     stop,
     recover,
     shutdown,
@@ -208,6 +236,24 @@ function validate(input: SendInput, config: Config): { text: string; chatName: s
     );
   }
   return { text, chatName };
+}
+
+/**
+ * The index of the question to ask again: the last message must be an answer that failed or
+ * was cut short, right after the user message it answers.
+ */
+function retryableQuestion(messages: readonly StoredMessage[]): number {
+  const last = messages.at(-1);
+  const question = messages.length - 2;
+  const status = last?.status ?? 'COMPLETE';
+  if (
+    last?.role !== 'assistant' ||
+    (status !== 'FAILED' && status !== 'INCOMPLETE') ||
+    messages[question]?.role !== 'user'
+  ) {
+    throw new ValidationError('Only the last answer can be retried, once it failed or stopped');
+  }
+  return question;
 }
 
 /** The start of the first message, cut at a word boundary when it is long. */

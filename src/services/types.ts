@@ -203,6 +203,11 @@ export interface SubscribeOptions {
 
 export interface ChatService {
   send(username: string, input: SendInput): Promise<SendResult>;
+  /**
+   * Asks the question of a FAILED or INCOMPLETE last answer again; the old answer is kept and a
+   * new one follows it. ValidationError when the last message is not such an answer.
+   */
+  retry(username: string, conversationId: string): Promise<SendResult>;
   /** Aborts the open turn; the partial text stays as INCOMPLETE. Null when nothing was open. */
   stop(username: string, conversationId: string): Promise<StoredMessage | null>;
   /** Throws NotFoundError unless the user owns the conversation. */

@@ -16,6 +16,8 @@ const DELETE = 'mutation ($id: ID!) { deleteConversation(id: $id) }';
 const SEND = `mutation ($input: SendMessageInput!) { sendMessage(input: $input) {
   conversation { ${CONVERSATION_FIELDS} } userMessage { ${MESSAGE_FIELDS} } assistantMessage { ${MESSAGE_FIELDS} } } }`;
 const STOP = `mutation ($id: ID!) { stopResponse(conversationId: $id) { ${MESSAGE_FIELDS} } }`;
+const RETRY = `mutation ($id: ID!) { retryResponse(conversationId: $id) {
+  userMessage { ${MESSAGE_FIELDS} } assistantMessage { ${MESSAGE_FIELDS} } } }`;
 
 let fx: AppFixture;
 
@@ -41,6 +43,7 @@ describe('authentication', () => {
     [DELETE, { id: 'abc' }],
     [SEND, { input: { text: 'hi' } }],
     [STOP, { id: 'abc' }],
+    [RETRY, { id: 'abc' }],
   ];
 
   it.each(operations)('%s needs a valid token', async (query, variables) => {
@@ -114,6 +117,7 @@ describe('conversations', () => {
     expect(codes(await fx.exec(RENAME, { id: bobs, chatName: 'Mine now' }))).toEqual(['NOT_FOUND']);
     expect(codes(await fx.exec(DELETE, { id: bobs }))).toEqual(['NOT_FOUND']);
     expect(codes(await fx.exec(STOP, { id: bobs }))).toEqual(['NOT_FOUND']);
+    expect(codes(await fx.exec(RETRY, { id: bobs }))).toEqual(['NOT_FOUND']);
     expect(codes(await fx.exec(SEND, { input: { conversationId: bobs, text: 'hi' } }))).toEqual([
       'NOT_FOUND',
     ]);
@@ -215,5 +219,33 @@ describe('sendMessage and stopResponse', () => {
     } finally {
       fx.emulator.setPacing({ tokensPerSecond: 0, replyWords: 12 });
     }
+  });
+});
+
+describe('retryResponse', () => {
+  it('asks the question of a failed answer again without storing it twice', async () => {
+    fx.emulator.queueFault({ type: 'http_error', status: 500 });
+    const sent = await fx.exec(SEND, { input: { text: 'Try me' } });
+    const { conversation, userMessage, assistantMessage } = sent.data!.sendMessage;
+    const failed = await fx.settled('alice', conversation.id, assistantMessage.id);
+    expect(failed.status).toBe('FAILED');
+
+    const retried = await fx.exec(RETRY, { id: conversation.id });
+    expect(retried.errors).toBeUndefined();
+    expect(retried.data?.retryResponse.userMessage.id).toBe(userMessage.id);
+    const next = retried.data?.retryResponse.assistantMessage;
+    expect(next).toMatchObject({ role: 'ASSISTANT', status: 'STREAMING' });
+    const answer = await fx.settled('alice', conversation.id, next.id);
+    expect(answer.status).toBe('COMPLETE');
+
+    const read = await fx.exec(GET, { id: conversation.id });
+    const messages = read.data?.conversation.messages as Array<{ role: string; status: string }>;
+    expect(messages.map((m) => `${m.role} ${m.status}`)).toEqual([
+      'USER COMPLETE',
+      'ASSISTANT FAILED',
+      'ASSISTANT COMPLETE',
+    ]);
+    // Nothing left to retry once the last answer is complete.
+    expect(codes(await fx.exec(RETRY, { id: conversation.id }))).toEqual(['BAD_USER_INPUT']);
   });
 });

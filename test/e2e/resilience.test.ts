@@ -120,7 +120,13 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
       await screenshot(page, 'rate-limited');
       await alert.getByRole('button', { name: 'Retry' }).click();
       await waitForFinalAnswer(page);
-      expect(await page.locator('.message--user').count()).toBe(2);
+      // The question is asked again, not stored again; the failed answer stays, without Retry.
+      expect(await page.locator('.message--user').count()).toBe(1);
+      expect(await page.locator(`${ASSISTANT}[data-status="FAILED"]`).count()).toBe(1);
+      expect(await alert.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+      const stored = await storedMessages(fixture, conversationIdOf(page), fixture.tokens.alice);
+      expect(stored.map((m) => m.status)).toEqual(['COMPLETE', 'FAILED', 'COMPLETE']);
+      await screenshot(page, 'retried');
     } finally {
       await context.close();
     }

@@ -7,6 +7,7 @@ import {
   ConversationsQuery,
   DeleteConversationMutation,
   RenameConversationMutation,
+  RetryResponseMutation,
   SendMessageMutation,
   SessionQuery,
   StopResponseMutation,
@@ -38,7 +39,7 @@ export interface Actions {
   stop(): Promise<void>;
   rename(conversationId: string, chatName: string): Promise<boolean>;
   remove(conversationId: string): Promise<boolean>;
-  /** Asks again the question an assistant message answers. */
+  retryAnswer(messageId: string): Promise<void>;
   retryAnswer(messageId: string): void;
   setDrawer(open: boolean): void;
   dismissNotice(): void;
@@ -390,14 +391,32 @@ export function createController(
     }
   }
 
-  function retryAnswer(messageId: string) {
-    const { messages } = store.get();
-    const index = messages.findIndex((m) => m.id === messageId);
-    const question = messages
-      .slice(0, Math.max(index, 0))
-      .reverse()
-      .find((m) => m.role === 'USER');
-    if (question) void send(question.text);
+  /** Asks the question of the last, failed or stopped answer again; the old answer stays. */
+  async function retryAnswer(messageId: string) {
+    const { activeId, messages, sending } = store.get();
+    if (!activeId || sending || messages.at(-1)?.id !== messageId) return;
+    store.set({ sending: true, notice: null });
+    sendsInFlight += 1;
+    try {
+      const { retryResponse } = await request(RetryResponseMutation, { conversationId: activeId });
+      if (store.get().activeId !== activeId) return;
+      const { assistantMessage } = retryResponse;
+      setMessages((list) => [
+        ...list.filter((m) => m.id !== assistantMessage.id),
+        assistantMessage,
+      ]);
+      patchConversation(activeId, { streaming: true });
+      announce('Answer started.');
+      drainEarly(activeId);
+    } catch (error) {
+      fail(error, () => {
+        store.set({ notice: null });
+        void retryAnswer(messageId);
+      });
+    } finally {
+      sendsInFlight -= 1;
+      store.set({ sending: false });
+    }
   }
 
   let lastConnection: ConnectionStatus = 'idle';

@@ -24,6 +24,7 @@ type Documents = {
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      conversation {\n        ...ConversationSummary\n      }\n      userMessage {\n        ...MessageFields\n      }\n      assistantMessage {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.SendMessageDocument,
     "\n  mutation RenameConversation($id: ID!, $chatName: String!) {\n    renameConversation(id: $id, chatName: $chatName) {\n      ...ConversationSummary\n    }\n  }\n": typeof types.RenameConversationDocument,
     "\n  mutation DeleteConversation($id: ID!) {\n    deleteConversation(id: $id)\n  }\n": typeof types.DeleteConversationDocument,
+    "\n  mutation RetryResponse($conversationId: ID!) {\n    retryResponse(conversationId: $conversationId) {\n      userMessage {\n        ...MessageFields\n      }\n      assistantMessage {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.RetryResponseDocument,
     "\n  mutation StopResponse($conversationId: ID!) {\n    stopResponse(conversationId: $conversationId) {\n      ...MessageFields\n    }\n  }\n": typeof types.StopResponseDocument,
     "\n  subscription MessageStream($conversationId: ID!, $after: Int, $messageId: ID) {\n    messageStream(conversationId: $conversationId, after: $after, messageId: $messageId) {\n      __typename\n      ... on TextCreated {\n        conversationId\n        messageId\n        seq\n      }\n      ... on TextDelta {\n        conversationId\n        messageId\n        seq\n        delta\n      }\n      ... on TextDone {\n        conversationId\n        messageId\n        seq\n        text\n        responseId\n        model\n        usage {\n          inputTokens\n          outputTokens\n          reasoningTokens\n          totalTokens\n        }\n      }\n      ... on StreamError {\n        conversationId\n        messageId\n        seq\n        code\n        message\n        partialText\n        retryable\n        status\n      }\n    }\n  }\n": typeof types.MessageStreamDocument,
 };
@@ -37,6 +38,7 @@ const documents: Documents = {
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      conversation {\n        ...ConversationSummary\n      }\n      userMessage {\n        ...MessageFields\n      }\n      assistantMessage {\n        ...MessageFields\n      }\n    }\n  }\n": types.SendMessageDocument,
     "\n  mutation RenameConversation($id: ID!, $chatName: String!) {\n    renameConversation(id: $id, chatName: $chatName) {\n      ...ConversationSummary\n    }\n  }\n": types.RenameConversationDocument,
     "\n  mutation DeleteConversation($id: ID!) {\n    deleteConversation(id: $id)\n  }\n": types.DeleteConversationDocument,
+    "\n  mutation RetryResponse($conversationId: ID!) {\n    retryResponse(conversationId: $conversationId) {\n      userMessage {\n        ...MessageFields\n      }\n      assistantMessage {\n        ...MessageFields\n      }\n    }\n  }\n": types.RetryResponseDocument,
     "\n  mutation StopResponse($conversationId: ID!) {\n    stopResponse(conversationId: $conversationId) {\n      ...MessageFields\n    }\n  }\n": types.StopResponseDocument,
     "\n  subscription MessageStream($conversationId: ID!, $after: Int, $messageId: ID) {\n    messageStream(conversationId: $conversationId, after: $after, messageId: $messageId) {\n      __typename\n      ... on TextCreated {\n        conversationId\n        messageId\n        seq\n      }\n      ... on TextDelta {\n        conversationId\n        messageId\n        seq\n        delta\n      }\n      ... on TextDone {\n        conversationId\n        messageId\n        seq\n        text\n        responseId\n        model\n        usage {\n          inputTokens\n          outputTokens\n          reasoningTokens\n          totalTokens\n        }\n      }\n      ... on StreamError {\n        conversationId\n        messageId\n        seq\n        code\n        message\n        partialText\n        retryable\n        status\n      }\n    }\n  }\n": types.MessageStreamDocument,
 };
@@ -77,6 +79,10 @@ export function graphql(source: "\n  mutation RenameConversation($id: ID!, $chat
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation DeleteConversation($id: ID!) {\n    deleteConversation(id: $id)\n  }\n"): typeof import('./graphql').DeleteConversationDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RetryResponse($conversationId: ID!) {\n    retryResponse(conversationId: $conversationId) {\n      userMessage {\n        ...MessageFields\n      }\n      assistantMessage {\n        ...MessageFields\n      }\n    }\n  }\n"): typeof import('./graphql').RetryResponseDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -79,6 +79,13 @@ export type DeleteConversationMutationVariables = Exact<{
 
 export type DeleteConversationMutation = { deleteConversation: boolean };
 
+export type RetryResponseMutationVariables = Exact<{
+  conversationId: string | number;
+}>;
+
+
+export type RetryResponseMutation = { retryResponse: { userMessage: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }, assistantMessage: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null } } };
+
 export type StopResponseMutationVariables = Exact<{
   conversationId: string | number;
 }>;
@@ -296,6 +303,37 @@ export const DeleteConversationDocument = new TypedDocumentString(`
   deleteConversation(id: $id)
 }
     `) as unknown as TypedDocumentString<DeleteConversationMutation, DeleteConversationMutationVariables>;
+export const RetryResponseDocument = new TypedDocumentString(`
+    mutation RetryResponse($conversationId: ID!) {
+  retryResponse(conversationId: $conversationId) {
+    userMessage {
+      ...MessageFields
+    }
+    assistantMessage {
+      ...MessageFields
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  role
+  text
+  status
+  timestamp
+  responseId
+  model
+  usage {
+    inputTokens
+    outputTokens
+    reasoningTokens
+    totalTokens
+  }
+  error {
+    code
+    message
+    retryable
+  }
+}`) as unknown as TypedDocumentString<RetryResponseMutation, RetryResponseMutationVariables>;
 export const StopResponseDocument = new TypedDocumentString(`
     mutation StopResponse($conversationId: ID!) {
   stopResponse(conversationId: $conversationId) {

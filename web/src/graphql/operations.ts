@@ -112,6 +112,19 @@ export const DeleteConversationMutation = graphql(`
   }
 `);
 
+export const RetryResponseMutation = graphql(`
+  mutation RetryResponse($conversationId: ID!) {
+    retryResponse(conversationId: $conversationId) {
+      userMessage {
+        ...MessageFields
+      }
+      assistantMessage {
+        ...MessageFields
+      }
+    }
+  }
+`);
+
 export const StopResponseMutation = graphql(`
   mutation StopResponse($conversationId: ID!) {
     stopResponse(conversationId: $conversationId) {

@@ -46,7 +46,7 @@ export function mountChat(
   const inner = h('div', { class: 'log-inner' });
   log.append(inner);
   container.append(log);
-  const rendered = new Map<string, { message: Message; element: HTMLElement }>();
+  const rendered = new Map<string, { message: Message; element: HTMLElement; last: boolean }>();
   const handlers = { onRetry: (id: string) => actions.retryAnswer(id) };
 
   log.addEventListener('click', (event) => {
@@ -85,13 +85,15 @@ export function mountChat(
       inner.replaceChildren(emptyState(fillComposer));
       return;
     }
-    const elements = state.messages.map((message) => {
+    const elements = state.messages.map((message, index) => {
+      // Only the last answer can be asked again, so a message re-renders when it stops being last.
+      const last = index === state.messages.length - 1;
       const known = rendered.get(message.id);
-      if (known?.message === message) return known.element;
-      const element = renderMessage(message, handlers);
+      if (known?.message === message && known.last === last) return known.element;
+      const element = renderMessage(message, last ? handlers : {});
       // Only a message new to the list fades in; a streaming re-render must not flicker.
       if (!known) element.classList.add('message--new');
-      rendered.set(message.id, { message, element });
+      rendered.set(message.id, { message, element, last });
       return element;
     });
     const ids = new Set(state.messages.map((m) => m.id));

@@ -6,7 +6,8 @@ import { formatCount } from './format.js';
 import { renderAlert } from './notice.js';
 
 export interface MessageHandlers {
-  onRetry(messageId: string): void;
+  /** Absent where the answer cannot be asked again (it is not the last message). */
+  onRetry?(messageId: string): void;
 }
 
 function copyButton(label: string, action: string): HTMLButtonElement {
@@ -82,20 +83,26 @@ function renderAssistantBody(message: Message, handlers: MessageHandlers): HTMLE
       renderAlert({
         code: message.error.code,
         message: message.error.message,
-        onRetry: message.error.retryable ? () => handlers.onRetry(message.id) : undefined,
+        onRetry:
+          message.error.retryable && handlers.onRetry
+            ? () => handlers.onRetry?.(message.id)
+            : undefined,
       }),
     );
   } else if (message.status === 'INCOMPLETE' && message.error?.code !== 'ABORTED') {
+    const retry = handlers.onRetry;
     parts.push(
       h(
         'p',
         { class: 'message-note' },
         'This answer was interrupted before it finished. ',
-        h(
-          'button',
-          { type: 'button', class: 'link-button', onClick: () => handlers.onRetry(message.id) },
-          'Ask again',
-        ),
+        retry
+          ? h(
+              'button',
+              { type: 'button', class: 'link-button', onClick: () => retry(message.id) },
+              'Ask again',
+            )
+          : null,
       ),
     );
   }

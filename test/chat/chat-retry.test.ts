@@ -1,0 +1,93 @@
+/**
+ * Retrying a failed or stopped answer: the question is asked again without being stored twice,
+ * the old answer is kept, and the upstream sees the question once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConflictError, ValidationError } from '../../src/services/errors.js';
+import { type ChatFixture, type ChatFixtureOptions, createChatFixture } from '../helpers/chat.js';
+
+const USER = 'alice';
+let fixture: ChatFixture | undefined;
+
+afterEach(async () => {
+  await fixture?.close();
+  fixture = undefined;
+});
+
+async function setup(options: ChatFixtureOptions = {}): Promise<ChatFixture> {
+  fixture = await createChatFixture(options);
+  return fixture;
+}
+
+const userItem = (text: string) => ({
+  type: 'message',
+  role: 'user',
+  content: [{ type: 'input_text', text }],
+});
+
+describe('retry', () => {
+  it('asks a failed question again, chained, keeping the failed answer and the question once', async () => {
+    const f = await setup();
+    const first = await f.service.send(USER, { text: 'First' });
+    const id = first.conversation.data.id;
+    const one = await f.settled(USER, id, first.assistantMessage.id);
+    f.emulator.queueFault({ type: 'http_error', status: 503 });
+    const second = await f.service.send(USER, { text: 'Second', conversationId: id });
+    const failed = await f.settled(USER, id, second.assistantMessage.id);
+    expect(failed.status).toBe('FAILED');
+
+    const retried = await f.service.retry(USER, id);
+    expect(retried.userMessage.id).toBe(second.userMessage.id);
+    expect(retried.assistantMessage.id).not.toBe(failed.id);
+    const answer = await f.settled(USER, id, retried.assistantMessage.id);
+    expect(answer.status).toBe('COMPLETE');
+
+    const stored = await f.store.getConversation(USER, id);
+    expect(stored?.messages.map((m) => [m.role, m.status, m.text])).toEqual([
+      ['user', 'COMPLETE', 'First'],
+      ['assistant', 'COMPLETE', one.text],
+      ['user', 'COMPLETE', 'Second'],
+      ['assistant', 'FAILED', ''],
+      ['assistant', 'COMPLETE', answer.text],
+    ]);
+    expect(stored?.last_response_id).toBe(answer.response_id);
+    const last = f.emulator.requests().at(-1);
+    expect(last?.previous_response_id).toBe(one.response_id);
+    expect(last?.input).toEqual([userItem('Second')]);
+  });
+
+  it('sends the history before the question once when there is no chain to follow', async () => {
+    const f = await setup({ config: { contextMode: 'replay' } });
+    const first = await f.service.send(USER, { text: 'Hello' });
+    const id = first.conversation.data.id;
+    const one = await f.settled(USER, id, first.assistantMessage.id);
+    f.emulator.queueFault({ type: 'drop_after', deltas: 3 });
+    const second = await f.service.send(USER, { text: 'Again', conversationId: id });
+    const failed = await f.settled(USER, id, second.assistantMessage.id);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.text).not.toBe('');
+
+    const retried = await f.service.retry(USER, id);
+    await f.settled(USER, id, retried.assistantMessage.id);
+    const input = f.emulator.requests().at(-1)?.input as Array<{ role: string }>;
+    expect(input).toHaveLength(3);
+    expect(input[0]).toEqual(userItem('Hello'));
+    expect(input[1]).toMatchObject({ role: 'assistant', content: [{ text: one.text }] });
+    expect(input[2]).toEqual(userItem('Again'));
+  });
+
+  it('refuses when the last answer completed, and while an answer streams', async () => {
+    const f = await setup({ emulator: { tokensPerSecond: 20 } });
+    const first = await f.service.send(USER, { text: 'Fine' });
+    const id = first.conversation.data.id;
+    await f.settled(USER, id, first.assistantMessage.id);
+    await expect(f.service.retry(USER, id)).rejects.toBeInstanceOf(ValidationError);
+
+    await f.service.send(USER, { text: 'Slow', conversationId: id });
+    await expect(f.service.retry(USER, id)).rejects.toBeInstanceOf(ConflictError);
+    const stopped = await f.service.stop(USER, id);
+    expect(stopped?.status).toBe('INCOMPLETE');
+    const retried = await f.service.retry(USER, id);
+    expect(retried.userMessage.text).toBe('Slow');
+  });
+});
