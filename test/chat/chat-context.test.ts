@@ -3,35 +3,16 @@
  * previous_response_id, the full-history fallback when the chain expired, replay mode, and the
  * model fallback. Assertions read the emulator's request log.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/services/errors.js';
-import { type ChatFixture, type ChatFixtureOptions, createChatFixture } from '../helpers/chat.js';
+import { type ChatFixture, perTestChatFixture, sendAndSettle, userItem } from '../helpers/chat.js';
 
 const USER = 'alice';
-let fixture: ChatFixture | undefined;
+const setup = perTestChatFixture();
 
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const turn = (f: ChatFixture, text: string, conversationId?: string) =>
+  sendAndSettle(f, USER, text, conversationId);
 
-async function setup(options: ChatFixtureOptions = {}): Promise<ChatFixture> {
-  fixture = await createChatFixture(options);
-  return fixture;
-}
-
-/** Sends one message and waits until its answer is settled. */
-async function turn(f: ChatFixture, text: string, conversationId?: string) {
-  const sent = await f.service.send(USER, { text, conversationId });
-  const answer = await f.settled(USER, sent.conversation.data.id, sent.assistantMessage.id);
-  return { ...sent, answer };
-}
-
-const userItem = (text: string) => ({
-  type: 'message',
-  role: 'user',
-  content: [{ type: 'input_text', text }],
-});
 const assistantItem = (text: string) => ({
   type: 'message',
   role: 'assistant',

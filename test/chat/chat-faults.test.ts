@@ -3,34 +3,22 @@
  * published, and that the chain only moves on a completed response.
  */
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Fault } from '../../src/emulator/types.js';
 import type { ChatEvent, MessageError, StoredMessage } from '../../src/services/types.js';
 import {
   type ChatFixture,
   type ChatFixtureOptions,
-  createChatFixture,
+  perTestChatFixture,
+  sendAndSettle,
   waitFor,
 } from '../helpers/chat.js';
 
 const USER = 'alice';
-let fixture: ChatFixture | undefined;
+const setup = perTestChatFixture();
 
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
-
-async function setup(options: ChatFixtureOptions = {}): Promise<ChatFixture> {
-  fixture = await createChatFixture(options);
-  return fixture;
-}
-
-async function turn(f: ChatFixture, text: string, conversationId?: string) {
-  const sent = await f.service.send(USER, { text, conversationId });
-  const answer = await f.settled(USER, sent.conversation.data.id, sent.assistantMessage.id);
-  return { ...sent, answer };
-}
+const turn = (f: ChatFixture, text: string, conversationId?: string) =>
+  sendAndSettle(f, USER, text, conversationId);
 
 const words = (text: string) => text.trim().split(/\s+/).filter(Boolean).length;
 

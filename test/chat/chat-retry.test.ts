@@ -2,28 +2,12 @@
  * Retrying a failed or stopped answer: the question is asked again without being stored twice,
  * the old answer is kept, and the upstream sees the question once.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../src/services/errors.js';
-import { type ChatFixture, type ChatFixtureOptions, createChatFixture } from '../helpers/chat.js';
+import { perTestChatFixture, userItem } from '../helpers/chat.js';
 
 const USER = 'alice';
-let fixture: ChatFixture | undefined;
-
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
-
-async function setup(options: ChatFixtureOptions = {}): Promise<ChatFixture> {
-  fixture = await createChatFixture(options);
-  return fixture;
-}
-
-const userItem = (text: string) => ({
-  type: 'message',
-  role: 'user',
-  content: [{ type: 'input_text', text }],
-});
+const setup = perTestChatFixture();
 
 describe('retry', () => {
   it('asks a failed question again, chained, keeping the failed answer and the question once', async () => {

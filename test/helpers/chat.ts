@@ -2,9 +2,11 @@
  * The chat engine wired for tests: emulator (real HTTP) + JSON store on a temp directory +
  * Responses client (real SDK) + stream hub + chat service. `close()` tears down all of it.
  */
+
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 import { type Config, defaultConfig } from '../../src/config.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/types.js';
@@ -106,3 +108,35 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** A fixture per test, closed after it: `const setup = perTestChatFixture();` at file level. */
+export function perTestChatFixture(): (options?: ChatFixtureOptions) => Promise<ChatFixture> {
+  let fixture: ChatFixture | undefined;
+  afterEach(async () => {
+    await fixture?.close();
+    fixture = undefined;
+  });
+  return async (options = {}) => {
+    fixture = await createChatFixture(options);
+    return fixture;
+  };
+}
+
+/** Sends one message and waits until its answer is settled. */
+export async function sendAndSettle(
+  f: ChatFixture,
+  username: string,
+  text: string,
+  conversationId?: string,
+) {
+  const sent = await f.service.send(username, { text, conversationId });
+  const answer = await f.settled(username, sent.conversation.data.id, sent.assistantMessage.id);
+  return { ...sent, answer };
+}
+
+/** A user message as the Responses API input takes it. */
+export const userItem = (text: string) => ({
+  type: 'message',
+  role: 'user',
+  content: [{ type: 'input_text', text }],
+});
