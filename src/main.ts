@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError } from './config.js';
+
+/** Each command lives in its own module, loaded only when it runs. */
+const COMMANDS = {
+  serve: { summary: 'Serve the GraphQL API and the web app', load: () => import('./cli/serve.js') },
+  migrate: {
+    summary: 'Import legacy Assistants-API threads or a ChatGPT export',
+    load: () => import('./cli/migrate.js'),
+  },
+  users: {
+    summary: 'Add, list or remove users and their tokens',
+    load: () => import('./cli/users.js'),
+  },
+  emulator: {
+    summary: 'Run the local Responses API emulator alone',
+    load: () => import('./cli/emulator.js'),
+  },
+} as const;
+
+export interface CommandModule {
+  run(argv: string[]): Promise<number>;
+}
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `Usage: threadline <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "threadline <command> --help" for a command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({
+    args: argv.slice(0, 1),
+    allowPositionals: true,
+    strict: false,
+  });
+  const name = positionals[0];
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name as keyof typeof COMMANDS];
+  if (!command) {
+    console.error(`Unknown command "${name}".\n\n${usage()}`);
+    return 2;
+  }
+  const module: CommandModule = await command.load();
+  return module.run(argv.slice(1));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // Expected start-up failures are one clear line; anything else keeps its stack.
+    if (error instanceof ConfigError || (error instanceof Error && error.name === 'StorageError')) {
+      console.error(`threadline: ${error.message}`);
+    } else {
+      console.error(error);
+    }
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,79 @@
+/**
+ * The Assistants-API source: for each thread of a user's index, its messages from the saved
+ * export and/or the live API, converted. A thread whose messages cannot be found still becomes
+ * a conversation (index only); a thread whose export is corrupt or whose fetch fails is
+ * reported and still written with whatever was found, so a later run can fill it in.
+ */
+import { convertThread } from './convert.js';
+import { errorReason, mapLimit } from './json.js';
+import type { LegacyIndex } from './legacy-index.js';
+import { orderMessages } from './legacy-message.js';
+import type { ThreadFetcher } from './live-fetch.js';
+import { exportFileFor, INCOMPLETE_EXPORT, readMessageExport } from './message-export.js';
+import type { LegacyMessage, LegacyThread, MigrationFailure, UserBatch } from './types.js';
+
+export interface AssistantsSourceOptions {
+  /** Folder of `{thread_id}.json` list-messages exports. */
+  messagesDir?: string;
+  /** Live fetch of a thread's messages. */
+  fetchThread?: ThreadFetcher;
+  /** Threads read at once (file reads or HTTP requests). */
+  concurrency?: number;
+  /** Called after each thread, for progress. */
+  onThread?: () => void;
+}
+
+export async function readAssistantsUser(
+  index: LegacyIndex,
+  options: AssistantsSourceOptions,
+): Promise<UserBatch> {
+  const failures: MigrationFailure[] = [...index.failures];
+  const conversations = await mapLimit(index.threads, options.concurrency ?? 8, async (thread) => {
+    const { messages, problems } = await collectMessages(index, thread, options);
+    failures.push(...problems);
+    options.onThread?.();
+    return convertThread(thread, messages);
+  });
+  return { user: index.user, file: index.file, conversations, failures };
+}
+
+async function collectMessages(
+  index: LegacyIndex,
+  thread: LegacyThread,
+  options: AssistantsSourceOptions,
+): Promise<{ messages: LegacyMessage[]; problems: MigrationFailure[] }> {
+  const found: LegacyMessage[] = [];
+  const problems: MigrationFailure[] = [];
+  const report = (file: string | null, reason: string) =>
+    problems.push({ user: index.user, file, thread: thread.threadId, reason });
+
+  let exportProblems: string[] = [];
+  const file = options.messagesDir ? exportFileFor(options.messagesDir, thread.threadId) : null;
+  if (options.messagesDir) {
+    try {
+      const saved = await readMessageExport(options.messagesDir, thread.threadId);
+      if (saved) {
+        found.push(...saved.messages);
+        exportProblems = saved.problems;
+      }
+    } catch (error) {
+      report(file, `export unreadable: ${errorReason(error)}`);
+    }
+  }
+  let fetched = false;
+  if (options.fetchThread) {
+    try {
+      const result = await options.fetchThread(thread.threadId);
+      found.push(...result.messages);
+      for (const problem of result.problems) report(null, `fetch: ${problem}`);
+      fetched = true;
+    } catch (error) {
+      report(null, `fetch failed: ${errorReason(error)}`);
+    }
+  }
+  // A fetched thread is complete, so an export cut short no longer loses anything.
+  for (const problem of exportProblems) {
+    if (!(fetched && problem.startsWith(INCOMPLETE_EXPORT))) report(file, problem);
+  }
+  return { messages: orderMessages(found), problems };
+}

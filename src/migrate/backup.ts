@@ -1,0 +1,64 @@
+/**
+ * Copies the originals aside before the migration first writes anything: the data directory's
+ * conversation files (what the migration rewrites) and the legacy index files (in case the
+ * legacy folder is the data directory itself). Exports on disk are only ever read, so they are
+ * not copied.
+ */
+import { copyFile, mkdir, open, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fsyncDir, TEMP_MARKER } from '../services/store/atomic-file.js';
+
+export interface BackupSources {
+  /** Folders whose regular files are copied, each into a subfolder of the given name. */
+  dirs: Array<{ name: string; dir: string }>;
+  /** Single files, copied into a subfolder of the given name. */
+  files: Array<{ name: string; file: string }>;
+}
+
+/** Copies everything to `DATA_DIR/migration-backup/<time>/` and returns that folder. */
+export async function backupOriginals(
+  dataDir: string,
+  sources: BackupSources,
+  now: Date,
+): Promise<string> {
+  // Colons and dots are awkward in file names on some systems.
+  const target = path.join(dataDir, 'migration-backup', now.toISOString().replace(/[:.]/g, '-'));
+  const copies: Array<{ from: string; to: string }> = [];
+  for (const { name, dir } of sources.dirs) {
+    for (const entry of await listFiles(dir)) {
+      // Temp files belong to an interrupted write and are not data.
+      if (!TEMP_MARKER.test(entry)) copies.push({ from: path.join(dir, entry), to: name });
+    }
+  }
+  for (const { name, file } of sources.files) copies.push({ from: file, to: name });
+  const folders = new Set(copies.map((copy) => path.join(target, copy.to)));
+  for (const folder of [target, ...folders]) await mkdir(folder, { recursive: true });
+  for (const { from, to } of copies) {
+    const copy = path.join(target, to, path.basename(from));
+    await copyFile(from, copy);
+    await syncFile(copy);
+  }
+  // The copies must survive a crash during the writes that follow.
+  for (const folder of folders) await fsyncDir(folder);
+  await fsyncDir(target);
+  return target;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+async function syncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

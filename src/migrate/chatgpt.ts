@@ -1,0 +1,192 @@
+/**
+ * Reads a ChatGPT data export (`conversations.json`). Each conversation is a tree of nodes
+ * (`mapping`); edits and regenerations are branches. Only the visible branch is imported:
+ * from `current_node` up through `parent` links to the root.
+ *
+ * Roles: `user` and `assistant` messages are imported. `tool` messages (browsing results, code
+ * output, generated images) are kept as assistant messages whose text starts with
+ * `[tool: name]`, so the history still reads correctly. `system` messages and nodes the
+ * ChatGPT UI hides (empty scaffolding, custom-instruction context) are skipped and counted as
+ * `skippedMessages` in the report. Original content that is not plain text is kept under the
+ * message's `metadata.chatgpt_content`.
+ */
+import type { StoredConversation, StoredMessage } from '../services/types.js';
+import { nameFromMessages } from './convert.js';
+import { errorReason, isFiniteNumber, isRecord, readJson } from './json.js';
+import type { MigratedConversation, MigrationFailure, UserBatch } from './types.js';
+
+export async function readChatGptExport(file: string, user: string): Promise<UserBatch> {
+  const batch: UserBatch = { user, file, conversations: [], failures: [] };
+  let parsed: unknown;
+  try {
+    parsed = await readJson(file);
+  } catch (error) {
+    batch.failures.push({ user, file, thread: null, reason: errorReason(error) });
+    return batch;
+  }
+  if (!Array.isArray(parsed)) {
+    batch.failures.push({ user, file, thread: null, reason: 'expected an array of conversations' });
+    return batch;
+  }
+  parsed.forEach((item, index) => {
+    const result = convertChatGptConversation(item);
+    if (typeof result === 'string') {
+      const id = isRecord(item) ? (item.id ?? item.conversation_id) : undefined;
+      const thread = typeof id === 'string' ? id : `#${index}`;
+      batch.failures.push({ user, file, thread, reason: result } satisfies MigrationFailure);
+    } else {
+      batch.conversations.push(result);
+    }
+  });
+  return batch;
+}
+
+/** Converts one conversation; returns the reason when it cannot be used. */
+export function convertChatGptConversation(value: unknown): MigratedConversation | string {
+  if (!isRecord(value)) return 'conversation is not an object';
+  const id = value.id ?? value.conversation_id;
+  if (typeof id !== 'string' || id === '') return 'conversation has no id';
+  if (!isRecord(value.mapping)) return 'conversation has no mapping';
+  const createdAt = isFiniteNumber(value.create_time) ? value.create_time : 0;
+  const branch = visibleBranch(value.mapping, value.current_node);
+  if (typeof branch === 'string') return branch;
+
+  const messages: StoredMessage[] = [];
+  let nonTextParts = 0;
+  let skippedMessages = 0;
+  let clock = createdAt;
+  for (const node of branch) {
+    const converted = convertNodeMessage(node.message, clock);
+    if (converted === null) continue;
+    if (converted === 'skipped') {
+      skippedMessages++;
+      continue;
+    }
+    clock = converted.message.timestamp;
+    nonTextParts += converted.nonTextParts;
+    messages.push(converted.message);
+  }
+  const newest = messages.reduce((latest, message) => Math.max(latest, message.timestamp), 0);
+  const updatedAt = isFiniteNumber(value.update_time) ? value.update_time : createdAt;
+  const conversation: StoredConversation = {
+    data: {
+      id,
+      created_at: createdAt,
+      metadata: { chatgpt_conversation_id: id },
+      object: 'conversation',
+    },
+    chat_name:
+      typeof value.title === 'string' && value.title.trim()
+        ? value.title
+        : nameFromMessages(messages),
+    last_update: Math.max(updatedAt, newest),
+    messages,
+    last_response_id: null,
+  };
+  return {
+    legacyId: id,
+    conversation,
+    indexOnly: messages.length === 0,
+    nonTextParts,
+    skippedMessages,
+  };
+}
+
+interface TreeNode {
+  message?: unknown;
+  parent?: unknown;
+}
+
+/** The nodes from the root down to `current_node`. */
+function visibleBranch(
+  mapping: Record<string, unknown>,
+  currentNode: unknown,
+): TreeNode[] | string {
+  if (typeof currentNode !== 'string' || !isRecord(mapping[currentNode])) {
+    return 'current_node does not name a node of the mapping';
+  }
+  const branch: TreeNode[] = [];
+  const seen = new Set<string>();
+  let id: unknown = currentNode;
+  while (typeof id === 'string') {
+    if (seen.has(id)) return `mapping has a cycle at node ${id}`;
+    seen.add(id);
+    const node = mapping[id];
+    if (!isRecord(node)) return `node ${id} is referenced but missing`;
+    branch.push(node);
+    id = node.parent;
+  }
+  return branch.reverse();
+}
+
+type NodeResult = { message: StoredMessage; nonTextParts: number } | 'skipped' | null;
+
+/** null: a node without a message (the root); 'skipped': deliberately not imported. */
+function convertNodeMessage(value: unknown, fallbackTime: number): NodeResult {
+  if (!isRecord(value)) return null;
+  const author = isRecord(value.author) ? value.author : {};
+  const role = author.role;
+  const metadata = isRecord(value.metadata) ? value.metadata : {};
+  if (role !== 'user' && role !== 'assistant' && role !== 'tool') return 'skipped';
+  if (metadata.is_visually_hidden_from_conversation === true) return 'skipped';
+  const rendered = renderChatGptContent(value.content);
+  if (rendered.text.trim() === '') return 'skipped';
+  if (typeof value.id !== 'string' || value.id === '') return 'skipped';
+
+  const extra: Record<string, unknown> = {};
+  let text = rendered.text;
+  if (role === 'tool') {
+    const name = typeof author.name === 'string' ? author.name : 'tool';
+    text = `[tool: ${name}]\n${text}`;
+    extra.chatgpt_role = 'tool';
+  }
+  if (rendered.lossy) extra.chatgpt_content = value.content;
+  const message: StoredMessage = {
+    id: value.id,
+    role: role === 'user' ? 'user' : 'assistant',
+    text,
+    timestamp: isFiniteNumber(value.create_time) ? value.create_time : fallbackTime,
+    response_id: null,
+    status: 'COMPLETE',
+  };
+  if (typeof metadata.model_slug === 'string') message.model = metadata.model_slug;
+  if (Object.keys(extra).length > 0) message.metadata = extra;
+  return { message, nonTextParts: rendered.nonTextParts };
+}
+
+interface Rendered {
+  text: string;
+  nonTextParts: number;
+  lossy: boolean;
+}
+
+/** `content.parts` strings verbatim; anything else as a bracketed placeholder. */
+function renderChatGptContent(content: unknown): Rendered {
+  if (!isRecord(content)) return { text: '', nonTextParts: 0, lossy: false };
+  const type = String(content.content_type ?? 'unknown');
+  if (Array.isArray(content.parts)) {
+    let nonTextParts = 0;
+    const blocks = content.parts.map((part) => {
+      if (typeof part === 'string') return part;
+      nonTextParts++;
+      return renderObjectPart(part);
+    });
+    const text = blocks.filter((block) => block !== '').join('\n\n');
+    const plain = type === 'text' && nonTextParts === 0 && content.parts.length <= 1;
+    return { text, nonTextParts, lossy: !plain };
+  }
+  // code, execution_output, tether_quote, ...: their text, labelled with the content type.
+  const body = [content.text, content.result].find((field) => typeof field === 'string');
+  const text = typeof body === 'string' && body !== '' ? `[${type}]\n${body}` : `[${type}]`;
+  return { text, nonTextParts: 1, lossy: true };
+}
+
+function renderObjectPart(part: unknown): string {
+  if (!isRecord(part)) return '[unreadable part]';
+  const type = String(part.content_type ?? 'part');
+  const pointer = typeof part.asset_pointer === 'string' ? part.asset_pointer : undefined;
+  const asset = pointer?.replace(/^[a-z-]+:\/\//, '');
+  if (type === 'image_asset_pointer') return `[image: ${asset ?? 'image'}]`;
+  if (type === 'audio_transcription' && typeof part.text === 'string') return part.text;
+  return asset ? `[${type}: ${asset}]` : `[${type}]`;
+}

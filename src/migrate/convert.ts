@@ -1,0 +1,84 @@
+/**
+ * A legacy thread and its messages -> a conversation of the new format. Ids are kept (the
+ * thread id becomes the conversation id, `msg_...` ids stay), so a re-run finds what an earlier
+ * run wrote. `last_response_id` is null: the next turn sends the full history.
+ */
+import type { MessageStatus, StoredConversation, StoredMessage } from '../services/types.js';
+import { renderContent } from './content-parts.js';
+import type { LegacyMessage, LegacyThread, MigratedConversation } from './types.js';
+
+export const UNTITLED = 'Untitled chat';
+const NAME_FROM_TEXT_CHARS = 60;
+
+export function convertThread(
+  thread: LegacyThread,
+  legacyMessages: readonly LegacyMessage[],
+): MigratedConversation {
+  let nonTextParts = 0;
+  const messages = legacyMessages.map((legacy) => {
+    const { message, nonTextParts: parts } = convertMessage(legacy);
+    nonTextParts += parts;
+    return message;
+  });
+  const newest = messages.reduce((latest, message) => Math.max(latest, message.timestamp), 0);
+  const metadata: Record<string, unknown> = { legacy_thread_id: thread.threadId };
+  if (Object.keys(thread.metadata).length > 0) metadata.legacy_metadata = thread.metadata;
+  if (thread.toolResources !== null) metadata.legacy_tool_resources = thread.toolResources;
+  const conversation: StoredConversation = {
+    data: {
+      id: thread.threadId,
+      created_at: thread.createdAt,
+      metadata,
+      object: 'conversation',
+    },
+    chat_name: thread.chatName || nameFromMessages(messages),
+    last_update: Math.max(thread.lastUpdate, newest),
+    messages,
+    last_response_id: null,
+  };
+  return {
+    legacyId: thread.threadId,
+    conversation,
+    indexOnly: messages.length === 0,
+    nonTextParts,
+    skippedMessages: 0,
+  };
+}
+
+export function convertMessage(legacy: LegacyMessage): {
+  message: StoredMessage;
+  nonTextParts: number;
+} {
+  const rendered = renderContent(legacy.content, legacy.attachments);
+  const metadata: Record<string, unknown> = {};
+  if (rendered.lossy) metadata.legacy_content = legacy.content;
+  if (legacy.assistant_id) metadata.assistant_id = legacy.assistant_id;
+  if (legacy.run_id) metadata.run_id = legacy.run_id;
+  if (Array.isArray(legacy.attachments) && legacy.attachments.length > 0) {
+    metadata.attachments = legacy.attachments;
+  }
+  if (legacy.metadata && Object.keys(legacy.metadata).length > 0) {
+    metadata.legacy_metadata = legacy.metadata;
+  }
+  const message: StoredMessage = {
+    id: legacy.id,
+    role: legacy.role,
+    text: rendered.text,
+    timestamp: legacy.created_at,
+    response_id: null,
+    status: statusOf(legacy.status),
+  };
+  if (Object.keys(metadata).length > 0) message.metadata = metadata;
+  return { message, nonTextParts: rendered.nonTextParts };
+}
+
+/** The API's `incomplete` survives as INCOMPLETE; everything else was a finished message. */
+const statusOf = (status: string | undefined): MessageStatus =>
+  status === 'incomplete' ? 'INCOMPLETE' : 'COMPLETE';
+
+/** A name for a conversation that had none: the start of its first question. */
+export function nameFromMessages(messages: StoredMessage[]): string {
+  const first = messages.find((message) => message.role === 'user' && message.text.trim());
+  const text = first?.text.trim().replace(/\s+/g, ' ') ?? '';
+  return text ? text.slice(0, NAME_FROM_TEXT_CHARS) : UNTITLED;
+}

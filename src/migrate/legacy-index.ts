@@ -1,0 +1,95 @@
+/**
+ * Reads the legacy app's per-user thread indexes: `{username}.json` mapping a thread id to
+ * `{ data: <Thread object>, chat_name, last_update }`. Each entry is validated on its own so
+ * one bad entry costs only that thread.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { errorReason, isFiniteNumber, isRecord, readJson } from './json.js';
+import type { LegacyThread, MigrationFailure } from './types.js';
+
+export interface LegacyIndex {
+  user: string;
+  file: string;
+  threads: LegacyThread[];
+  /** Entries that already are conversations of the new format (an in-place re-run). */
+  alreadyConverted: string[];
+  failures: MigrationFailure[];
+}
+
+/** The `{username}.json` files of a legacy folder, sorted by username. */
+export async function listLegacyIndexFiles(
+  dir: string,
+): Promise<Array<{ user: string; file: string }>> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+    .map((entry) => ({
+      user: entry.name.slice(0, -'.json'.length),
+      file: path.join(dir, entry.name),
+    }))
+    .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+}
+
+/** Reads one index file. A file that cannot be parsed yields one failure and no threads. */
+export async function readLegacyIndex(user: string, file: string): Promise<LegacyIndex> {
+  const index: LegacyIndex = { user, file, threads: [], alreadyConverted: [], failures: [] };
+  let parsed: unknown;
+  try {
+    parsed = await readJson(file);
+  } catch (error) {
+    index.failures.push({ user, file, thread: null, reason: errorReason(error) });
+    return index;
+  }
+  if (!isRecord(parsed)) {
+    index.failures.push({ user, file, thread: null, reason: 'expected an object of threads' });
+    return index;
+  }
+  for (const [key, entry] of Object.entries(parsed)) {
+    if (isConvertedEntry(entry)) {
+      index.alreadyConverted.push(key);
+      continue;
+    }
+    const result = parseThreadEntry(key, entry);
+    if (typeof result === 'string') {
+      index.failures.push({ user, file, thread: key, reason: result });
+    } else {
+      index.threads.push(result);
+    }
+  }
+  return index;
+}
+
+/** Validates one entry; returns the reason it is unusable as a string. */
+export function parseThreadEntry(key: string, entry: unknown): LegacyThread | string {
+  if (!isRecord(entry)) return 'entry is not an object';
+  const { data } = entry;
+  if (!isRecord(data)) return 'entry has no thread object in "data"';
+  if (data.id !== undefined && data.id !== key) {
+    return `thread id "${String(data.id)}" does not match its key`;
+  }
+  if (!key.startsWith('thread_')) return 'key is not a thread id (thread_...)';
+  if (!isFiniteNumber(data.created_at)) return 'data.created_at is not a number';
+  if (entry.chat_name !== undefined && typeof entry.chat_name !== 'string') {
+    return 'chat_name is not a string';
+  }
+  if (entry.last_update !== undefined && !isFiniteNumber(entry.last_update)) {
+    return 'last_update is not a number';
+  }
+  if (data.metadata !== undefined && data.metadata !== null && !isRecord(data.metadata)) {
+    return 'data.metadata is not an object';
+  }
+  return {
+    threadId: key,
+    createdAt: data.created_at,
+    chatName: typeof entry.chat_name === 'string' ? entry.chat_name : '',
+    lastUpdate: isFiniteNumber(entry.last_update) ? entry.last_update : data.created_at,
+    metadata: isRecord(data.metadata) ? data.metadata : {},
+    toolResources: data.tool_resources ?? null,
+  };
+}
+
+/** A conversation of the new format has its messages locally; it is not a legacy thread. */
+function isConvertedEntry(entry: unknown): boolean {
+  return isRecord(entry) && Array.isArray(entry.messages) && isRecord(entry.data);
+}

@@ -1,0 +1,120 @@
+/**
+ * Merging migrated conversations into what a user already has. Conversations created since
+ * are never touched; a conversation migrated before gains only the messages it lacks (matched
+ * by id), so running the migration again changes nothing.
+ */
+import type { ConversationStore, StoredConversation, StoredMessage } from '../services/types.js';
+import type { ConversationChange, MigratedConversation } from './types.js';
+
+export type MergeAction = 'add' | 'update' | 'unchanged';
+
+export interface MergeResult {
+  action: MergeAction;
+  conversation: StoredConversation;
+  messagesAdded: number;
+}
+
+/** Metadata keys under which a conversation records where it came from. */
+const LEGACY_KEYS = ['legacy_thread_id', 'chatgpt_conversation_id'] as const;
+
+export function legacyIdOf(metadata: Record<string, unknown> | undefined): string | undefined {
+  for (const key of LEGACY_KEYS) {
+    const value = metadata?.[key];
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+export function mergeConversation(
+  existing: StoredConversation | null,
+  migrated: StoredConversation,
+): MergeResult {
+  // A legacy thread entry left in place (migrating inside the data directory) is replaced.
+  if (existing?.data?.object !== 'conversation' || !Array.isArray(existing.messages)) {
+    return { action: 'add', conversation: migrated, messagesAdded: migrated.messages.length };
+  }
+  const known = new Set(existing.messages.map((message) => message.id));
+  const missing = migrated.messages.filter((message) => !known.has(message.id));
+  if (missing.length === 0)
+    return { action: 'unchanged', conversation: existing, messagesAdded: 0 };
+  const conversation: StoredConversation = {
+    ...existing,
+    data: { ...existing.data, metadata: { ...migrated.data.metadata, ...existing.data.metadata } },
+    last_update: Math.max(existing.last_update, migrated.last_update),
+    messages: byTimestamp([...existing.messages, ...missing]),
+    // Older messages now sit inside the history a stored response chain never saw; dropping
+    // the chain makes the next turn send the full history, recovered messages included.
+    last_response_id: null,
+  };
+  return { action: 'update', conversation, messagesAdded: missing.length };
+}
+
+/** Stable: messages of the same second keep their relative order. */
+const byTimestamp = (messages: StoredMessage[]): StoredMessage[] =>
+  messages
+    .map((message, index) => ({ message, index }))
+    .sort((a, b) => a.message.timestamp - b.message.timestamp || a.index - b.index)
+    .map(({ message }) => message);
+
+/** Finds the stored conversation a migrated one corresponds to. */
+export interface ExistingConversations {
+  find(migrated: MigratedConversation): Promise<StoredConversation | null>;
+}
+
+/** Nothing stored yet (a dry run on a data directory that does not exist). */
+export const noExistingConversations: ExistingConversations = { find: async () => null };
+
+/**
+ * Looks conversations up by id (migrated ids are the legacy ids), then by the legacy id a
+ * conversation recorded in its metadata.
+ */
+export async function existingConversations(
+  store: ConversationStore,
+  user: string,
+): Promise<ExistingConversations> {
+  const summaries = await store.listConversations(user);
+  const ids = new Set(summaries.map((summary) => summary.data.id));
+  const byLegacyId = new Map<string, string>();
+  for (const summary of summaries) {
+    const legacyId = legacyIdOf(summary.data.metadata);
+    if (legacyId) byLegacyId.set(legacyId, summary.data.id);
+  }
+  return {
+    async find(migrated) {
+      const id = migrated.conversation.data.id;
+      const target = ids.has(id) ? id : byLegacyId.get(migrated.legacyId);
+      return target ? store.getConversation(user, target) : null;
+    },
+  };
+}
+
+export interface UserPlan {
+  writes: StoredConversation[];
+  changes: ConversationChange[];
+  unchanged: number;
+}
+
+/** What must be written for one user, and a description of each change. */
+export async function planUser(
+  existing: ExistingConversations,
+  migrated: readonly MigratedConversation[],
+): Promise<UserPlan> {
+  const plan: UserPlan = { writes: [], changes: [], unchanged: 0 };
+  for (const item of migrated) {
+    const result = mergeConversation(await existing.find(item), item.conversation);
+    if (result.action === 'unchanged') {
+      plan.unchanged++;
+      continue;
+    }
+    plan.writes.push(result.conversation);
+    plan.changes.push({
+      action: result.action,
+      conversationId: result.conversation.data.id,
+      legacyId: item.legacyId,
+      chatName: result.conversation.chat_name,
+      messagesAdded: result.messagesAdded,
+      indexOnly: item.indexOnly,
+    });
+  }
+  return plan;
+}

@@ -1,0 +1,79 @@
+/**
+ * Reads a saved list-messages export, `DIR/{thread_id}.json`, in any of the shapes people
+ * saved: one list page, an array of pages, or a bare array of `thread.message` objects. Pages
+ * may be newest-first (the API's default order); the result is always oldest first.
+ */
+import path from 'node:path';
+import { isRecord, readJson } from './json.js';
+import { orderMessages, parseLegacyMessage } from './legacy-message.js';
+import type { LegacyMessage } from './types.js';
+
+export interface MessageExport {
+  file: string;
+  messages: LegacyMessage[];
+  /** Messages that could not be used, with the reason; the rest are kept. */
+  problems: string[];
+}
+
+/** The start of the problem reported for an export whose pages all say `has_more`. */
+export const INCOMPLETE_EXPORT = 'export is incomplete';
+
+export const exportFileFor = (dir: string, threadId: string): string =>
+  path.join(dir, `${threadId}.json`);
+
+/**
+ * Reads the export of one thread. Returns null when there is none; throws (with a readable
+ * reason) when the file exists but is not a usable export.
+ */
+export async function readMessageExport(
+  dir: string,
+  threadId: string,
+): Promise<MessageExport | null> {
+  const file = exportFileFor(dir, threadId);
+  let parsed: unknown;
+  try {
+    parsed = await readJson(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const { items, problems } = extractItems(parsed);
+  const messages: LegacyMessage[] = [];
+  for (const item of items) {
+    const message = parseLegacyMessage(item);
+    if (typeof message === 'string') problems.push(message);
+    else messages.push(message);
+  }
+  return { file, messages: orderMessages(messages), problems };
+}
+
+const isPage = (value: unknown): value is Record<string, unknown> & { data: unknown[] } =>
+  isRecord(value) && value.object === 'list' && Array.isArray(value.data);
+
+function extractItems(parsed: unknown): { items: unknown[]; problems: string[] } {
+  if (isPage(parsed)) return { items: parsed.data, problems: pageProblems([parsed]) };
+  if (!Array.isArray(parsed)) {
+    throw new Error('expected a list page, an array of pages or an array of messages');
+  }
+  // An array of pages, or a bare array of messages: decided by its first element.
+  if (parsed.length > 0 && isPage(parsed[0])) {
+    const pages = parsed.filter(isPage);
+    if (pages.length !== parsed.length) throw new Error('array mixes pages with other values');
+    return { items: pages.flatMap((page) => page.data), problems: pageProblems(pages) };
+  }
+  return { items: parsed, problems: [] };
+}
+
+/**
+ * A complete export ends with a page whose `has_more` is false. Pages may have been saved in
+ * any order, so it is enough that one page says so; when none does, messages are missing.
+ */
+function pageProblems(pages: Array<Record<string, unknown>>): string[] {
+  const flagged = pages.filter((page) => typeof page.has_more === 'boolean');
+  if (flagged.length > 0 && flagged.every((page) => page.has_more === true)) {
+    return [
+      `${INCOMPLETE_EXPORT}: every page says has_more (save the remaining pages or use --fetch)`,
+    ];
+  }
+  return [];
+}

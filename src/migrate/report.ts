@@ -1,0 +1,96 @@
+/** The run's report: per-user counts, failures, verification; as JSON and as text. */
+import { writeFile } from 'node:fs/promises';
+import type { MigrationReport, UserReport } from './types.js';
+
+export const emptyUserReport = (user: string): UserReport => ({
+  user,
+  threads: 0,
+  conversationsAdded: 0,
+  conversationsUpdated: 0,
+  conversationsUnchanged: 0,
+  messagesAdded: 0,
+  indexOnlyThreads: 0,
+  nonTextParts: 0,
+  skippedMessages: 0,
+  changes: [],
+  indexOnly: [],
+});
+
+const COUNTS = [
+  'threads',
+  'conversationsAdded',
+  'conversationsUpdated',
+  'conversationsUnchanged',
+  'messagesAdded',
+  'indexOnlyThreads',
+  'nonTextParts',
+  'skippedMessages',
+] as const;
+
+export function totalsOf(users: readonly UserReport[]): MigrationReport['totals'] {
+  const totals = { users: users.length } as MigrationReport['totals'];
+  for (const key of COUNTS) totals[key] = users.reduce((sum, user) => sum + user[key], 0);
+  return totals;
+}
+
+export async function writeReportFile(file: string, report: MigrationReport): Promise<void> {
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+/** Human-readable summary. A dry run lists every change it would make. */
+export function formatReport(report: MigrationReport): string {
+  const lines: string[] = [];
+  const would = report.mode === 'dry-run';
+  if (report.mode !== 'verify') {
+    for (const user of report.users) {
+      lines.push(
+        `${user.user}: ${user.threads} threads; ${would ? 'would add' : 'added'} ` +
+          `${user.conversationsAdded} conversations, ${would ? 'would update' : 'updated'} ` +
+          `${user.conversationsUpdated}, ${user.messagesAdded} messages ` +
+          `(${user.indexOnlyThreads} index-only, ${user.nonTextParts} non-text parts kept` +
+          `${user.skippedMessages ? `, ${user.skippedMessages} messages skipped` : ''})`,
+      );
+      if (!would) continue;
+      for (const change of user.changes) {
+        const sign = change.action === 'add' ? '+' : '~';
+        const what =
+          change.action === 'add'
+            ? change.indexOnly
+              ? 'index only, no messages'
+              : `${change.messagesAdded} messages`
+            : `+${change.messagesAdded} messages`;
+        lines.push(`  ${sign} ${change.conversationId} "${change.chatName}" (${what})`);
+      }
+    }
+  }
+  if (report.verify) {
+    const { checkedConversations, checkedMessages, problems } = report.verify;
+    lines.push(
+      `verify: ${checkedConversations} conversations, ${checkedMessages} messages checked, ` +
+        `${problems.length} problems`,
+    );
+    for (const problem of problems) {
+      const where = problem.messageId ? `${problem.thread} ${problem.messageId}` : problem.thread;
+      lines.push(`  ! ${problem.user} ${where}: ${problem.reason}`);
+    }
+  }
+  for (const failure of report.failures) {
+    const where = [failure.user, failure.file, failure.thread].filter(Boolean).join(' ');
+    lines.push(`failed: ${where}: ${failure.reason}`);
+  }
+  const { totals } = report;
+  if (report.mode !== 'verify') {
+    lines.push(
+      `${would ? 'Dry run, nothing written' : 'Done'}: ${totals.users} users, ${totals.threads} threads, ` +
+        `${totals.conversationsAdded} conversations ${would ? 'to add' : 'added'}, ` +
+        `${totals.conversationsUpdated} ${would ? 'to update' : 'updated'}, ` +
+        `${totals.messagesAdded} messages ${would ? 'to add' : 'added'}.`,
+    );
+  }
+  if (report.backupPath) lines.push(`Originals backed up to ${report.backupPath}`);
+  lines.push(
+    `Status: ${report.status}${report.failures.length ? ` (${report.failures.length} failures)` : ''}, ` +
+      `${(report.durationMs / 1000).toFixed(1)}s.`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,215 @@
+/**
+ * One migration run: read each user's conversations from the sources, then, by mode,
+ *  - migrate: merge them into the store (which holds the data-directory lock), backing the
+ *    originals up before the first write;
+ *  - dry-run: plan the same merge against a read-only view of the store and write nothing;
+ *  - verify: check that every legacy message is in the store, and write nothing.
+ * A bad file, thread or fetch is recorded and the run goes on; the report says it was partial.
+ */
+import path from 'node:path';
+import type { Logger } from '../logger.js';
+import { JsonConversationStore } from '../services/conversation-store.js';
+import { StorageError } from '../services/errors.js';
+import { checkConversation } from '../services/store/records.js';
+import type { StoredConversation } from '../services/types.js';
+import { backupOriginals } from './backup.js';
+import { errorReason } from './json.js';
+import { type ExistingConversations, existingConversations, planUser } from './merge.js';
+import { type Progress, silentProgress } from './progress.js';
+import { emptyUserReport, totalsOf } from './report.js';
+import { MigrationSetupError, type SourceList, type UserSource } from './sources.js';
+import { readStoredConversations, viewConversations } from './store-view.js';
+import type {
+  MigratedConversation,
+  MigrationFailure,
+  MigrationMode,
+  MigrationReport,
+  UserBatch,
+  UserReport,
+} from './types.js';
+import { emptyVerifyResult, verifyUser } from './verify.js';
+
+export interface MigrationRunOptions {
+  source: MigrationReport['source'];
+  mode: MigrationMode;
+  dataDir: string;
+  /** The users to migrate (see `assistantsSources`, `chatGptSources`). */
+  sources: SourceList;
+  /** Files backed up beside the data directory's own before the first write. */
+  originals?: string[];
+  /** Created once the total is known. */
+  progress?: (totalThreads: number) => Progress;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+/**
+ * One journal append per this many messages: large enough that a bulk import costs few fsyncs,
+ * small enough that one append stays a few MiB.
+ */
+const MESSAGES_PER_WRITE = 20_000;
+
+export async function runMigration(options: MigrationRunOptions): Promise<MigrationReport> {
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  const started = performance.now();
+  const dataDir = path.resolve(options.dataDir);
+  const report: MigrationReport = {
+    source: options.source,
+    mode: options.mode,
+    status: 'complete',
+    startedAt: startedAt.toISOString(),
+    durationMs: 0,
+    dataDir,
+    backupPath: null,
+    totals: totalsOf([]),
+    users: [],
+    failures: [...options.sources.failures],
+    verify: options.mode === 'verify' ? emptyVerifyResult() : null,
+  };
+  const total = options.sources.users.reduce((sum, source) => sum + source.threads, 0);
+  const progress = options.progress?.(total) ?? silentProgress;
+
+  const store = options.mode === 'migrate' ? await openStore(dataDir, options.logger) : null;
+  let closed = false;
+  try {
+    for (const source of options.sources.users) {
+      const batch = await source.read(() => progress.advance());
+      report.failures.push(...batch.failures);
+      const conversations = usableConversations(batch, report.failures);
+      const userReport = countSource(source, conversations);
+      report.users.push(userReport);
+
+      let existing: ExistingConversations;
+      try {
+        existing = store
+          ? await existingConversations(store, source.user)
+          : viewConversations(await readStoredConversations(dataDir, source.user));
+      } catch (error) {
+        report.failures.push(
+          failure(source, `stored conversations unreadable: ${errorReason(error)}`),
+        );
+        continue;
+      }
+      if (report.verify) {
+        await verifyUser(existing, source.user, conversations, report.verify);
+        continue;
+      }
+      const plan = await planUser(existing, conversations);
+      userReport.conversationsUnchanged = plan.unchanged;
+      if (store && plan.writes.length > 0) {
+        report.backupPath ??= await backupOriginals(
+          dataDir,
+          {
+            dirs: [{ name: 'chats', dir: path.join(dataDir, 'chats') }],
+            files: (options.originals ?? []).map((file) => ({ name: 'legacy', file })),
+          },
+          now(),
+        );
+        const written = await writeInChunks(store, source.user, plan.writes);
+        if (written.error) {
+          report.failures.push(failure(source, `write failed: ${errorReason(written.error)}`));
+        }
+        plan.changes = plan.changes.slice(0, written.count);
+      }
+      for (const change of plan.changes) {
+        if (change.action === 'add') userReport.conversationsAdded++;
+        else userReport.conversationsUpdated++;
+        userReport.messagesAdded += change.messagesAdded;
+      }
+      userReport.changes = plan.changes;
+      progress.note(`${source.user}: done (${source.threads} of ${total} threads)`);
+    }
+    if (store) {
+      closed = true;
+      // Folds the journal into the snapshot and releases the lock.
+      await store.close();
+    }
+  } finally {
+    progress.finish();
+    if (store && !closed) await store.close().catch(() => undefined);
+  }
+
+  report.totals = totalsOf(report.users);
+  const verifyFailed = (report.verify?.problems.length ?? 0) > 0;
+  report.status = report.failures.length > 0 || verifyFailed ? 'partial' : 'complete';
+  report.durationMs = Math.round(performance.now() - started);
+  return report;
+}
+
+async function openStore(dataDir: string, logger: Logger | undefined) {
+  const store = new JsonConversationStore({ dataDir, logger });
+  try {
+    await store.open();
+  } catch (error) {
+    // Typically a running server holds the lock: two writers would lose each other's changes.
+    if (error instanceof StorageError) throw new MigrationSetupError(error.message);
+    throw error;
+  }
+  return store;
+}
+
+/** Drops (and reports) conversations the store would refuse, so one bad thread costs only itself. */
+function usableConversations(
+  batch: UserBatch,
+  failures: MigrationFailure[],
+): MigratedConversation[] {
+  return batch.conversations.filter((item) => {
+    try {
+      checkConversation(item.conversation);
+      return true;
+    } catch (error) {
+      failures.push({
+        user: batch.user,
+        file: batch.file,
+        thread: item.legacyId,
+        reason: errorReason(error),
+      });
+      return false;
+    }
+  });
+}
+
+function countSource(source: UserSource, conversations: MigratedConversation[]): UserReport {
+  const userReport = emptyUserReport(source.user);
+  userReport.threads = source.threads;
+  for (const item of conversations) {
+    userReport.nonTextParts += item.nonTextParts;
+    userReport.skippedMessages += item.skippedMessages;
+    if (item.indexOnly) userReport.indexOnly.push(item.legacyId);
+  }
+  userReport.indexOnlyThreads = userReport.indexOnly.length;
+  return userReport;
+}
+
+/** Writes through the store's atomic bulk path; stops at the first failed write. */
+async function writeInChunks(
+  store: JsonConversationStore,
+  user: string,
+  conversations: StoredConversation[],
+): Promise<{ count: number; error?: unknown }> {
+  let count = 0;
+  while (count < conversations.length) {
+    const chunk: StoredConversation[] = [];
+    let messages = 0;
+    for (let i = count; i < conversations.length && messages < MESSAGES_PER_WRITE; i++) {
+      const conversation = conversations[i] as StoredConversation;
+      chunk.push(conversation);
+      messages += conversation.messages.length;
+    }
+    try {
+      await store.putConversations(user, chunk);
+    } catch (error) {
+      return { count, error };
+    }
+    count += chunk.length;
+  }
+  return { count };
+}
+
+const failure = (source: UserSource, reason: string): MigrationFailure => ({
+  user: source.user,
+  file: source.file,
+  thread: null,
+  reason,
+});

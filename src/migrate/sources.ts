@@ -1,0 +1,99 @@
+/**
+ * Where a run's conversations come from, one entry per user. Indexes are read up front (they
+ * are small) so the run knows its total for progress; messages are read user by user, so only
+ * one user's conversations are in memory at a time.
+ */
+import { stat } from 'node:fs/promises';
+import { isValidUsername } from '../services/store/validate.js';
+import { readAssistantsUser } from './assistants-source.js';
+import { readChatGptExport } from './chatgpt.js';
+import { listLegacyIndexFiles, readLegacyIndex } from './legacy-index.js';
+import type { ThreadFetcher } from './live-fetch.js';
+import type { MigrationFailure, UserBatch } from './types.js';
+
+/** The run cannot start at all (as opposed to a partial run). */
+export class MigrationSetupError extends Error {
+  override name = 'MigrationSetupError';
+}
+
+export interface UserSource {
+  user: string;
+  /** The file the user's threads are listed in. */
+  file: string;
+  threads: number;
+  /** Reads and converts the user's conversations; `onThread` after each one. */
+  read(onThread: () => void): Promise<UserBatch>;
+}
+
+export interface SourceList {
+  users: UserSource[];
+  /** Index files that could not be used at all. */
+  failures: MigrationFailure[];
+}
+
+export interface AssistantsInput {
+  legacyDir: string;
+  messagesDir?: string;
+  fetchThread?: ThreadFetcher;
+  concurrency?: number;
+}
+
+export async function assistantsSources(input: AssistantsInput): Promise<SourceList> {
+  await requireDir(input.legacyDir, 'legacy folder');
+  if (input.messagesDir) await requireDir(input.messagesDir, 'messages folder');
+  const list: SourceList = { users: [], failures: [] };
+  for (const { user, file } of await listLegacyIndexFiles(input.legacyDir)) {
+    if (!isValidUsername(user)) {
+      list.failures.push({ user, file, thread: null, reason: 'file name is not a valid username' });
+      continue;
+    }
+    const index = await readLegacyIndex(user, file);
+    list.users.push({
+      user,
+      file,
+      threads: index.threads.length,
+      read: (onThread) =>
+        readAssistantsUser(index, {
+          messagesDir: input.messagesDir,
+          fetchThread: input.fetchThread,
+          concurrency: input.concurrency,
+          onThread,
+        }),
+    });
+  }
+  return list;
+}
+
+export async function chatGptSources(file: string, user: string): Promise<SourceList> {
+  if (!isValidUsername(user)) throw new MigrationSetupError(`invalid username "${user}"`);
+  try {
+    await stat(file);
+  } catch {
+    throw new MigrationSetupError(`ChatGPT export ${file} does not exist or cannot be read`);
+  }
+  const batch = await readChatGptExport(file, user);
+  return {
+    users: [
+      {
+        user,
+        file,
+        threads: batch.conversations.length,
+        read: async (onThread) => {
+          for (const _ of batch.conversations) onThread();
+          return batch;
+        },
+      },
+    ],
+    failures: [],
+  };
+}
+
+async function requireDir(dir: string, what: string): Promise<void> {
+  let isDir = false;
+  try {
+    isDir = (await stat(dir)).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new MigrationSetupError(`${what} ${dir} does not exist or is not a folder`);
+}

@@ -1,0 +1,73 @@
+/**
+ * A read-only view of one user's stored conversations, for the dry run and verification: the
+ * snapshot (or its backup when the snapshot is damaged) with both journals replayed, as the
+ * store loads it, but without the store's repairs (quarantine, truncation, rewrite), so a run
+ * that promises to write nothing writes nothing and needs no lock.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Conversations, parseSnapshot } from '../services/store/document.js';
+import { applyOp, parseJournal } from '../services/store/journal.js';
+import { userFiles } from '../services/store/user-files.js';
+import type { StoredConversation } from '../services/types.js';
+import { errorReason } from './json.js';
+import { type ExistingConversations, legacyIdOf } from './merge.js';
+import type { MigratedConversation } from './types.js';
+
+async function readIfExists(file: string): Promise<Buffer | null> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** The user's conversations as the store would load them; empty when the user has no files. */
+export async function readStoredConversations(
+  dataDir: string,
+  user: string,
+): Promise<Conversations> {
+  const files = userFiles(path.join(dataDir, 'chats'), user);
+  const conversations = await readBase(files.snapshot, files.backup);
+  for (const journal of [files.journalOld, files.journal]) {
+    const bytes = await readIfExists(journal);
+    // Unreadable lines and a torn tail are skipped, as the store skips them.
+    if (bytes) for (const op of parseJournal(bytes).ops) applyOp(conversations, op);
+  }
+  return conversations;
+}
+
+async function readBase(snapshot: string, backup: string): Promise<Conversations> {
+  const text = await readIfExists(snapshot);
+  if (text) {
+    try {
+      return parseSnapshot(text.toString('utf8'));
+    } catch (error) {
+      const reason = errorReason(error);
+      const saved = await readIfExists(backup);
+      if (!saved) throw new Error(`${snapshot} is damaged (${reason}) and has no backup`);
+      return parseSnapshot(saved.toString('utf8'));
+    }
+  }
+  const saved = await readIfExists(backup);
+  return saved ? parseSnapshot(saved.toString('utf8')) : new Map();
+}
+
+/** Lookup over a view, by id and then by recorded legacy id, like the store-backed one. */
+export function viewConversations(conversations: Conversations): ExistingConversations {
+  const byLegacyId = new Map<string, StoredConversation>();
+  for (const conversation of conversations.values()) {
+    const legacyId = legacyIdOf(conversation.data?.metadata);
+    if (legacyId) byLegacyId.set(legacyId, conversation);
+  }
+  return {
+    async find(migrated: MigratedConversation) {
+      return (
+        conversations.get(migrated.conversation.data.id) ??
+        byLegacyId.get(migrated.legacyId) ??
+        null
+      );
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Shapes shared by the migration: what the legacy readers produce and what the run reports.
+ * Legacy shapes are validated subsets of the Assistants API objects; everything else in them
+ * is carried along untouched so nothing is lost.
+ */
+import type { StoredConversation } from '../services/types.js';
+
+/** One entry of a legacy `{username}.json` thread index. */
+export interface LegacyThread {
+  threadId: string;
+  /** Unix seconds. */
+  createdAt: number;
+  chatName: string;
+  lastUpdate: number;
+  /** The thread object's own metadata and tool resources, kept verbatim. */
+  metadata: Record<string, unknown>;
+  toolResources: unknown;
+}
+
+/** A `thread.message` object as the Assistants API returned it. */
+export interface LegacyMessage {
+  id: string;
+  created_at: number;
+  role: 'user' | 'assistant';
+  content: unknown[];
+  status?: string;
+  assistant_id?: string | null;
+  run_id?: string | null;
+  attachments?: unknown[] | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+/** Something that could not be read or written; the run goes on without it. */
+export interface MigrationFailure {
+  user: string | null;
+  file: string | null;
+  thread: string | null;
+  reason: string;
+}
+
+/** A converted conversation, ready to merge, with what verification must find afterwards. */
+export interface MigratedConversation {
+  /** The id in the source system (thread id, ChatGPT conversation id). */
+  legacyId: string;
+  conversation: StoredConversation;
+  /** True when no message of the conversation was found (index only). */
+  indexOnly: boolean;
+  /** Content parts that were not plain text, kept as placeholders plus originals. */
+  nonTextParts: number;
+  /** Source messages deliberately not imported (e.g. hidden system nodes). */
+  skippedMessages: number;
+}
+
+/** Everything one source produced for one user. */
+export interface UserBatch {
+  user: string;
+  file: string;
+  conversations: MigratedConversation[];
+  failures: MigrationFailure[];
+}
+
+export type ChangeAction = 'add' | 'update';
+
+export interface ConversationChange {
+  action: ChangeAction;
+  conversationId: string;
+  legacyId: string;
+  chatName: string;
+  messagesAdded: number;
+  indexOnly: boolean;
+}
+
+export interface UserReport {
+  user: string;
+  threads: number;
+  conversationsAdded: number;
+  conversationsUpdated: number;
+  conversationsUnchanged: number;
+  messagesAdded: number;
+  indexOnlyThreads: number;
+  nonTextParts: number;
+  skippedMessages: number;
+  /** Every conversation that was (or, in a dry run, would be) written. */
+  changes: ConversationChange[];
+  /** Legacy ids of the threads for which no message was found. */
+  indexOnly: string[];
+}
+
+export interface VerifyProblem {
+  user: string;
+  thread: string;
+  messageId: string | null;
+  reason: string;
+}
+
+export interface VerifyResult {
+  checkedConversations: number;
+  checkedMessages: number;
+  problems: VerifyProblem[];
+}
+
+export type MigrationMode = 'migrate' | 'dry-run' | 'verify';
+
+export interface MigrationReport {
+  source: 'assistants' | 'chatgpt';
+  mode: MigrationMode;
+  status: 'complete' | 'partial';
+  startedAt: string;
+  durationMs: number;
+  dataDir: string;
+  /** Where the originals were copied before the first write; null when nothing was written. */
+  backupPath: string | null;
+  totals: Omit<UserReport, 'user' | 'changes' | 'indexOnly'> & { users: number };
+  users: UserReport[];
+  failures: MigrationFailure[];
+  verify: VerifyResult | null;
+}

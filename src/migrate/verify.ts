@@ -1,0 +1,45 @@
+/**
+ * Verification: every conversation and every message the legacy sources hold must be in the
+ * store, found by id, with the same text the migration produces for it.
+ */
+import type { ExistingConversations } from './merge.js';
+import type { MigratedConversation, VerifyProblem, VerifyResult } from './types.js';
+
+export const emptyVerifyResult = (): VerifyResult => ({
+  checkedConversations: 0,
+  checkedMessages: 0,
+  problems: [],
+});
+
+/** Adds one user's findings to `result`. */
+export async function verifyUser(
+  existing: ExistingConversations,
+  user: string,
+  migrated: readonly MigratedConversation[],
+  result: VerifyResult,
+): Promise<void> {
+  const problem = (thread: string, messageId: string | null, reason: string): VerifyProblem => ({
+    user,
+    thread,
+    messageId,
+    reason,
+  });
+  for (const item of migrated) {
+    result.checkedConversations++;
+    const stored = await existing.find(item);
+    if (!stored || !Array.isArray(stored.messages)) {
+      result.problems.push(problem(item.legacyId, null, 'conversation not in the store'));
+      continue;
+    }
+    const textById = new Map(stored.messages.map((message) => [message.id, message.text]));
+    for (const message of item.conversation.messages) {
+      result.checkedMessages++;
+      const text = textById.get(message.id);
+      if (text === undefined) {
+        result.problems.push(problem(item.legacyId, message.id, 'message not in the store'));
+      } else if (text !== message.text) {
+        result.problems.push(problem(item.legacyId, message.id, 'message text differs'));
+      }
+    }
+  }
+}
