@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { runMigration } from '../../src/migrate/run.js';
+import { chatGptSources } from '../../src/migrate/sources.js';
+import type { MigrationMode } from '../../src/migrate/types.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { FIXTURES, storedConversations } from './support.js';
+
+const temp = useTempDir('threadline-chatgpt-');
+const EXPORT = path.join(FIXTURES, 'chatgpt', 'conversations.json');
+const PORTS = '5f0c1e2a-1111-4c3b-9d7e-aaaaaaaaaaaa';
+
+async function importExport(mode: MigrationMode = 'migrate') {
+  return runMigration({
+    source: 'chatgpt',
+    mode,
+    dataDir: temp.path,
+    sources: await chatGptSources(EXPORT, 'erin'),
+    originals: [EXPORT],
+    logger: silentLogger,
+  });
+}
+
+describe('ChatGPT export import', () => {
+  it('imports the visible branch of each conversation, with non-text parts kept', async () => {
+    const report = await importExport();
+
+    const erin = await storedConversations(temp.path, 'erin');
+    const ports = erin.get(PORTS)!;
+    expect(ports.chat_name).toBe('Tidal ports');
+    expect(ports.data.metadata).toEqual({ chatgpt_conversation_id: PORTS });
+    expect(ports.last_response_id).toBeNull();
+    // The regenerated answer and the abandoned follow-up are on other branches.
+    expect(ports.messages.map((m) => [m.id, m.role, m.text])).toEqual([
+      ['u1', 'user', 'Name three tidal ports.'],
+      ['a1b', 'assistant', 'Saint-Malo, Bristol, Anchorage.'],
+      ['u2', 'user', '[image: file-harbour]\n\nWhich one is this?'],
+      ['a2', 'assistant', 'That looks like Saint-Malo.'],
+    ]);
+    expect(ports.messages[1]?.model).toBe('gpt-4o');
+    expect(ports.messages[2]?.metadata?.chatgpt_content).toMatchObject({
+      content_type: 'multimodal_text',
+    });
+    // No title: named after its first question.
+    expect(erin.get('5f0c1e2a-2222-4c3b-9d7e-bbbbbbbbbbbb')?.chat_name).toBe('Short one');
+
+    expect(report.failures).toEqual([
+      {
+        user: 'erin',
+        file: EXPORT,
+        thread: '5f0c1e2a-3333-4c3b-9d7e-cccccccccccc',
+        reason: 'current_node does not name a node of the mapping',
+      },
+    ]);
+    // The hidden system node.
+    expect(report.totals).toMatchObject({
+      conversationsAdded: 2,
+      messagesAdded: 6,
+      skippedMessages: 1,
+    });
+  });
+
+  it('imports once: a second run and a verification find everything in place', async () => {
+    await importExport();
+    const again = await importExport();
+    expect(again.totals).toMatchObject({ conversationsAdded: 0, conversationsUpdated: 0 });
+    const verified = await importExport('verify');
+    expect(verified.verify).toEqual({ checkedConversations: 2, checkedMessages: 6, problems: [] });
+  });
+});

@@ -1,0 +1,264 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { MigrationSetupError } from '../../src/migrate/sources.js';
+import { JsonConversationStore } from '../../src/services/conversation-store.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { copyFixtures, type Layout, migrate, storedConversations, treeDigest } from './support.js';
+
+const temp = useTempDir('threadline-migrate-');
+
+const ALICE_MESSAGES: Record<string, string[]> = {
+  thread_single: ['msg_s1', 'msg_s2'],
+  thread_pages: ['msg_p0', 'msg_p1', 'msg_p2', 'msg_p3', 'msg_p4'],
+  thread_bare: ['msg_b1', 'msg_b2'],
+  thread_newest: ['msg_n1', 'msg_n2a', 'msg_n2b', 'msg_n3'],
+  thread_incomplete: ['msg_i1', 'msg_i2'],
+  thread_parts: ['msg_img', 'msg_cite', 'msg_plot'],
+  thread_noexport: [],
+  thread_corrupt: [],
+};
+
+/** The fixtures without their deliberately broken files. */
+async function cleanFixtures(root: string): Promise<Layout> {
+  const layout = await copyFixtures(root);
+  await rm(path.join(layout.legacyDir, 'carol.json'));
+  await rm(path.join(layout.messagesDir, 'thread_corrupt.json'));
+  await rm(path.join(layout.messagesDir, 'thread_incomplete.json'));
+  const index = JSON.parse(await readFile(path.join(layout.legacyDir, 'alice.json'), 'utf8'));
+  delete index.thread_badentry;
+  await writeFile(path.join(layout.legacyDir, 'alice.json'), JSON.stringify(index));
+  return layout;
+}
+
+describe('migrating legacy threads', () => {
+  it('turns every thread into a conversation and reports what failed, by file, thread and reason', async () => {
+    const layout = await copyFixtures(temp.path);
+    const report = await migrate(layout);
+
+    const alice = await storedConversations(layout.dataDir, 'alice');
+    const messageIds = Object.fromEntries(
+      [...alice].map(([id, conversation]) => [id, conversation.messages.map((m) => m.id)]),
+    );
+    expect(messageIds).toEqual(ALICE_MESSAGES);
+    for (const conversation of alice.values()) {
+      expect(conversation.data.metadata.legacy_thread_id).toBe(conversation.data.id);
+      expect(conversation.last_response_id).toBeNull();
+    }
+    const noExport = alice.get('thread_noexport')!;
+    expect(noExport).toMatchObject({
+      chat_name: 'Never exported',
+      last_update: 1_700_000_650,
+      data: { created_at: 1_700_000_600 },
+    });
+    expect(alice.get('thread_bare')!.data.metadata.legacy_metadata).toEqual({ topic: 'tides' });
+    expect([...(await storedConversations(layout.dataDir, 'bob')).keys()]).toEqual(['thread_bob']);
+
+    expect(report.status).toBe('partial');
+    const where = (file: string) => path.join(layout.legacyDir, '..', file);
+    expect(report.failures).toEqual(
+      expect.arrayContaining([
+        {
+          user: 'alice',
+          file: path.join(layout.legacyDir, 'alice.json'),
+          thread: 'thread_badentry',
+          reason: 'data.created_at is not a number',
+        },
+        {
+          user: 'alice',
+          file: where('messages/thread_corrupt.json'),
+          thread: 'thread_corrupt',
+          reason: expect.stringMatching(/^export unreadable: not valid JSON/),
+        },
+        {
+          user: 'alice',
+          file: where('messages/thread_incomplete.json'),
+          thread: 'thread_incomplete',
+          reason: expect.stringMatching(/^export is incomplete/),
+        },
+        expect.objectContaining({ user: 'carol', thread: null, reason: expect.any(String) }),
+      ]),
+    );
+    expect(report.failures).toHaveLength(4);
+    expect(report.totals).toMatchObject({
+      users: 3,
+      threads: 9,
+      conversationsAdded: 9,
+      messagesAdded: 20,
+      indexOnlyThreads: 2,
+      nonTextParts: 5,
+    });
+    expect(report.users.find((u) => u.user === 'alice')?.indexOnly.sort()).toEqual([
+      'thread_corrupt',
+      'thread_noexport',
+    ]);
+  });
+
+  it('backs the originals up before the first write', async () => {
+    const layout = await cleanFixtures(temp.path);
+    // Something already in the data directory, which the migration will rewrite.
+    const seed = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    await seed.createConversation('alice', 'Since the move', { id: 'conv_since' });
+    await seed.close();
+    const before = await readFile(path.join(layout.dataDir, 'chats', 'alice.json'));
+
+    const report = await migrate(layout);
+
+    expect(report.backupPath).toMatch(/migration-backup/);
+    const backup = report.backupPath!;
+    expect(await readFile(path.join(backup, 'chats', 'alice.json'))).toEqual(before);
+    expect(await readFile(path.join(backup, 'legacy', 'alice.json'))).toEqual(
+      await readFile(path.join(layout.legacyDir, 'alice.json')),
+    );
+    expect(await readFile(path.join(layout.dataDir, 'chats', 'alice.json'))).not.toEqual(before);
+  });
+
+  it('keeps conversations created since and only adds what a migrated one lacks', async () => {
+    const layout = await cleanFixtures(temp.path);
+    await migrate(layout);
+    const store = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    const since = await store.createConversation('alice', 'New since the move');
+    await store.addMessage('alice', since.data.id, { role: 'user', text: 'hello' });
+    // A migrated conversation continued in Threadline and renamed.
+    await store.addMessage('alice', 'thread_single', {
+      role: 'assistant',
+      text: 'continued',
+      id: 'm_continued',
+      response_id: 'resp_new',
+    });
+    await store.renameConversation('alice', 'thread_single', 'Renamed');
+    await store.close();
+    // The export of a thread found later, and an older message found for another.
+    const pages = path.join(layout.messagesDir, 'thread_noexport.json');
+    await writeFile(
+      pages,
+      JSON.stringify([{ id: 'msg_late', created_at: 1_700_000_601, role: 'user', content: [] }]),
+    );
+    const single = JSON.parse(
+      await readFile(path.join(layout.messagesDir, 'thread_single.json'), 'utf8'),
+    );
+    single.data.unshift({ id: 'msg_s0', created_at: 1_700_000_000, role: 'user', content: [] });
+    await writeFile(path.join(layout.messagesDir, 'thread_single.json'), JSON.stringify(single));
+
+    const report = await migrate(layout);
+
+    expect(report.totals).toMatchObject({
+      conversationsAdded: 0,
+      conversationsUpdated: 2,
+      messagesAdded: 2,
+    });
+    const alice = await storedConversations(layout.dataDir, 'alice');
+    expect(alice.get(since.data.id)?.messages.map((m) => m.text)).toEqual(['hello']);
+    expect(alice.get('thread_noexport')?.messages.map((m) => m.id)).toEqual(['msg_late']);
+    const continued = alice.get('thread_single')!;
+    expect(continued.chat_name).toBe('Renamed');
+    expect(continued.messages.map((m) => m.id)).toEqual([
+      'msg_s0',
+      'msg_s1',
+      'msg_s2',
+      'm_continued',
+    ]);
+    // An older message joined the history the stored chain never saw: the chain is dropped.
+    expect(continued.last_response_id).toBeNull();
+  });
+
+  it('changes nothing when run again', async () => {
+    const layout = await copyFixtures(temp.path);
+    const first = await migrate(layout);
+    const after = await treeDigest(temp.path);
+
+    const again = await migrate(layout);
+
+    expect(again.totals).toMatchObject({
+      conversationsAdded: 0,
+      conversationsUpdated: 0,
+      conversationsUnchanged: first.totals.conversationsAdded,
+      messagesAdded: 0,
+    });
+    expect(again.backupPath).toBeNull();
+    expect(await treeDigest(temp.path)).toEqual(after);
+  });
+
+  it('refuses to run while another process holds the data directory', async () => {
+    const layout = await cleanFixtures(temp.path);
+    const server = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    await server.open();
+    try {
+      const run = migrate(layout);
+      await expect(run).rejects.toThrow(MigrationSetupError);
+      await expect(run).rejects.toThrow(/in use by process/);
+    } finally {
+      await server.close();
+    }
+    expect(Object.keys(await treeDigest(path.join(layout.dataDir, 'chats')))).toEqual([]);
+  });
+});
+
+describe('dry run', () => {
+  it('writes nothing and lists exactly the changes a real run then makes', async () => {
+    const layout = await copyFixtures(temp.path);
+    const untouched = await treeDigest(temp.path);
+
+    const dry = await migrate(layout, 'dry-run');
+
+    expect(await treeDigest(temp.path)).toEqual(untouched);
+    expect(dry.backupPath).toBeNull();
+    const real = await migrate(layout);
+    expect(dry.users.map((user) => user.changes)).toEqual(real.users.map((user) => user.changes));
+    expect(dry.totals).toEqual(real.totals);
+    expect(dry.failures).toEqual(real.failures);
+  });
+
+  it('on a migrated data directory, writes nothing and lists only what changed', async () => {
+    const layout = await cleanFixtures(temp.path);
+    await migrate(layout);
+    await writeFile(
+      path.join(layout.messagesDir, 'thread_noexport.json'),
+      JSON.stringify([{ id: 'msg_late', created_at: 1_700_000_601, role: 'user', content: [] }]),
+    );
+    const before = await treeDigest(temp.path);
+
+    const dry = await migrate(layout, 'dry-run');
+
+    expect(await treeDigest(temp.path)).toEqual(before);
+    expect(dry.users.flatMap((user) => user.changes)).toEqual([
+      {
+        action: 'update',
+        conversationId: 'thread_noexport',
+        legacyId: 'thread_noexport',
+        chatName: 'Never exported',
+        messagesAdded: 1,
+        indexOnly: false,
+      },
+    ]);
+  });
+});
+
+describe('verify', () => {
+  it('passes after a migration and fails once a message is missing from the store', async () => {
+    const layout = await cleanFixtures(temp.path);
+    await migrate(layout);
+
+    const passed = await migrate(layout, 'verify');
+    expect(passed.status).toBe('complete');
+    expect(passed.verify).toEqual({ checkedConversations: 9, checkedMessages: 18, problems: [] });
+
+    const store = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    const pages = (await store.getConversation('alice', 'thread_pages'))!;
+    pages.messages = pages.messages.filter((message) => message.id !== 'msg_p2');
+    await store.putConversations('alice', [pages]);
+    await store.close();
+
+    const failed = await migrate(layout, 'verify');
+    expect(failed.status).toBe('partial');
+    expect(failed.verify?.problems).toEqual([
+      {
+        user: 'alice',
+        thread: 'thread_pages',
+        messageId: 'msg_p2',
+        reason: 'message not in the store',
+      },
+    ]);
+  });
+});

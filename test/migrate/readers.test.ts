@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { convertThread } from '../../src/migrate/convert.js';
+import { readLegacyIndex } from '../../src/migrate/legacy-index.js';
+import { readMessageExport } from '../../src/migrate/message-export.js';
+import { FIXTURES } from './support.js';
+
+const messagesDir = path.join(FIXTURES, 'messages');
+const indexFile = (user: string) => path.join(FIXTURES, 'chats', `${user}.json`);
+
+async function idsOf(threadId: string) {
+  const saved = await readMessageExport(messagesDir, threadId);
+  return saved?.messages.map((message) => message.id);
+}
+
+describe('message exports', () => {
+  it('reads every saved shape oldest first', async () => {
+    expect(await idsOf('thread_single')).toEqual(['msg_s1', 'msg_s2']);
+    expect(await idsOf('thread_bare')).toEqual(['msg_b1', 'msg_b2']);
+    // Two pages, each newest first, saved newest page first.
+    expect(await idsOf('thread_pages')).toEqual(['msg_p0', 'msg_p1', 'msg_p2', 'msg_p3', 'msg_p4']);
+    // Newest first; two messages of the same second are ordered by id.
+    expect(await idsOf('thread_newest')).toEqual(['msg_n1', 'msg_n2a', 'msg_n2b', 'msg_n3']);
+  });
+
+  it('keeps the messages of an export whose pages all say has_more, and says it is incomplete', async () => {
+    const saved = await readMessageExport(messagesDir, 'thread_incomplete');
+    expect(saved?.messages.map((message) => message.id)).toEqual(['msg_i1', 'msg_i2']);
+    expect(saved?.problems).toEqual([expect.stringMatching(/^export is incomplete/)]);
+    const complete = await readMessageExport(messagesDir, 'thread_pages');
+    expect(complete?.problems).toEqual([]);
+  });
+
+  it('returns null for a thread with no export and throws a reason for a corrupt one', async () => {
+    expect(await readMessageExport(messagesDir, 'thread_noexport')).toBeNull();
+    await expect(readMessageExport(messagesDir, 'thread_corrupt')).rejects.toThrow(
+      /not valid JSON/,
+    );
+  });
+});
+
+describe('thread indexes', () => {
+  it('reads each entry on its own: a bad entry costs only that thread', async () => {
+    const index = await readLegacyIndex('alice', indexFile('alice'));
+    expect(index.threads.map((thread) => thread.threadId)).toHaveLength(8);
+    expect(index.failures).toEqual([
+      {
+        user: 'alice',
+        file: indexFile('alice'),
+        thread: 'thread_badentry',
+        reason: 'data.created_at is not a number',
+      },
+    ]);
+    const bare = index.threads.find((thread) => thread.threadId === 'thread_bare');
+    expect(bare).toMatchObject({ chatName: 'Bare array', metadata: { topic: 'tides' } });
+  });
+
+  it('reports a corrupt index file as one failure with no threads', async () => {
+    const index = await readLegacyIndex('carol', indexFile('carol'));
+    expect(index.threads).toEqual([]);
+    expect(index.failures).toEqual([
+      expect.objectContaining({
+        user: 'carol',
+        thread: null,
+        reason: expect.stringMatching(/JSON/),
+      }),
+    ]);
+  });
+});
+
+describe('conversion of non-text content', () => {
+  it('writes readable placeholders and keeps the original parts in the message metadata', async () => {
+    const index = await readLegacyIndex('alice', indexFile('alice'));
+    const thread = index.threads.find((t) => t.threadId === 'thread_parts')!;
+    const saved = await readMessageExport(messagesDir, 'thread_parts');
+    const migrated = convertThread(thread, saved!.messages);
+    const [image, citation, plot] = migrated.conversation.messages;
+
+    expect(image?.text).toBe('What is in this picture?\n\n[image: file-img1]\n\n[file: file-doc1]');
+    expect(image?.metadata?.legacy_content).toEqual(saved!.messages[0]!.content);
+    expect(image?.metadata?.attachments).toEqual([
+      { file_id: 'file-doc1', tools: [{ type: 'file_search' }] },
+    ]);
+    expect(citation?.text).toBe('A harbour at low tide.【4:0†source】\n[citation: file-doc1]');
+    expect(citation?.metadata).toMatchObject({
+      legacy_content: saved!.messages[1]!.content,
+      assistant_id: 'asst_legacy',
+      run_id: 'run_1',
+    });
+    expect(plot?.text).toBe(
+      '[image: file-plot]\n\nDownload the data: sandbox:/mnt/data/tides.csv\n[file: file-csv]',
+    );
+    // image + attachment, one citation, image + file path.
+    expect(migrated.nonTextParts).toBe(5);
+  });
+
+  it('keeps a plain text message as it was, without copying its content', async () => {
+    const index = await readLegacyIndex('alice', indexFile('alice'));
+    const thread = index.threads.find((t) => t.threadId === 'thread_single')!;
+    const saved = await readMessageExport(messagesDir, 'thread_single');
+    const [question] = convertThread(thread, saved!.messages).conversation.messages;
+    expect(question).toEqual({
+      id: 'msg_s1',
+      role: 'user',
+      text: 'What is a tide?',
+      timestamp: 1_700_000_001,
+      response_id: null,
+      status: 'COMPLETE',
+    });
+  });
+});
