@@ -15,6 +15,7 @@ Options:
   --host H          Address to listen on (default 127.0.0.1)
   --tps N           Text deltas per second per stream, 0 = as fast as possible (default 0)
   --reply-words N   Reply length in words; each word is one text delta (default 60)
+  --stamp           Each delta reads "#<index>@<epoch ms> ": its write time, for latency benches
   --log-level L     ${LOG_LEVELS.join(', ')} (default info)
   -h, --help        Show this help
 
@@ -31,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
         host: { type: 'string' },
         tps: { type: 'string' },
         'reply-words': { type: 'string' },
+        stamp: { type: 'boolean' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -65,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     host: (values.host as string | undefined) ?? '127.0.0.1',
     tokensPerSecond: tps,
     replyWords,
+    stampDeltas: values.stamp === true,
     logger,
   });
   console.log(`Responses emulator listening on ${emulator.baseURL}`);

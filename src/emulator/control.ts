@@ -3,7 +3,7 @@ import { invalidRequest } from './errors.js';
 import { parseFault } from './faults.js';
 import { readJson, sendJson } from './http.js';
 import type { EmulatorState } from './state.js';
-import type { LegacyThreadMessage } from './types.js';
+import type { LegacyThreadMessage, Pacing } from './types.js';
 
 /**
  * The `/__emulator/*` control surface, mirroring the `Emulator` methods so that a separate
@@ -37,7 +37,7 @@ export async function handleControl(
     return true;
   }
   if (key === 'POST /__emulator/pacing') {
-    state.setPacing((await readJson(req)) as Record<string, number>);
+    state.setPacing((await readJson(req)) as Pacing);
     sendJson(res, 200, state.pacing);
     return true;
   }

@@ -41,6 +41,7 @@ export async function createResponse(
       await streamTurn(new SseWriter(res), turn, {
         fault: state.faults.takeStreamFault(),
         tokensPerSecond: state.pacing.tokensPerSecond,
+        stampDeltas: state.pacing.stampDeltas,
         signal: controller.signal,
       });
     } finally {

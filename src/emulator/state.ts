@@ -31,7 +31,7 @@ export class EmulatorState {
   }
 
   setPacing(options: Pacing): void {
-    const { tokensPerSecond, replyWords } = options;
+    const { tokensPerSecond, replyWords, stampDeltas } = options;
     if (
       tokensPerSecond !== undefined &&
       !(Number.isFinite(tokensPerSecond) && tokensPerSecond >= 0)
@@ -41,9 +41,13 @@ export class EmulatorState {
     if (replyWords !== undefined && !(Number.isInteger(replyWords) && replyWords >= 1)) {
       throw invalidRequest('replyWords must be a whole number >= 1.', 'replyWords');
     }
+    if (stampDeltas !== undefined && typeof stampDeltas !== 'boolean') {
+      throw invalidRequest('stampDeltas must be a boolean.', 'stampDeltas');
+    }
     this.pacing = {
       tokensPerSecond: tokensPerSecond ?? this.pacing.tokensPerSecond,
       replyWords: replyWords ?? this.pacing.replyWords,
+      stampDeltas: stampDeltas ?? this.pacing.stampDeltas,
     };
   }
 

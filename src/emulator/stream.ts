@@ -2,6 +2,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Schedule, sleep } from './pacing.js';
 import { messageItem, reasoningItem } from './response.js';
 import type { SseWriter } from './sse.js';
+import { stampChunk } from './stamp.js';
 import { joinChunks, settle, type Turn } from './turn.js';
 import type { StreamFault } from './types.js';
 
@@ -23,6 +24,8 @@ const INTERRUPTED = {
 export interface StreamOptions {
   fault: StreamFault | undefined;
   tokensPerSecond: number;
+  /** Replace each delta's text by its write stamp (the final text then holds the stamps). */
+  stampDeltas?: boolean;
   /** Aborts on client disconnect, emulator close, or cancel (reason `CANCELLED`). */
   signal: AbortSignal;
 }
@@ -77,6 +80,7 @@ export async function streamTurn(writer: SseWriter, turn: Turn, options: StreamO
     }
     const end = Math.min(due, sent + MAX_BATCH);
     for (; sent < end; sent++) {
+      if (options.stampDeltas) chunks[sent] = stampChunk(sent);
       writer.frame(head + sequence++ + middle + JSON.stringify(chunks[sent]) + tail);
     }
     if (!schedule.paced) await yieldToLoop();

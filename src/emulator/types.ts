@@ -14,12 +14,15 @@ export interface EmulatorOptions {
    * @default 60
    */
   replyWords?: number;
+  /** Each delta reads `#<index>@<epoch ms> ` (see `stamp.ts`), for latency measurement. @default false */
+  stampDeltas?: boolean;
   logger?: Logger;
 }
 
 export interface Pacing {
   tokensPerSecond?: number;
   replyWords?: number;
+  stampDeltas?: boolean;
 }
 
 /**
