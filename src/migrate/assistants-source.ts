@@ -27,14 +27,18 @@ export async function readAssistantsUser(
   index: LegacyIndex,
   options: AssistantsSourceOptions,
 ): Promise<UserBatch> {
-  const failures: MigrationFailure[] = [...index.failures];
-  const conversations = await mapLimit(index.threads, options.concurrency ?? 8, async (thread) => {
+  const results = await mapLimit(index.threads, options.concurrency ?? 8, async (thread) => {
     const { messages, problems } = await collectMessages(index, thread, options);
-    failures.push(...problems);
     options.onThread?.();
-    return convertThread(thread, messages);
+    return { conversation: convertThread(thread, messages), problems };
   });
-  return { user: index.user, file: index.file, conversations, failures };
+  // In index order, whatever order the reads finished in, so reports compare across runs.
+  return {
+    user: index.user,
+    file: index.file,
+    conversations: results.map((result) => result.conversation),
+    failures: [...index.failures, ...results.flatMap((result) => result.problems)],
+  };
 }
 
 async function collectMessages(

@@ -44,11 +44,11 @@ export function formatReport(report: MigrationReport): string {
   if (report.mode !== 'verify') {
     for (const user of report.users) {
       lines.push(
-        `${user.user}: ${user.threads} threads; ${would ? 'would add' : 'added'} ` +
-          `${user.conversationsAdded} conversations, ${would ? 'would update' : 'updated'} ` +
-          `${user.conversationsUpdated}, ${user.messagesAdded} messages ` +
-          `(${user.indexOnlyThreads} index-only, ${user.nonTextParts} non-text parts kept` +
-          `${user.skippedMessages ? `, ${user.skippedMessages} messages skipped` : ''})`,
+        `${user.user}: ${count(user.threads, 'thread')}; ${would ? 'would add' : 'added'} ` +
+          `${count(user.conversationsAdded, 'conversation')}, ${would ? 'would update' : 'updated'} ` +
+          `${user.conversationsUpdated}, ${count(user.messagesAdded, 'message')} ` +
+          `(${user.indexOnlyThreads} index-only, ${count(user.nonTextParts, 'non-text part')} kept` +
+          `${user.skippedMessages ? `, ${count(user.skippedMessages, 'message')} skipped` : ''})`,
       );
       if (!would) continue;
       for (const change of user.changes) {
@@ -57,8 +57,8 @@ export function formatReport(report: MigrationReport): string {
           change.action === 'add'
             ? change.indexOnly
               ? 'index only, no messages'
-              : `${change.messagesAdded} messages`
-            : `+${change.messagesAdded} messages`;
+              : count(change.messagesAdded, 'message')
+            : `+${count(change.messagesAdded, 'message')}`;
         lines.push(`  ${sign} ${change.conversationId} "${change.chatName}" (${what})`);
       }
     }
@@ -94,3 +94,5 @@ export function formatReport(report: MigrationReport): string {
   );
   return lines.join('\n');
 }
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -48,6 +48,7 @@ export interface MigrationRunOptions {
  * small enough that one append stays a few MiB.
  */
 const MESSAGES_PER_WRITE = 20_000;
+const DEFER_COMPACTION = 1024 * 1024 * 1024;
 
 export async function runMigration(options: MigrationRunOptions): Promise<MigrationReport> {
   const now = options.now ?? (() => new Date());
@@ -118,7 +119,7 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
         userReport.messagesAdded += change.messagesAdded;
       }
       userReport.changes = plan.changes;
-      progress.note(`${source.user}: done (${source.threads} of ${total} threads)`);
+      progress.note(`${source.user}: done`);
     }
     if (store) {
       closed = true;
@@ -138,7 +139,9 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
 }
 
 async function openStore(dataDir: string, logger: Logger | undefined) {
-  const store = new JsonConversationStore({ dataDir, logger });
+  // Compacting between the bulk writes would rewrite a growing snapshot again and again;
+  // close() compacts once at the end.
+  const store = new JsonConversationStore({ dataDir, logger, compactBytes: DEFER_COMPACTION });
   try {
     await store.open();
   } catch (error) {
