@@ -48,6 +48,9 @@ export async function readLegacyIndex(user: string, file: string): Promise<Legac
   for (const [key, entry] of Object.entries(parsed)) {
     if (isConvertedEntry(entry)) {
       index.alreadyConverted.push(key);
+      // Migrated in place earlier: still a thread to re-read and verify, under its legacy id.
+      const thread = migratedThread(key, entry);
+      if (thread) index.threads.push(thread);
       continue;
     }
     const result = parseThreadEntry(key, entry);
@@ -90,6 +93,21 @@ export function parseThreadEntry(key: string, entry: unknown): LegacyThread | st
 }
 
 /** A conversation of the new format has its messages locally; it is not a legacy thread. */
-function isConvertedEntry(entry: unknown): boolean {
+function isConvertedEntry(entry: unknown): entry is Record<string, unknown> {
   return isRecord(entry) && Array.isArray(entry.messages) && isRecord(entry.data);
+}
+
+/** The thread a conversation migrated from, when it records one under its own id. */
+function migratedThread(key: string, entry: Record<string, unknown>): LegacyThread | null {
+  const data = entry.data as Record<string, unknown>;
+  const metadata = isRecord(data.metadata) ? data.metadata : {};
+  if (metadata.legacy_thread_id !== key || !isFiniteNumber(data.created_at)) return null;
+  return {
+    threadId: key,
+    createdAt: data.created_at,
+    chatName: typeof entry.chat_name === 'string' ? entry.chat_name : '',
+    lastUpdate: isFiniteNumber(entry.last_update) ? entry.last_update : data.created_at,
+    metadata: isRecord(metadata.legacy_metadata) ? metadata.legacy_metadata : {},
+    toolResources: metadata.legacy_tool_resources ?? null,
+  };
 }

@@ -80,6 +80,8 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
       const conversations = usableConversations(batch, report.failures);
       const userReport = countSource(source, conversations);
       report.users.push(userReport);
+      // Nothing to write or check; the user's stored files need not even be loaded.
+      if (conversations.length === 0) continue;
 
       let existing: ExistingConversations;
       try {

@@ -9,8 +9,9 @@ import { silentLogger } from '../../src/logger.js';
 import { createProgress } from '../../src/migrate/progress.js';
 import type { MigrationReport } from '../../src/migrate/types.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
+import { startTestEmulator } from '../helpers/emulator.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { copyFixtures, type Layout } from './support.js';
+import { copyFixtures, type Layout, storedConversations } from './support.js';
 
 const temp = useTempDir('threadline-cli-');
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -81,6 +82,41 @@ describe('threadline migrate', () => {
     log.mockClear();
     expect(await runQuiet([...flags(layout), '--verify'])).toBe(1); // the corrupt export cannot be checked
     expect(printed(log)).toMatch(/verify: 9 conversations, 20 messages checked, 0 problems/);
+  });
+
+  it('migrates one user alone with --user', async () => {
+    const layout = await copyFixtures(temp.path);
+    expect(await runQuiet([...flags(layout), '--user', 'bob'])).toBe(0);
+    expect(printed(log)).toMatch(/^bob: 1 thread; added 1 conversation, updated 0, 2 messages/m);
+    expect(printed(log)).not.toContain('alice');
+    expect(await runQuiet([...flags(layout), '--user', 'nobody'])).toBe(3);
+  });
+
+  it('fetches threads from the API named by OPENAI_BASE_URL with --fetch', async () => {
+    const layout = await copyFixtures(temp.path);
+    const upstream = await startTestEmulator();
+    try {
+      upstream.emulator.seedThread('thread_bob', [
+        { id: 'msg_f1', role: 'user', content: 'fetched question' },
+        { id: 'msg_f2', role: 'assistant', content: 'fetched answer' },
+      ]);
+      const args = ['--legacy', layout.legacyDir, '--data-dir', layout.dataDir, '--user', 'bob'];
+      vi.stubEnv('OPENAI_API_KEY', '');
+      expect(await runQuiet([...args, '--fetch'])).toBe(2);
+      expect(printed(error)).toContain('--fetch needs OPENAI_API_KEY');
+
+      vi.stubEnv('OPENAI_API_KEY', 'test-key');
+      vi.stubEnv('OPENAI_BASE_URL', upstream.baseURL);
+      expect(await runQuiet([...args, '--fetch'])).toBe(0);
+      const bob = await storedConversations(layout.dataDir, 'bob');
+      expect(bob.get('thread_bob')?.messages.map((m) => m.text)).toEqual([
+        'fetched question',
+        'fetched answer',
+      ]);
+    } finally {
+      vi.unstubAllEnvs();
+      await upstream.close();
+    }
   });
 
   it('exits 3 with a clear message while the data directory is in use', async () => {

@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
@@ -178,6 +178,28 @@ describe('migrating legacy threads', () => {
     });
     expect(again.backupPath).toBeNull();
     expect(await treeDigest(temp.path)).toEqual(after);
+  });
+
+  it('migrates in place when the legacy folder is the data directory, and verifies there', async () => {
+    const clean = await cleanFixtures(temp.path);
+    const legacyDir = path.join(clean.dataDir, 'chats');
+    await cp(clean.legacyDir, legacyDir, { recursive: true });
+    const layout = { ...clean, legacyDir };
+
+    const first = await migrate(layout);
+    expect(first.totals).toMatchObject({ conversationsAdded: 9, messagesAdded: 18 });
+    const alice = await storedConversations(layout.dataDir, 'alice');
+    expect(alice.get('thread_parts')?.messages).toHaveLength(3);
+    expect(alice.get('thread_parts')?.data.metadata.legacy_thread_id).toBe('thread_parts');
+    // The index the files replaced is in the backup.
+    expect(
+      JSON.parse(await readFile(path.join(first.backupPath!, 'legacy', 'alice.json'), 'utf8')),
+    ).toHaveProperty('thread_parts.data.object', 'thread');
+
+    const again = await migrate(layout);
+    expect(again.totals).toMatchObject({ threads: 9, conversationsAdded: 0, messagesAdded: 0 });
+    const verified = await migrate(layout, 'verify');
+    expect(verified.verify).toEqual({ checkedConversations: 9, checkedMessages: 18, problems: [] });
   });
 
   it('refuses to run while another process holds the data directory', async () => {
