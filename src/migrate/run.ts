@@ -101,14 +101,7 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
       const plan = await planUser(existing, conversations);
       userReport.conversationsUnchanged = plan.unchanged;
       if (store && plan.writes.length > 0) {
-        report.backupPath ??= await backupOriginals(
-          dataDir,
-          {
-            dirs: [{ name: 'chats', dir: path.join(dataDir, 'chats') }],
-            files: (options.originals ?? []).map((file) => ({ name: 'legacy', file })),
-          },
-          now(),
-        );
+        report.backupPath ??= await backup(dataDir, options.originals ?? [], now());
         const written = await writeInChunks(store, source.user, plan.writes);
         if (written.error) {
           report.failures.push(failure(source, `write failed: ${errorReason(written.error)}`));
@@ -138,6 +131,22 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
   report.status = report.failures.length > 0 || verifyFailed ? 'partial' : 'complete';
   report.durationMs = Math.round(performance.now() - started);
   return report;
+}
+
+/** Without a backup nothing is written: a failure here stops the run before any change. */
+async function backup(dataDir: string, originals: string[], now: Date): Promise<string> {
+  try {
+    return await backupOriginals(
+      dataDir,
+      {
+        dirs: [{ name: 'chats', dir: path.join(dataDir, 'chats') }],
+        files: originals.map((file) => ({ name: 'legacy', file })),
+      },
+      now,
+    );
+  } catch (error) {
+    throw new MigrationSetupError(`could not back up the originals: ${errorReason(error)}`);
+  }
 }
 
 async function openStore(dataDir: string, logger: Logger | undefined) {

@@ -114,6 +114,19 @@ describe('migrating legacy threads', () => {
     expect(await readFile(path.join(layout.dataDir, 'chats', 'alice.json'))).not.toEqual(before);
   });
 
+  it('writes nothing when the originals cannot be backed up', async () => {
+    const layout = await cleanFixtures(temp.path);
+    const seed = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    await seed.createConversation('alice', 'Since the move', { id: 'conv_since' });
+    await seed.close();
+    // A file where the backup folder should go.
+    await writeFile(path.join(layout.dataDir, 'migration-backup'), '');
+    const before = await treeDigest(path.join(layout.dataDir, 'chats'));
+
+    await expect(migrate(layout)).rejects.toThrow(/could not back up the originals/);
+    expect(await treeDigest(path.join(layout.dataDir, 'chats'))).toEqual(before);
+  });
+
   it('keeps conversations created since and only adds what a migrated one lacks', async () => {
     const layout = await cleanFixtures(temp.path);
     await migrate(layout);
