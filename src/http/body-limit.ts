@@ -15,10 +15,13 @@ export function useBodyLimit(maxBytes: number): Plugin {
       const message =
         status === 413 ? `Request body larger than ${maxBytes} bytes` : 'Content-Length required';
       endResponse(
-        new fetchAPI.Response(JSON.stringify({ errors: [{ message }] }), {
-          status,
-          headers: { 'Content-Type': 'application/json', Connection: 'close' },
-        }),
+        new fetchAPI.Response(
+          JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }),
+          {
+            status,
+            headers: { 'Content-Type': 'application/json', Connection: 'close' },
+          },
+        ),
       );
     },
   };

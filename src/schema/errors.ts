@@ -40,9 +40,30 @@ export function createMaskError(logger: Logger): MaskError {
         extensions: { ...details, code },
       });
     }
+    const requestCode = located ? uncodedRequestErrorCode(located) : null;
+    if (located && requestCode) {
+      return createGraphQLError(located.message, {
+        nodes: located.nodes,
+        source: located.source,
+        positions: located.positions,
+        extensions: { ...located.extensions, code: requestCode },
+      });
+    }
     if (!isGraphQLError(original)) {
       logger.error('unexpected error in a GraphQL operation', { error: original });
     }
     return yogaMaskError(error, message, isDev);
   };
+}
+
+/**
+ * The code for a request refused before execution by graphql-js or a limit plugin, which report
+ * it without one: a variable that cannot be coerced (`$first: "ten"` for an Int) is the client's
+ * input; a query over the depth, alias, cost or token limits failed validation.
+ */
+function uncodedRequestErrorCode(error: GraphQLError): string | null {
+  if (error.extensions?.code !== undefined || error.path) return null;
+  // The scalar's own complaint may be attached; any other cause is not a refused request.
+  if (error.originalError && !isGraphQLError(error.originalError)) return null;
+  return error.message.startsWith('Variable "$') ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED';
 }

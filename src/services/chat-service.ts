@@ -209,6 +209,10 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     recover,
     shutdown,
     async subscribe(username, conversationId, options = {}) {
+      // A negative seq is no position in any stream; it would read as a replay gap.
+      if (options.after != null && (!Number.isSafeInteger(options.after) || options.after < 0)) {
+        throw new ValidationError('after must be a seq of 0 or more', { field: 'after' });
+      }
       await ownConversation(username, conversationId);
       return hub.subscribe(conversationId, options);
     },

@@ -1,0 +1,206 @@
+/**
+ * Hostile requests rather than hostile values: malformed JSON and GraphQL, oversized bodies,
+ * deep, wide and aliased queries, batches, WebSockets that never initialise or flood the server.
+ * Each gets a clear refusal, and the server keeps serving others.
+ */
+import net from 'node:net';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type AppFixture, createAppFixture } from '../helpers/app.js';
+import { operation, Recorder, SEND, wsClient } from './lib/gql.js';
+import { answerProblems } from './lib/hostile.js';
+
+const MAX_BODY = 16_384;
+
+let fx: AppFixture;
+let url: string;
+let wsUrl: string;
+
+beforeAll(async () => {
+  fx = await createAppFixture({
+    config: { maxBodyBytes: MAX_BODY, maxQueryDepth: 5 },
+    emulator: { replyWords: 20 },
+    app: { wsInitTimeoutMs: 300 },
+  });
+  url = await fx.start();
+  wsUrl = `${url.replace(/^http/, 'ws')}/graphql`;
+});
+afterAll(() => fx.close());
+
+async function postRaw(body: string | Blob, headers: Record<string, string> = {}) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${fx.tokens.alice}`,
+      ...headers,
+    },
+    body,
+  });
+  const text = await response.text();
+  let json: { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // Some refusals (e.g. 413 from the body limit) are JSON; others need not be.
+  }
+  return { status: response.status, text, ...json };
+}
+
+/** A full answer streamed to another client: what "the server keeps serving" means here. */
+async function expectOthersServed() {
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  const client = wsClient(url, fx.tokens.bob);
+  try {
+    const { data } = await operation(client, 'mutation { createConversation { id } }');
+    const conversationId = data?.createConversation.id as string;
+    const recorder = new Recorder(client, conversationId);
+    const sent = await operation(client, SEND, { input: { conversationId, text: 'still there?' } });
+    const final = await recorder.final(sent.data?.sendMessage.assistantMessage.id);
+    recorder.close();
+    expect(final.__typename).toBe('TextDone');
+  } finally {
+    await client.dispose();
+  }
+}
+
+describe('malformed HTTP requests', () => {
+  it('answers any body with 4xx and a coded error, never 5xx or internals', async () => {
+    const bodies = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.json().map((json) => json.slice(0, -1)),
+      fc.json(),
+      fc.record({ query: fc.string({ maxLength: 200 }) }).map((value) => JSON.stringify(value)),
+      fc.record({ query: fc.anything(), variables: fc.anything() }).map((v) => JSON.stringify(v)),
+    );
+    await fc.assert(
+      fc.asyncProperty(bodies, async (body) => {
+        const result = await postRaw(body);
+        expect(result.status).toBeLessThan(500);
+        expect(answerProblems(result, [fx.dataDir])).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
+    // Bytes that are not UTF-8 at all.
+    const bytes = await postRaw(new Blob([Buffer.from([0x7b, 0xff, 0xfe, 0xc0, 0x80, 0x7d])]));
+    expect(bytes.status).toBe(400);
+    expect(answerProblems(bytes)).toEqual([]);
+    await expectOthersServed();
+  });
+
+  it('refuses oversized bodies with 413, declared or streamed', async () => {
+    const big = JSON.stringify({ query: `{ me { name } }${' '.repeat(MAX_BODY * 2)}` });
+    const declared = await postRaw(big);
+    expect(declared.status).toBe(413);
+    expect(declared.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/larger than/),
+      extensions: { code: 'BAD_REQUEST' },
+    });
+
+    // Chunked, with no Content-Length: refused before the body is read.
+    const chunked = await rawHttp(
+      'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n10\r\n{"query":"{ me {\r\n',
+    );
+    expect(chunked).toMatch(/^HTTP\/1\.1 41[13]/);
+    await expectOthersServed();
+  });
+
+  it('refuses deep, wide, aliased, fragment-cyclic and batched queries', async () => {
+    const deep = `{ conversations { edges { node { messages { usage { totalTokens } } } } } }`;
+    const wide = `{ me { ${Array.from({ length: 2_100 }, () => 'name').join(' ')} } }`;
+    const aliases = `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: conversations(first: 100) { totalCount }`).join(' ')} }`;
+    const cyclic = 'query { me { ...A } } fragment A on User { ...B } fragment B on User { ...A }';
+    const directives = `{ me { name ${'@include(if: true) '.repeat(500)} } }`;
+    for (const query of [deep, wide, aliases, cyclic, directives]) {
+      const result = await postRaw(JSON.stringify({ query }));
+      expect(result.status, query.slice(0, 40)).toBeLessThan(413);
+      expect(result.errors?.length ?? 0, query.slice(0, 40)).toBeGreaterThan(0);
+      expect(answerProblems(result)).toEqual([]);
+    }
+    const batch = await postRaw(JSON.stringify(Array(50).fill({ query: '{ me { name } }' })));
+    expect(batch.status).toBeGreaterThanOrEqual(400);
+    expect(batch.status).toBeLessThan(500);
+    await expectOthersServed();
+  });
+});
+
+describe('hostile WebSockets', () => {
+  it('closes sockets that never send connection_init with 4408, and serves others meanwhile', async () => {
+    const sockets = Array.from({ length: 50 }, () => new WebSocket(wsUrl, 'graphql-transport-ws'));
+    const closed = Promise.all(
+      sockets.map((socket) => new Promise<number>((resolve) => socket.on('close', resolve))),
+    );
+    await expectOthersServed();
+    expect(new Set(await closed)).toEqual(new Set([4408]));
+  });
+
+  it('closes a socket that floods garbage (4400) or an oversized message (1009)', async () => {
+    const garbage = await openInitialised();
+    for (let i = 0; i < 5_000; i++) garbage.send(`not json ${i}`);
+    expect(await closeCode(garbage)).toBe(4400);
+
+    const huge = await openInitialised();
+    huge.send(
+      JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'x'.repeat(MAX_BODY * 2) } }),
+    );
+    expect(await closeCode(huge)).toBe(1009);
+    await expectOthersServed();
+  });
+
+  it('survives a flood of subscriptions on one socket and ends them when it closes', async () => {
+    const { data } = await fx.exec('mutation { createConversation { id } }');
+    const conversationId = data?.createConversation.id as string;
+    const flood = await openInitialised();
+    const query = 'subscription ($c: ID!) { messageStream(conversationId: $c) { __typename } }';
+    for (let i = 0; i < 2_000; i++) {
+      flood.send(
+        JSON.stringify({
+          id: `s${i}`,
+          type: 'subscribe',
+          payload: { query, variables: { c: conversationId } },
+        }),
+      );
+    }
+    await expectOthersServed();
+    const code = closeCode(flood);
+    flood.close(1000);
+    await code;
+    await expectOthersServed();
+  });
+});
+
+function openInitialised(): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
+    socket.on('error', reject);
+    socket.on('open', () =>
+      socket.send(
+        JSON.stringify({
+          type: 'connection_init',
+          payload: { authorization: `Bearer ${fx.tokens.alice}` },
+        }),
+      ),
+    );
+    socket.on('message', (data) => {
+      if (JSON.parse(String(data)).type === 'connection_ack') resolve(socket);
+    });
+  });
+}
+
+const closeCode = (socket: WebSocket) =>
+  new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+
+/** Writes raw bytes to the server and returns what it answered before closing. */
+function rawHttp(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const { port } = new URL(url);
+    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request));
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (chunk) => (answer += chunk));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+    setTimeout(() => socket.destroy(), 3_000);
+  });
+}
