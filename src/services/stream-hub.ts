@@ -3,8 +3,11 @@
  * bounded replay buffer per turn (kept for `replayTtlMs` after the turn ends), and publishes to
  * subscribers, who may join at any time with `after: seq` and then receive every later event
  * exactly once, in order. Deltas published within one tick are coalesced into one TEXT_DELTA,
- * so the event rate does not depend on how finely the upstream splits its tokens.
+ * so the event rate does not depend on how finely the upstream splits its tokens. Coalescing is
+ * bounded in age and size: when the upstream's bytes are already buffered, the SDK reads them in
+ * one long run of microtasks and the tick would not end until the whole answer was read.
  */
+import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
 import { PubSub } from './chat/pubsub.js';
 import { Subscription } from './chat/subscription.js';
@@ -31,6 +34,10 @@ export interface StreamHubOptions {
   maxFinishedBytes?: number;
   /** Per subscriber, before it is ended with SubscriberOverflowError. @default 10_000 */
   maxQueuedEvents?: number;
+  /** A coalesced delta is published once it is this old, even within one tick. @default 5 */
+  maxCoalesceMs?: number;
+  /** ...or once it holds this many characters. @default 8_192 */
+  maxCoalesceChars?: number;
 }
 
 /** The events a subscriber asked for have left the replay buffer. */
@@ -48,6 +55,8 @@ interface TurnBuffer {
   evictedThrough: number;
   lastSeq: number;
   pendingDelta: string;
+  /** `performance.now()` when `pendingDelta` got its first character. */
+  pendingSince: number;
   flush: NodeJS.Immediate | null;
   ended: boolean;
 }
@@ -63,8 +72,12 @@ export class StreamHub {
   readonly #maxTurnEvents: number;
   readonly #maxTurnBytes: number;
   readonly #maxQueued: number;
+  readonly #maxCoalesceMs: number;
+  readonly #maxCoalesceChars: number;
 
   constructor(options: StreamHubOptions) {
+    this.#maxCoalesceMs = options.maxCoalesceMs ?? 5;
+    this.#maxCoalesceChars = options.maxCoalesceChars ?? 8_192;
     this.#maxTurnEvents = options.maxTurnEvents ?? 10_000;
     this.#maxTurnBytes = options.maxTurnBytes ?? 8 * 1024 * 1024;
     this.#maxQueued = options.maxQueuedEvents ?? 10_000;
@@ -87,6 +100,7 @@ export class StreamHub {
       evictedThrough: 0,
       lastSeq: 0,
       pendingDelta: '',
+      pendingSince: 0,
       flush: null,
       ended: false,
     };
@@ -97,8 +111,17 @@ export class StreamHub {
       publish: (event) => {
         if (turn.ended) return;
         if (event.type === 'TEXT_DELTA') {
+          const now = performance.now();
+          if (turn.pendingDelta === '') turn.pendingSince = now;
           turn.pendingDelta += event.delta;
-          turn.flush ??= setImmediate(() => this.#flushDelta(turn));
+          if (
+            turn.pendingDelta.length >= this.#maxCoalesceChars ||
+            now - turn.pendingSince >= this.#maxCoalesceMs
+          ) {
+            this.#flushDelta(turn);
+          } else {
+            turn.flush ??= setImmediate(() => this.#flushDelta(turn));
+          }
           return;
         }
         this.#flushDelta(turn);

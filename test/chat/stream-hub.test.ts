@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SubscriberOverflowError } from '../../src/services/chat/subscription.js';
@@ -58,6 +59,37 @@ describe('StreamHub', () => {
       ['TEXT_DONE', 4, 'm1'],
     ]);
     expect(textOf(events)).toBe('abcd');
+  });
+
+  it('publishes a coalesced delta within the tick once it reaches the size bound', async () => {
+    const hub = makeHub({ maxCoalesceChars: 4 });
+    const live = hub.subscribe('c1');
+    const turn = hub.openTurn('c1', 'm1');
+    for (const delta of ['ab', 'cd', 'ef', 'g']) turn.publish({ type: 'TEXT_DELTA', delta });
+    turn.publish({ type: 'TEXT_DONE', text: 'abcdefg', responseId: 'r1', usage: null, model: 'x' });
+
+    const events = await collect(live, isEnd);
+    expect(events.flatMap((e) => (e.type === 'TEXT_DELTA' ? [e.delta] : []))).toEqual([
+      'abcd',
+      'efg',
+    ]);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('publishes a coalesced delta within the tick once it reaches the age bound', async () => {
+    const hub = makeHub({ maxCoalesceMs: 1 });
+    const live = hub.subscribe('c1');
+    const turn = hub.openTurn('c1', 'm1');
+    turn.publish({ type: 'TEXT_DELTA', delta: 'a' });
+    // One long synchronous run, as when the SDK drains an already-buffered response.
+    const until = performance.now() + 2;
+    while (performance.now() < until);
+    turn.publish({ type: 'TEXT_DELTA', delta: 'b' });
+    turn.publish({ type: 'TEXT_DELTA', delta: 'c' });
+    turn.publish({ type: 'TEXT_DONE', text: 'abc', responseId: 'r1', usage: null, model: 'x' });
+
+    const events = await collect(live, isEnd);
+    expect(events.flatMap((e) => (e.type === 'TEXT_DELTA' ? [e.delta] : []))).toEqual(['ab', 'c']);
   });
 
   it('replays a running turn to late subscribers exactly once, from any seq', async () => {
