@@ -1,0 +1,8 @@
+import os from 'node:os';
+
+/** One line naming the machine a result came from. */
+export function machineLine(): string {
+  const cpu = os.cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
+  const ram = Math.round(os.totalmem() / 1024 ** 3);
+  return `${cpu}, ${os.availableParallelism()} cores, ${ram} GB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}

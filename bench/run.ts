@@ -1,0 +1,107 @@
+/**
+ * `npm run bench`: every scenario, a results table, `bench/results.json` and the README's
+ * performance section. `--only <scenario>` runs one, `--quick` a short version, `--repeats N`
+ * the number of timed pairs, `--profile` starts the server processes with `--cpu-prof` (profiles
+ * land in bench/out/). Partial or quick runs write bench/out/results.json and leave the README.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { machineLine } from './lib/machine.js';
+import { ROOT } from './lib/processes.js';
+import { replaceBenchSection } from './lib/readme.js';
+import { type Row, renderMarkdown, renderText } from './lib/report.js';
+import { manyStreamsRows, migrationRows, relayRows, startupRows, storageRows } from './rows.js';
+import { benchManyStreams } from './scenarios/many-streams.js';
+import { benchMigrationThroughput } from './scenarios/migration.js';
+import { benchRelay } from './scenarios/relay.js';
+import { benchStartup } from './scenarios/startup.js';
+import { benchStorageGrowth } from './scenarios/storage.js';
+
+const SCENARIOS = ['migration', 'storage', 'relay', 'startup', 'streams'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    repeats: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log(
+    `Usage: npm run bench -- [--only ${SCENARIOS.join('|')}] [--quick] [--repeats N] [--profile]`,
+  );
+  process.exit(0);
+}
+const only = values.only as Scenario | undefined;
+if (only && !SCENARIOS.includes(only)) {
+  console.error(`--only must be one of ${SCENARIOS.join(', ')}`);
+  process.exit(2);
+}
+const quick = values.quick ?? false;
+const repeats = Number(values.repeats ?? (quick ? 3 : 7));
+const outDir = path.join(ROOT, 'bench/out');
+await fs.mkdir(outDir, { recursive: true });
+const nodeArgs = values.profile ? ['--cpu-prof', '--cpu-prof-dir', outDir] : [];
+
+const runs: Record<Scenario, () => Promise<{ result: unknown; rows: Row[] }>> = {
+  async migration() {
+    const result = await benchMigrationThroughput(quick);
+    return { result, rows: migrationRows(result) };
+  },
+  async storage() {
+    const result = await benchStorageGrowth([100, 1_000, 10_000], quick ? 100 : 500);
+    return { result, rows: storageRows(result) };
+  },
+  async relay() {
+    const result = await benchRelay({
+      deltas: 20_000,
+      repeats,
+      firstDeltaSamples: quick ? 10 : 30,
+      nodeArgs,
+    });
+    return { result, rows: relayRows(result) };
+  },
+  async startup() {
+    const result = await benchStartup(quick ? 2 : 5);
+    return { result, rows: startupRows(result) };
+  },
+  async streams() {
+    const result = [];
+    for (const streams of [200, 500, 1_000]) {
+      console.error(`  ${streams} streams...`);
+      result.push(
+        await benchManyStreams({ streams, tokensPerSecond: 30, seconds: quick ? 5 : 20, nodeArgs }),
+      );
+    }
+    return { result, rows: manyStreamsRows(result) };
+  },
+};
+
+const startedAt = new Date();
+const results: Partial<Record<Scenario, unknown>> = {};
+const rows: Row[] = [];
+for (const scenario of only ? [only] : SCENARIOS) {
+  console.error(`${scenario}...`);
+  const { result, rows: scenarioRows } = await runs[scenario]();
+  results[scenario] = result;
+  rows.push(...scenarioRows);
+}
+
+const machine = machineLine();
+const date = startedAt.toISOString().slice(0, 10);
+console.log(renderText(rows));
+const full = !only && !quick;
+const file = full ? path.join(ROOT, 'bench/results.json') : path.join(outDir, 'results.json');
+await fs.writeFile(
+  file,
+  `${JSON.stringify({ date: startedAt.toISOString(), machine, quick, repeats, results }, null, 2)}\n`,
+);
+console.log(`\n${machine}\nwrote ${path.relative(ROOT, file)}`);
+if (full) {
+  await replaceBenchSection(path.join(ROOT, 'README.md'), renderMarkdown(rows, date, machine));
+  console.log('updated the README performance section');
+}

@@ -1,0 +1,181 @@
+/**
+ * Scenario 3. Many concurrent streams, each on its own conversation, the emulator pacing every
+ * stream at `tokensPerSecond` with each delta stamped with its write time. The load comes from
+ * `clientProcesses` forked client processes (bench/lib/stream-client.ts), each multiplexing
+ * `streamsPerConnection` subscriptions per WebSocket (one user per WebSocket), so that the
+ * clients' own JSON parsing is spread over processes and kept out of the server's.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createConversation } from '../lib/graphql.js';
+import { mib, sampleProcess } from '../lib/process-stats.js';
+import { spawnEmulator, spawnServer } from '../lib/processes.js';
+import { percentile, round } from '../lib/stats.js';
+import type { ClientAssignment, ClientReport } from '../lib/stream-client.js';
+
+export interface ManyStreamsOptions {
+  streams: number;
+  tokensPerSecond: number;
+  seconds: number;
+  /** @default 2 */
+  clientProcesses?: number;
+  /** @default 50 */
+  streamsPerConnection?: number;
+  nodeArgs?: string[];
+}
+
+export interface ManyStreamsResult {
+  streams: number;
+  connections: number;
+  clientProcesses: number;
+  expectedDeltas: number;
+  deliveredDeltas: number;
+  duplicates: number;
+  missing: number;
+  seqErrors: number;
+  textMismatches: number;
+  errors: string[];
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  /** Server CPU over the whole run (turn starts included) and as a share of one core. */
+  serverCpuSeconds: number;
+  serverCpuShare: number;
+  serverPeakRssMiB: number;
+  emulatorCpuSeconds: number;
+  wallSeconds: number;
+}
+
+const CLIENT = fileURLToPath(new URL('../lib/stream-client.ts', import.meta.url));
+
+export async function benchManyStreams(options: ManyStreamsOptions): Promise<ManyStreamsResult> {
+  const clientProcesses = options.clientProcesses ?? 2;
+  const perConnection = options.streamsPerConnection ?? 50;
+  const connections = Math.ceil(options.streams / perConnection);
+  const replyWords = Math.round(options.tokensPerSecond * options.seconds);
+  const emulator = await spawnEmulator();
+  const server = await spawnServer(emulator.baseURL, {
+    nodeArgs: options.nodeArgs,
+    users: Array.from({ length: connections }, (_, i) => `load${i}`),
+  });
+  const workers: ReturnType<typeof fork>[] = [];
+  try {
+    await emulator.setPacing({
+      tokensPerSecond: options.tokensPerSecond,
+      replyWords,
+      stampDeltas: true,
+    });
+    const plan = await createConversations(
+      server.url,
+      server.tokens,
+      options.streams,
+      perConnection,
+    );
+    const shares: ClientAssignment['connections'][] = Array.from(
+      { length: clientProcesses },
+      () => [],
+    );
+    plan.forEach((connection, i) => {
+      shares[i % clientProcesses]?.push(connection);
+    });
+
+    const reports: Promise<ClientReport>[] = [];
+    const ready: Promise<void>[] = [];
+    for (const share of shares) {
+      const worker = fork(CLIENT, [], {
+        execArgv: ['--import', 'tsx'],
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      workers.push(worker);
+      const assignment: ClientAssignment = {
+        url: server.url,
+        connections: share,
+        expectedDeltas: replyWords,
+        sendConcurrency: 10,
+        timeoutMs: options.seconds * 2_000 + 60_000,
+      };
+      ready.push(waitFor(worker, 'ready').then(() => undefined));
+      reports.push(waitFor(worker, 'report').then((message) => message.report as ClientReport));
+      worker.send({ type: 'start', assignment });
+    }
+    await Promise.all(ready);
+
+    const serverBefore = sampleProcess(server.pid);
+    const emulatorBefore = sampleProcess(emulator.pid);
+    const startedAt = performance.now();
+    for (const worker of workers) worker.send({ type: 'go' });
+    const done = await Promise.all(reports);
+    const wallSeconds = (performance.now() - startedAt) / 1000;
+    const serverAfter = sampleProcess(server.pid);
+    const emulatorAfter = sampleProcess(emulator.pid);
+
+    const latencies = mergeLatencies(done.map((report) => report.latencies));
+    const sum = (key: 'delivered' | 'duplicates' | 'missing' | 'seqErrors' | 'textMismatches') =>
+      done.reduce((n, report) => n + report[key], 0);
+    const serverCpuSeconds = serverAfter.cpuSeconds - serverBefore.cpuSeconds;
+    return {
+      streams: options.streams,
+      connections,
+      clientProcesses,
+      expectedDeltas: options.streams * replyWords,
+      deliveredDeltas: sum('delivered'),
+      duplicates: sum('duplicates'),
+      missing: sum('missing'),
+      seqErrors: sum('seqErrors'),
+      textMismatches: sum('textMismatches'),
+      errors: done.flatMap((report) => report.errors).slice(0, 10),
+      latencyP50Ms: round(percentile(latencies, 50), 1),
+      latencyP99Ms: round(percentile(latencies, 99), 1),
+      latencyMaxMs: round(latencies.length ? Math.max(...latencies) : Number.NaN, 1),
+      serverCpuSeconds: round(serverCpuSeconds, 1),
+      serverCpuShare: round(serverCpuSeconds / wallSeconds, 2),
+      serverPeakRssMiB: mib(serverAfter.peakRssBytes),
+      emulatorCpuSeconds: round(emulatorAfter.cpuSeconds - emulatorBefore.cpuSeconds, 1),
+      wallSeconds: round(wallSeconds, 1),
+    };
+  } finally {
+    for (const worker of workers) if (worker.connected) worker.kill();
+    await server.stop();
+    await emulator.stop();
+  }
+}
+
+/** One user per connection, `perConnection` conversations each. */
+async function createConversations(
+  url: string,
+  tokens: string[],
+  streams: number,
+  perConnection: number,
+): Promise<ClientAssignment['connections']> {
+  const plan = tokens.map((token) => ({ token, conversationIds: [] as string[] }));
+  const jobs = Array.from({ length: streams }, (_, i) => plan[Math.floor(i / perConnection)]);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const connection = jobs[next++] as (typeof plan)[number];
+      connection.conversationIds.push(await createConversation(url, connection.token));
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return plan;
+}
+
+function waitFor(worker: ReturnType<typeof fork>, type: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: Record<string, unknown>) => {
+      if (message.type === 'failed') reject(new Error(`client failed: ${String(message.error)}`));
+      if (message.type !== type) return;
+      worker.off('message', onMessage);
+      resolve(message);
+    };
+    worker.on('message', onMessage);
+    worker.once('exit', (code) => reject(new Error(`client exited (${code}) before ${type}`)));
+  });
+}
+
+function mergeLatencies(parts: Float64Array[]): number[] {
+  const all: number[] = [];
+  for (const part of parts) for (const value of part) all.push(value);
+  return all;
+}
