@@ -61,48 +61,44 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   async function send(username: string, input: SendInput): Promise<SendResult> {
     if (closing) throw new UpstreamUnavailableError('The server is shutting down');
     const { text, chatName } = validate(input, config);
-    const conversation = input.conversationId
-      ? await ownConversation(username, input.conversationId)
+    const created = input.conversationId
+      ? null
       : await store.createConversation(username, chatName ?? defaultChatName(text), {
           createdAt: now(),
         });
-    return startTurn(username, conversation.data.id, async () => {
-      // Read again now that no other turn can run: the one before may have moved the chain
-      // between the first read and the reservation.
-      const before = input.conversationId
-        ? await ownConversation(username, conversation.data.id)
-        : conversation;
-      const userMessage = await store.addMessage(username, conversation.data.id, {
-        role: 'user',
-        text,
-        status: 'COMPLETE',
-        timestamp: now(),
-      });
-      return { before, userMessage };
-    });
+    const conversationId = created?.data.id ?? input.conversationId!;
+    return startTurn(username, conversationId, async () => ({
+      // Read once no other turn can run here: the one before may have moved the chain.
+      before: created ?? (await ownConversation(username, conversationId)),
+      question: { text },
+    }));
   }
 
   async function retry(username: string, conversationId: string): Promise<SendResult> {
     if (closing) throw new UpstreamUnavailableError('The server is shutting down');
-    await ownConversation(username, conversationId);
     return startTurn(username, conversationId, async () => {
       const conversation = await ownConversation(username, conversationId);
       const question = retryableQuestion(conversation.messages);
       // The failed answer stays (nothing is lost); the new answer follows it and the turn sees
       // the history as it was before the question, so the question is sent once.
       const before = { ...conversation, messages: conversation.messages.slice(0, question) };
-      return { before, userMessage: conversation.messages[question]! };
+      const stored = conversation.messages[question]!;
+      return { before, question: { text: stored.text, stored } };
     });
   }
 
   /**
-   * Reserves the conversation's one open turn, lets `prepare` store the question, adds the
-   * STREAMING answer and runs the turn in the background.
+   * Reserves the conversation's one open turn, stores the question (unless `prepare` says it is
+   * stored already) and the STREAMING answer in one durable write, and runs the turn in the
+   * background.
    */
   async function startTurn(
     username: string,
     conversationId: string,
-    prepare: () => Promise<{ before: StoredConversation; userMessage: StoredMessage }>,
+    prepare: () => Promise<{
+      before: StoredConversation;
+      question: { text: string; stored?: StoredMessage };
+    }>,
   ): Promise<SendResult> {
     const key = turnKey(username, conversationId);
     if (open.has(key)) {
@@ -126,16 +122,23 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     };
 
     try {
-      const { before, userMessage } = await prepare();
-      const assistantMessage = await store.addMessage(username, conversationId, {
-        role: 'assistant',
-        text: '',
-        status: 'STREAMING',
-        timestamp: now(),
-        response_id: null,
-      });
+      const { before, question } = await prepare();
+      const added = await store.addMessages(username, conversationId, [
+        ...(question.stored
+          ? []
+          : [
+              {
+                role: 'user' as const,
+                text: question.text,
+                status: 'COMPLETE' as const,
+                timestamp: now(),
+              },
+            ]),
+        { role: 'assistant', text: '', status: 'STREAMING', timestamp: now(), response_id: null },
+      ]);
+      const userMessage = question.stored ?? added[0]!;
+      const assistantMessage = added.at(-1)!;
       turn.messageId = assistantMessage.id;
-      const current = (await store.getConversation(username, conversationId)) ?? before;
       const publisher = hub.openTurn(conversationId, assistantMessage.id);
       runTurn({
         config,
@@ -145,7 +148,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         now,
         username,
         conversation: before,
-        text: userMessage.text,
+        text: question.text,
         assistantMessageId: assistantMessage.id,
         publisher,
         signal: turn.controller.signal,
@@ -153,6 +156,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       })
         .catch((error: unknown) => logger.error('turn crashed', { conversationId, error }))
         .finally(finish);
+      // Read after the upstream request is on its way: the caller's payload is not urgent.
+      const current =
+        (await store.getConversation(username, conversationId).catch(() => null)) ?? before;
       return { conversation: current, userMessage, assistantMessage };
     } catch (error) {
       finish();

@@ -183,22 +183,41 @@ export class JsonConversationStore implements ConversationStore {
     conversationId: string,
     input: NewMessage,
   ): Promise<StoredMessage> {
+    const [message] = await this.addMessages(username, conversationId, [input]);
+    return message!;
+  }
+
+  /** Appends several messages in order, as one durable write (a turn's question and answer). */
+  async addMessages(
+    username: string,
+    conversationId: string,
+    inputs: readonly NewMessage[],
+  ): Promise<StoredMessage[]> {
     validateId(conversationId, 'conversation id');
-    const message = buildMessage(input, input.id ?? newMessageId(), now());
+    const messages = inputs.map((input) => buildMessage(input, input.id ?? newMessageId(), now()));
     return this.change(username, (conversations) => {
       const conversation = requireConversation(conversations, conversationId);
-      if (conversation.messages.some((existing) => existing.id === message.id)) {
-        throw new ConflictError(`Message ${message.id} already exists`);
+      const ids = new Set(conversation.messages.map((existing) => existing.id));
+      let responseId = conversation.last_response_id;
+      for (const message of messages) {
+        if (ids.has(message.id)) throw new ConflictError(`Message ${message.id} already exists`);
+        ids.add(message.id);
+        responseId = message.response_id ?? responseId;
       }
+      const last = messages.at(-1);
+      if (!last) return { ops: [], result: () => [] };
       const header = buildHeader(
         conversation.data,
         conversation.chat_name,
-        message.timestamp,
-        message.response_id ?? conversation.last_response_id,
+        last.timestamp,
+        responseId,
       );
       return {
-        ops: [headerOp(conversationId, header), { op: 'msg', conv: conversationId, message }],
-        result: () => structuredClone(message),
+        ops: [
+          headerOp(conversationId, header),
+          ...messages.map((message) => ({ op: 'msg' as const, conv: conversationId, message })),
+        ],
+        result: () => structuredClone(messages),
       };
     });
   }

@@ -104,6 +104,12 @@ export interface ConversationStore {
   /** Newest `last_update` first. */
   listConversations(username: string): Promise<ConversationSummary[]>;
   addMessage(username: string, conversationId: string, message: NewMessage): Promise<StoredMessage>;
+  /** Appends messages in order as one durable write. */
+  addMessages(
+    username: string,
+    conversationId: string,
+    messages: readonly NewMessage[],
+  ): Promise<StoredMessage[]>;
   updateMessage(
     username: string,
     conversationId: string,

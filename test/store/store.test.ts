@@ -253,3 +253,45 @@ describe('the file on disk', () => {
     await expect(fs.access(path.join(temp.path, '.lock'))).rejects.toThrow();
   });
 });
+
+describe('addMessages', () => {
+  it('journals a question and its answer after one header, in order', async () => {
+    const store = await openStore();
+    const { data } = await store.createConversation('alice', 'Turn');
+    const journal = path.join(temp.path, 'chats', 'alice.journal');
+    const linesBefore = (await fs.readFile(journal, 'utf8')).split('\n').filter(Boolean).length;
+    const [question, answer] = await store.addMessages('alice', data.id, [
+      { role: 'user', text: 'Why?', status: 'COMPLETE', timestamp: 10 },
+      { role: 'assistant', text: '', status: 'STREAMING', timestamp: 11, response_id: null },
+    ]);
+    const written = (await fs.readFile(journal, 'utf8')).split('\n').filter(Boolean);
+    // The header (last_update of the answer), then both messages in order.
+    const added = written.slice(linesBefore).map((line) => JSON.parse(line));
+    expect(added.map((op) => op.op === 'msg' && op.message.id)).toEqual([
+      false,
+      question!.id,
+      answer!.id,
+    ]);
+    const stored = await store.getConversation('alice', data.id);
+    expect(stored?.messages.map((m) => m.text)).toEqual(['Why?', '']);
+    expect(stored?.last_update).toBe(11);
+  });
+
+  it('writes nothing when one of the ids already exists', async () => {
+    const store = await openStore();
+    const { data } = await store.createConversation('alice', 'Turn');
+    const first = await store.addMessage('alice', data.id, {
+      role: 'user',
+      text: 'one',
+      timestamp: 1,
+    });
+    await expect(
+      store.addMessages('alice', data.id, [
+        { role: 'user', text: 'two', timestamp: 2 },
+        { id: first.id, role: 'assistant', text: 'dup', timestamp: 3 },
+      ]),
+    ).rejects.toBeInstanceOf(ConflictError);
+    const stored = await store.getConversation('alice', data.id);
+    expect(stored?.messages.map((m) => m.text)).toEqual(['one']);
+  });
+});
