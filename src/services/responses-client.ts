@@ -80,23 +80,33 @@ export function createResponsesClient(
 
   return {
     async stream(request) {
+      // One controller for the request, aborted by the caller or by the idle watchdog. Not
+      // AbortSignal.any(): on Node 20 a combined signal that gets a listener (the SDK adds one)
+      // is kept alive until it aborts, so every completed turn would leak it.
       const watchdog = new AbortController();
-      const signal = request.signal
-        ? AbortSignal.any([request.signal, watchdog.signal])
-        : watchdog.signal;
-      for (const model of models) {
-        try {
-          const sdkStream = await open(model, request, signal);
-          return {
-            model,
-            events: withIdleTimeout(sdkStream, config.timeoutMs, watchdog, request.signal),
-          };
-        } catch (error) {
-          if (!isModelNotFound(error)) throw error;
-          logger.warn('model unavailable, trying the next one', { model, error });
+      const caller = request.signal;
+      const forward = () => watchdog.abort(caller?.reason);
+      const release = () => caller?.removeEventListener('abort', forward);
+      if (caller?.aborted) forward();
+      else caller?.addEventListener('abort', forward, { once: true });
+      try {
+        for (const model of models) {
+          try {
+            const sdkStream = await open(model, request, watchdog.signal);
+            return {
+              model,
+              events: withIdleTimeout(sdkStream, config.timeoutMs, watchdog, caller, release),
+            };
+          } catch (error) {
+            if (!isModelNotFound(error)) throw error;
+            logger.warn('model unavailable, trying the next one', { model, error });
+          }
         }
+        throw new ModelUnavailableError(models);
+      } catch (error) {
+        release();
+        throw error;
       }
-      throw new ModelUnavailableError(models);
     },
   };
 }
@@ -111,6 +121,7 @@ async function* withIdleTimeout(
   idleMs: number,
   watchdog: AbortController,
   callerSignal: AbortSignal | undefined,
+  release: () => void,
 ): AsyncGenerator<ResponseStreamEvent> {
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
@@ -133,6 +144,7 @@ async function* withIdleTimeout(
     throwIfAborted();
   } finally {
     clearTimeout(timer);
+    release();
   }
 }
 
