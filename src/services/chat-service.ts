@@ -88,6 +88,18 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   }
 
   /**
+   * Waits for the open turn when its outcome is already stored: a client that read the answer
+   * as FAILED or COMPLETE must be able to go on, even in the moment before the turn lets go.
+   */
+  async function settledTurn(username: string, conversationId: string, key: string) {
+    const turn = open.get(key);
+    if (!turn?.messageId) return;
+    const conversation = await store.getConversation(username, conversationId);
+    const message = conversation?.messages.findLast((m) => m.id === turn.messageId);
+    if (message && message.status !== 'STREAMING') await turn.done;
+  }
+
+  /**
    * Reserves the conversation's one open turn, stores the question (unless `prepare` says it is
    * stored already) and the STREAMING answer in one durable write, and runs the turn in the
    * background.
@@ -101,6 +113,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }>,
   ): Promise<SendResult> {
     const key = turnKey(username, conversationId);
+    await settledTurn(username, conversationId, key);
     if (open.has(key)) {
       throw new ConflictError('An answer is still streaming in this conversation', {
         conversationId,

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../src/services/errors.js';
-import { perTestChatFixture, userItem } from '../helpers/chat.js';
+import { perTestChatFixture, userItem, waitFor } from '../helpers/chat.js';
 
 const USER = 'alice';
 const setup = perTestChatFixture();
@@ -73,5 +73,22 @@ describe('retry', () => {
     expect(stopped?.status).toBe('INCOMPLETE');
     const retried = await f.service.retry(USER, id);
     expect(retried.userMessage.text).toBe('Slow');
+  });
+
+  it('lets a client that read the answer as FAILED retry at once, before the turn lets go', async () => {
+    const f = await setup();
+    f.emulator.queueFault({ type: 'http_error', status: 503 });
+    const sent = await f.service.send(USER, { text: 'Quick' });
+    const id = sent.conversation.data.id;
+    // Poll the store as a client polling the API would, and retry the moment it says FAILED.
+    await waitFor(
+      async () => {
+        const conversation = await f.store.getConversation(USER, id);
+        return conversation?.messages.at(-1)?.status === 'FAILED' ? true : undefined;
+      },
+      { intervalMs: 0 },
+    );
+    const retried = await f.service.retry(USER, id);
+    expect((await f.settled(USER, id, retried.assistantMessage.id)).status).toBe('COMPLETE');
   });
 });
