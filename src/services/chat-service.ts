@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { ChainHealth } from './chat/chain-health.js';
 import { type AbortReason, runTurn } from './chat/turn.js';
 import {
   ConflictError,
@@ -48,6 +49,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? (() => Date.now() / 1000);
   const open = new Map<string, OpenTurn>();
+  const chain = new ChainHealth();
   let closing = false;
   const turnKey = (username: string, conversationId: string) =>
     `${username}\u0000${conversationId}`;
@@ -165,6 +167,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         assistantMessageId: assistantMessage.id,
         publisher,
         signal: turn.controller.signal,
+        chain,
         onSettled: finish,
       })
         .catch((error: unknown) => logger.error('turn crashed', { conversationId, error }))

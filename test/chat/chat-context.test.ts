@@ -87,6 +87,35 @@ describe('context continuity', () => {
     expect(three.answer.text).toContain('Turn 3 of our conversation (5 messages in view)');
   });
 
+  it('stops asking for chains once fresh responses keep going missing upstream', async () => {
+    const f = await setup();
+    // An upstream that keeps no responses: each one is gone as soon as the turn is over.
+    const forgetful = async (text: string, conversationId?: string) => {
+      const result = await turn(f, text, conversationId);
+      f.emulator.expire(result.answer.response_id ?? undefined);
+      return result;
+    };
+    const one = await forgetful('One');
+    const id = one.conversation.data.id;
+    await forgetful('Two', id);
+    await forgetful('Three', id);
+    const four = await forgetful('Four', id);
+    expect(four.answer.status).toBe('COMPLETE');
+
+    // Two and Three try the chain and resend; after two fresh misses, Four sends the history
+    // straight away.
+    const requests = f.emulator.requests();
+    expect(requests.map((r) => [r.previous_response_id !== null, r.status])).toEqual([
+      [false, 200],
+      [true, 400],
+      [false, 200],
+      [true, 400],
+      [false, 200],
+      [false, 200],
+    ]);
+    expect((requests.at(-1)?.input as unknown[]).length).toBe(7);
+  });
+
   it('always sends the full history in replay mode, and stores nothing upstream', async () => {
     const f = await setup({ config: { contextMode: 'replay' } });
     const one = await turn(f, 'Hello');

@@ -13,6 +13,7 @@ import {
 import type { ChatEventPayload, TurnPublisher } from '../stream-hub.js';
 import { type ProcessedEvent, StreamEventProcessor } from '../stream-processor.js';
 import type { ConversationStore, MessageError, StoredConversation } from '../types.js';
+import type { ChainHealth } from './chain-health.js';
 import { Checkpointer } from './checkpointer.js';
 import { historyItems, userItem } from './context-builder.js';
 import { failureFromError, type TurnFailure, turnFailure } from './error-mapping.js';
@@ -33,6 +34,8 @@ export interface TurnInput {
   assistantMessageId: string;
   publisher: TurnPublisher;
   signal: AbortSignal;
+  /** Shared by the turns of one server: whether chaining works with this upstream. */
+  chain: ChainHealth;
   /**
    * Called once the outcome is stored and before it is published, so that a client reacting
    * to the final event can start the next turn at once.
@@ -103,16 +106,30 @@ const noResponse = { responseId: null, usage: null } as const;
 async function openStream(turn: TurnInput): Promise<ResponseStream> {
   const { config, responses, conversation, text, signal } = turn;
   const newItem = userItem(text);
-  const chainFrom = config.contextMode === 'chain' ? conversation.last_response_id : null;
+  const chainFrom =
+    config.contextMode === 'chain' && turn.chain.usable ? conversation.last_response_id : null;
   if (chainFrom) {
     try {
-      return await responses.stream({ input: [newItem], previousResponseId: chainFrom, signal });
+      const stream = await responses.stream({
+        input: [newItem],
+        previousResponseId: chainFrom,
+        signal,
+      });
+      turn.chain.found();
+      return stream;
     } catch (error) {
       if (!isPreviousResponseNotFound(error)) throw error;
       turn.logger.info('previous response expired; resending the full history', {
         conversationId: conversation.data.id,
         previousResponseId: chainFrom,
       });
+      const answered = conversation.messages.findLast((m) => m.response_id === chainFrom);
+      if (answered && turn.chain.missing(turn.now() - answered.timestamp)) {
+        turn.logger.warn(
+          'the model service does not keep responses; sending full histories for 10 minutes (CONTEXT_MODE=replay makes it permanent)',
+          { previousResponseId: chainFrom },
+        );
+      }
     }
   }
   return responses.stream({ input: [...historyItems(conversation.messages), newItem], signal });
