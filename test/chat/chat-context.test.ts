@@ -113,7 +113,7 @@ describe('context continuity', () => {
       [false, 200],
       [false, 200],
     ]);
-    expect((requests.at(-1)?.input as unknown[]).length).toBe(7);
+    expect(requests.at(-1)?.input).toHaveLength(7);
   });
 
   it('always sends the full history in replay mode, and stores nothing upstream', async () => {

@@ -51,6 +51,7 @@ describe.skipIf(!hasChromium)('GraphiQL in Chromium', () => {
       await page.locator('.graphiql-execute-button').click();
       // Results replace each other as events arrive; the stream ends with the final text.
       await page.locator('.graphiql-response').getByText('"TextDone"').waitFor();
+      // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, as a person reads it
       const shown = await page.locator('.graphiql-response').innerText();
       const stored = await fixture.settled('alice', conversation.id, assistantMessage.id);
       expect(stored.status).toBe('COMPLETE');
