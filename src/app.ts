@@ -63,7 +63,13 @@ const DEFAULT_WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url));
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel, [config.openaiApiKey]);
   const store = new JsonConversationStore({ dataDir: config.dataDir, logger });
-  const users = createUserService({ dataDir: config.dataDir });
+  const authRecheckMs = options.authRecheckMs ?? 5_000;
+  // A removed token is refused within a second, and an open subscription ends within its
+  // recheck interval plus that.
+  const users = createUserService({
+    dataDir: config.dataDir,
+    statIntervalMs: Math.min(1_000, authRecheckMs),
+  });
   const hub = new StreamHub({ replayTtlMs: config.replayTtlMs });
   const responses = createResponsesClient(config, logger, {
     baseURL: options.responsesBaseURL,
@@ -88,7 +94,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       model: config.model,
       contextMode: config.contextMode,
     },
-    authRecheckMs: options.authRecheckMs ?? 5_000,
+    authRecheckMs,
   };
   const yoga = createYoga<Record<string, never>, Context>({
     schema,

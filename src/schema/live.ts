@@ -2,7 +2,9 @@
  * Keeps a live subscription tied to the token that opened it: the token is re-checked every
  * `authRecheckMs`, and once it no longer authenticates as the same user (removed with
  * `threadline users remove`) the stream ends. A timer rather than a check per event, so an
- * idle stream ends too and a fast one costs no file check per delta.
+ * idle stream ends too and a fast one costs no file check per delta. The user service checks the
+ * users file at most once per its `statIntervalMs`, so the stream ends within `authRecheckMs`
+ * plus that interval of the removal.
  */
 import type { Context } from '../context.js';
 

@@ -2,7 +2,8 @@
  * Users and their API tokens, kept in `DATA_DIR/users.json`. Only a SHA-256 digest of each token
  * is stored; a token is shown once, when it is made. The file is re-read when another process
  * (`threadline users add|remove`) changes it, so a removed token stops working without a
- * restart.
+ * restart. Whether it changed is checked at most once per `statIntervalMs`, not per request:
+ * every request and every open subscription authenticates, and a `stat` each adds up.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -47,29 +48,72 @@ export const usersFilePath = (dataDir: string) => path.join(dataDir, 'users.json
 
 const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
-export function createUserService(options: { dataDir: string }): UserService {
+export interface UserServiceOptions {
+  dataDir: string;
+  /**
+   * How long one check of the file's identity is trusted: a change made by another process is
+   * seen within this long. Changes made through this service are seen at once. @default 1_000
+   */
+  statIntervalMs?: number;
+  /** Milliseconds, monotonic. @default performance.now */
+  now?: () => number;
+}
+
+export function createUserService(options: UserServiceOptions): UserService {
   const file = usersFilePath(options.dataDir);
-  let cache: { stamp: string; users: StoredUser[] } | null = null;
+  const statIntervalMs = options.statIntervalMs ?? 1_000;
+  const now = options.now ?? (() => performance.now());
+  let cache: { stamp: string; users: StoredUser[]; checkedAt: number } | null = null;
+  // Bumped by every write of this process: a check that began before it must not be cached.
+  let generation = 0;
+  // Callers that find the cache expired at the same time share one check.
+  let checking: { generation: number; users: Promise<StoredUser[]> } | null = null;
   // Writes from this process run one at a time; each re-reads the file first.
   let writing: Promise<unknown> = Promise.resolve();
 
-  async function load(): Promise<StoredUser[]> {
+  function load(): Promise<StoredUser[]> {
+    if (cache && now() - cache.checkedAt < statIntervalMs) return Promise.resolve(cache.users);
+    if (checking?.generation !== generation) {
+      const users = check();
+      const current = { generation, users };
+      checking = current;
+      const clear = () => {
+        if (checking === current) checking = null;
+      };
+      users.then(clear, clear);
+    }
+    return checking.users;
+  }
+
+  async function check(): Promise<StoredUser[]> {
+    const started = generation;
+    const checkedAt = now();
     const stamp = await fileStamp(file);
-    if (cache && cache.stamp === stamp) return cache.users;
-    const raw = await readIfExists(file);
-    const users = raw === null ? [] : parse(raw.toString('utf8'), file);
-    cache = { stamp, users };
+    const previous = cache;
+    let users: StoredUser[];
+    if (previous && previous.stamp === stamp) {
+      users = previous.users;
+    } else {
+      const raw = await readIfExists(file);
+      users = raw === null ? [] : parse(raw.toString('utf8'), file);
+    }
+    if (started === generation) cache = { stamp, users, checkedAt };
     return users;
   }
 
+  const invalidate = () => {
+    generation++;
+    cache = null;
+  };
+
   function mutate<T>(change: (users: StoredUser[]) => { users: StoredUser[]; result: T }) {
     const run = writing.then(async () => {
-      cache = null;
+      invalidate();
       const { users, result } = change(await load());
       await fs.mkdir(path.dirname(file), { recursive: true });
       const body: UsersFile = { version: 1, users };
       await writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`);
-      cache = null;
+      invalidate();
       return result;
     });
     writing = run.catch(() => {});

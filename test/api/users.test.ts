@@ -51,12 +51,37 @@ describe('user service', () => {
   });
 
   it('sees users added or removed by another process without a restart', async () => {
-    const server = createUserService({ dataDir });
+    const server = createUserService({ dataDir, statIntervalMs: 0 });
     const cli = createUserService({ dataDir });
     const token = await cli.add('alice');
     expect(await server.authenticate(token)).toBe('alice');
     await cli.remove('alice');
     expect(await server.authenticate(token)).toBeNull();
+  });
+
+  it("checks another process's changes at most once per interval", async () => {
+    let clock = 0;
+    const server = createUserService({ dataDir, statIntervalMs: 1_000, now: () => clock });
+    const cli = createUserService({ dataDir });
+    const token = await cli.add('alice');
+    expect(await server.authenticate(token)).toBe('alice');
+    await cli.remove('alice');
+    clock = 999;
+    expect(await server.authenticate(token)).toBe('alice');
+    clock = 1_000;
+    expect(await server.authenticate(token)).toBeNull();
+  });
+
+  it('sees its own changes at once, even with a check in flight', async () => {
+    const users = createUserService({ dataDir, statIntervalMs: 1_000, now: () => 0 });
+    const token = await users.add('alice');
+    expect(await users.authenticate(token)).toBe('alice');
+    const other = await users.add('bob');
+    expect(await users.authenticate(other)).toBe('bob');
+    const during = users.authenticate(token);
+    await users.remove('alice');
+    await during;
+    expect(await users.authenticate(token)).toBeNull();
   });
 
   it('creates the default user only when there are no users at all', async () => {
