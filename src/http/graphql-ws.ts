@@ -4,11 +4,12 @@
  * masking and the context factory are the same as over HTTP.
  */
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ExecutionArgs } from 'graphql';
 import type { ConnectionInitMessage } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { bearerToken } from '../context.js';
 import { isGraphQLError } from '../schema/errors.js';
 import type { UserService } from '../services/users.js';
@@ -33,12 +34,44 @@ interface EnvelopedRoot {
 
 type ConnectionParams = ConnectionInitMessage['payload'];
 
+/**
+ * Holds a socket's frames until the current tick's promise jobs have run, then writes them in
+ * one `writev`. The stream hub publishes every stream's deltas from one immediate, so the many
+ * subscriptions multiplexed on one socket would otherwise cost a system call per frame.
+ */
+class BatchingWebSocket extends WebSocket {
+  #raw: Socket | null = null;
+  #corked = false;
+  readonly #uncork = () => {
+    this.#corked = false;
+    this.#raw?.uncork();
+  };
+
+  /** `raw` is the TCP socket under this WebSocket (the upgrade request's socket). */
+  batchWrites(raw: Socket): void {
+    this.#raw = raw;
+  }
+
+  override send(data: Parameters<WebSocket['send']>[0], ...rest: unknown[]): void {
+    const raw = this.#raw;
+    if (raw && !this.#corked && !raw.destroyed) {
+      this.#corked = true;
+      raw.cork();
+      // After the promise jobs queued so far, so the sends they make join this batch.
+      process.nextTick(this.#uncork);
+    }
+    (super.send as (...args: unknown[]) => void).call(this, data, ...rest);
+  }
+}
+
 export function attachGraphQLWs(options: GraphQLWsOptions) {
   const wss = new WebSocketServer({
     server: options.server,
     path: '/graphql',
     maxPayload: options.maxPayloadBytes,
+    WebSocket: BatchingWebSocket,
   });
+  wss.on('connection', (socket, request) => socket.batchWrites(request.socket as Socket));
   const handle = useServer<ConnectionParams>(
     {
       connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? 3_000,

@@ -3,7 +3,9 @@
  * bounded replay buffer per turn (kept for `replayTtlMs` after the turn ends), and publishes to
  * subscribers, who may join at any time with `after: seq` and then receive every later event
  * exactly once, in order. Deltas published within one tick are coalesced into one TEXT_DELTA,
- * so the event rate does not depend on how finely the upstream splits its tokens. Coalescing is
+ * so the event rate does not depend on how finely the upstream splits its tokens. Every turn's
+ * coalesced delta is published from one shared immediate, so the frames they cause go out
+ * together (see http/graphql-ws.ts) rather than one socket write each. Coalescing is
  * bounded in age and size: when the upstream's bytes are already buffered, the SDK reads them in
  * one long run of microtasks and the tick would not end until the whole answer was read.
  */
@@ -57,7 +59,6 @@ interface TurnBuffer {
   pendingDelta: string;
   /** `performance.now()` when `pendingDelta` got its first character. */
   pendingSince: number;
-  flush: NodeJS.Immediate | null;
   ended: boolean;
 }
 
@@ -69,6 +70,9 @@ export class StreamHub {
   readonly #turns = new Map<string, TurnBuffer[]>();
   readonly #finished: LRUCache<string, TurnBuffer>;
   readonly #subscriptions = new Set<Subscription<ChatEvent>>();
+  /** Turns that may hold a coalesced delta, published by `#flush`. */
+  #pending = new Set<TurnBuffer>();
+  #flush: NodeJS.Immediate | null = null;
   readonly #maxTurnEvents: number;
   readonly #maxTurnBytes: number;
   readonly #maxQueued: number;
@@ -101,7 +105,6 @@ export class StreamHub {
       lastSeq: 0,
       pendingDelta: '',
       pendingSince: 0,
-      flush: null,
       ended: false,
     };
     const turns = this.#turns.get(conversationId) ?? [];
@@ -120,7 +123,8 @@ export class StreamHub {
           ) {
             this.#flushDelta(turn);
           } else {
-            turn.flush ??= setImmediate(() => this.#flushDelta(turn));
+            this.#pending.add(turn);
+            this.#flush ??= setImmediate(this.#flushPending);
           }
           return;
         }
@@ -180,9 +184,9 @@ export class StreamHub {
   /** Ends every subscription and drops every buffer. */
   close(): void {
     for (const subscription of [...this.#subscriptions]) subscription.end();
-    for (const turns of this.#turns.values()) {
-      for (const turn of turns) if (turn.flush) clearImmediate(turn.flush);
-    }
+    if (this.#flush) clearImmediate(this.#flush);
+    this.#flush = null;
+    this.#pending.clear();
     this.#turns.clear();
     this.#finished.clear();
   }
@@ -203,9 +207,15 @@ export class StreamHub {
     return turns.slice(index).map((turn, i) => ({ turn, from: i === 0 ? after : 0 }));
   }
 
+  readonly #flushPending = (): void => {
+    this.#flush = null;
+    const turns = this.#pending;
+    this.#pending = new Set();
+    for (const turn of turns) this.#flushDelta(turn);
+  };
+
+  /** A turn left in `#pending` after this is skipped there, its delta being gone. */
   #flushDelta(turn: TurnBuffer): void {
-    if (turn.flush) clearImmediate(turn.flush);
-    turn.flush = null;
     if (turn.pendingDelta === '' || turn.ended) return;
     const delta = turn.pendingDelta;
     turn.pendingDelta = '';

@@ -112,6 +112,36 @@ describe('messageStream over graphql-ws', () => {
     await expectWholeAnswer(await collecting, conversationId, assistantMessage.id);
   });
 
+  it('streams several answers at once on one socket, each whole and in order', async () => {
+    // Paced, so the answers interleave and their frames share socket writes.
+    fx.emulator.setPacing({ tokensPerSecond: 200, replyWords: 30 });
+    const client = wsClient(bearer(fx.tokens.alice));
+    const conversationIds = await Promise.all([1, 2, 3, 4].map(() => createConversation()));
+    const collecting = conversationIds.map((conversationId) =>
+      collect(
+        client.iterate({
+          query: STREAM,
+          variables: { conversationId },
+        }) as AsyncIterable<ExecResult>,
+      ),
+    );
+    // The subscriptions are open once a later operation on the same socket has answered.
+    await client.iterate({ query: '{ me { name } }' }).next();
+    const sent = await Promise.all(
+      conversationIds.map((conversationId) =>
+        send(fx.tokens.alice, { conversationId, text: 'Together' }),
+      ),
+    );
+    for (const [i, conversationId] of conversationIds.entries()) {
+      const messageId = sent[i]?.assistantMessage.id as string;
+      await expectWholeAnswer(
+        await (collecting[i] as Promise<StreamEvent[]>),
+        conversationId,
+        messageId,
+      );
+    }
+  });
+
   it('resumes after a dropped connection with no gap and no duplicate', async () => {
     fx.emulator.setPacing({ tokensPerSecond: 40, replyWords: 30 });
     const conversationId = await createConversation();

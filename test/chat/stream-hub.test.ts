@@ -61,6 +61,37 @@ describe('StreamHub', () => {
     expect(textOf(events)).toBe('abcd');
   });
 
+  it('coalesces the deltas of many turns in one tick, each turn apart and in order', async () => {
+    const hub = makeHub();
+    const first = hub.subscribe('c1');
+    const second = hub.subscribe('c2');
+    const one = hub.openTurn('c1', 'm1');
+    const two = hub.openTurn('c2', 'm2');
+    one.publish({ type: 'TEXT_DELTA', delta: 'a' });
+    two.publish({ type: 'TEXT_DELTA', delta: 'x' });
+    one.publish({ type: 'TEXT_DELTA', delta: 'b' });
+    // A final event publishes its turn's pending delta first.
+    two.publish({ type: 'TEXT_DONE', text: 'x', responseId: 'r2', usage: null, model: 'x' });
+    one.publish({ type: 'TEXT_DELTA', delta: 'c' });
+    await nextTick();
+    one.publish({ type: 'TEXT_DELTA', delta: 'd' });
+    one.publish({ type: 'TEXT_DONE', text: 'abcd', responseId: 'r1', usage: null, model: 'x' });
+
+    const ones = await collect(first, isEnd);
+    expect(ones.map((e) => [e.type, e.seq])).toEqual([
+      ['TEXT_DELTA', 1],
+      ['TEXT_DELTA', 2],
+      ['TEXT_DONE', 3],
+    ]);
+    expect(ones.flatMap((e) => (e.type === 'TEXT_DELTA' ? [e.delta] : []))).toEqual(['abc', 'd']);
+    const twos = await collect(second, isEnd);
+    expect(twos.map((e) => [e.type, e.seq])).toEqual([
+      ['TEXT_DELTA', 1],
+      ['TEXT_DONE', 2],
+    ]);
+    expect(textOf(twos)).toBe('x');
+  });
+
   it('publishes a coalesced delta within the tick once it reaches the size bound', async () => {
     const hub = makeHub({ maxCoalesceChars: 4 });
     const live = hub.subscribe('c1');
