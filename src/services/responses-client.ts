@@ -123,10 +123,10 @@ async function* withIdleTimeout(
   callerSignal: AbortSignal | undefined,
   release: () => void,
 ): AsyncGenerator<ResponseStreamEvent> {
-  let timer: NodeJS.Timeout | undefined;
+  // One timer for the whole stream, pushed back per event: cheaper than a new one per delta.
+  const timer = setTimeout(() => watchdog.abort(), idleMs);
   const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => watchdog.abort(), idleMs);
+    timer.refresh();
   };
   const throwIfAborted = () => {
     if (callerSignal?.aborted) throw new APIUserAbortError();
@@ -135,7 +135,6 @@ async function* withIdleTimeout(
     }
   };
   try {
-    arm();
     for await (const event of events) {
       throwIfAborted();
       arm();
