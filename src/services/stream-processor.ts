@@ -26,6 +26,8 @@ export type ProcessedEvent =
       usage: Usage | null;
     };
 
+export type StreamErrorOutcome = Extract<ProcessedEvent, { type: 'STREAM_ERROR' }>;
+
 export class StreamEventProcessor {
   #text = '';
   #responseId: string | null = null;
@@ -41,54 +43,64 @@ export class StreamEventProcessor {
   }
 
   async *process(events: AsyncIterable<ResponseStreamEvent>): AsyncGenerator<ProcessedEvent> {
+    const out: ProcessedEvent[] = [];
+    const emit = (item: ProcessedEvent) => out.push(item);
     try {
       for await (const event of events) {
-        const out = this.#handle(event);
-        for (const item of out) {
-          yield item;
-          if (item.type === 'TEXT_DONE' || item.type === 'STREAM_ERROR') return;
-        }
+        const final = this.handle(event, emit);
+        yield* out.splice(0);
+        if (final) return;
       }
     } catch (error) {
-      yield this.#error(failureFromError(error, 'stream'));
+      yield this.fail(error);
       return;
     }
-    yield this.#error(
-      turnFailure('STREAM_INTERRUPTED', 'The stream ended without response.completed'),
-    );
+    yield this.endedEarly();
   }
 
-  #handle(event: ResponseStreamEvent): ProcessedEvent[] {
+  /**
+   * Feeds one upstream event; `emit` receives what it means, in order. Returns true once the
+   * stream's final event (TEXT_DONE or STREAM_ERROR) was emitted. Synchronous, so the hot path
+   * of a turn needs no generator per delta.
+   */
+  handle(event: ResponseStreamEvent, emit: (item: ProcessedEvent) => void): boolean {
     switch (event.type) {
       case 'response.created':
       case 'response.in_progress':
         this.#responseId ??= event.response.id;
-        return this.#ensureCreated();
+        this.#ensureCreated(emit);
+        return false;
       case 'response.output_text.delta':
       case 'response.refusal.delta':
-        if (event.delta === '') return [];
+        if (event.delta === '') return false;
         this.#text += event.delta;
-        return [...this.#ensureCreated(), { type: 'TEXT_DELTA', delta: event.delta }];
+        this.#ensureCreated(emit);
+        emit({ type: 'TEXT_DELTA', delta: event.delta });
+        return false;
       case 'response.completed':
-        return this.#completed(event.response);
+        this.#ensureCreated(emit);
+        emit(this.#completed(event.response));
+        return true;
       case 'response.incomplete': {
         const reason = event.response.incomplete_details?.reason ?? 'unknown';
-        return [
+        emit(
           this.#error(
             turnFailure('RESPONSE_INCOMPLETE', `Response incomplete: ${reason}`),
             event.response,
           ),
-        ];
+        );
+        return true;
       }
       case 'response.failed': {
         const error = event.response.error;
         const detail = `Response failed: ${error?.code ?? 'unknown'}: ${error?.message ?? ''}`;
-        return [
+        emit(
           this.#error(upstreamCodeFailure('RESPONSE_FAILED', error?.code, detail), event.response),
-        ];
+        );
+        return true;
       }
       case 'error':
-        return [
+        emit(
           this.#error(
             upstreamCodeFailure(
               'UPSTREAM_ERROR',
@@ -96,35 +108,44 @@ export class StreamEventProcessor {
               `Error event: ${event.code}: ${event.message}`,
             ),
           ),
-        ];
+        );
+        return true;
       default:
-        return [];
+        return false;
     }
   }
 
-  #ensureCreated(): ProcessedEvent[] {
-    if (this.#created) return [];
+  /** The final event when reading the stream threw. */
+  fail(error: unknown): StreamErrorOutcome {
+    return this.#error(failureFromError(error, 'stream'));
+  }
+
+  /** The final event when the stream ended without a final upstream event. */
+  endedEarly(): StreamErrorOutcome {
+    return this.#error(
+      turnFailure('STREAM_INTERRUPTED', 'The stream ended without response.completed'),
+    );
+  }
+
+  #ensureCreated(emit: (item: ProcessedEvent) => void): void {
+    if (this.#created) return;
     this.#created = true;
-    return [{ type: 'TEXT_CREATED', responseId: this.#responseId }];
+    emit({ type: 'TEXT_CREATED', responseId: this.#responseId });
   }
 
-  #completed(response: Response): ProcessedEvent[] {
+  #completed(response: Response): ProcessedEvent {
     this.#responseId = response.id;
-    // A provider that does not stream deltas still puts the answer in the final response.
     if (this.#text === '') this.#text = outputText(response);
-    return [
-      ...this.#ensureCreated(),
-      {
-        type: 'TEXT_DONE',
-        text: this.#text,
-        responseId: response.id,
-        usage: toUsage(response),
-        model: response.model,
-      },
-    ];
+    return {
+      type: 'TEXT_DONE',
+      text: this.#text,
+      responseId: response.id,
+      usage: toUsage(response),
+      model: response.model,
+    };
   }
 
-  #error(failure: TurnFailure, response?: Response): ProcessedEvent {
+  #error(failure: TurnFailure, response?: Response): StreamErrorOutcome {
     if (response) this.#responseId = response.id;
     return {
       type: 'STREAM_ERROR',

@@ -61,7 +61,8 @@ export async function runTurn(turn: TurnInput): Promise<void> {
   try {
     const stream = await openStream(turn);
     model = stream.model;
-    for await (const event of processor.process(stream.events)) {
+    // The processor is fed synchronously: no generator layer per delta on the hot path.
+    const emit = (event: ProcessedEvent) => {
       if (event.type === 'TEXT_CREATED') {
         turn.publisher.publish({ type: 'TEXT_CREATED' });
       } else if (event.type === 'TEXT_DELTA') {
@@ -70,6 +71,14 @@ export async function runTurn(turn: TurnInput): Promise<void> {
       } else {
         outcome = event;
       }
+    };
+    try {
+      for await (const event of stream.events) {
+        if (processor.handle(event, emit)) break;
+      }
+      outcome ??= processor.endedEarly();
+    } catch (error) {
+      outcome = processor.fail(error);
     }
   } catch (error) {
     outcome = { type: 'STREAM_ERROR', failure: failureFromError(error, 'request'), ...noResponse };
