@@ -24,7 +24,8 @@ export function renderMarkdown(rows: Row[], date: string, machine: string): stri
     ...rows.map((row) => cells(row).map(escapePipes)),
   ];
   const widths = table[0]!.map((_, i) => Math.max(3, ...table.map((row) => row[i]!.length)));
-  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  const line = (row: string[]) =>
+    `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   return [
     `Measured ${date} on ${machine}, by \`npm run bench\` (this table is generated).`,
     '',
