@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { GraphQLFormattedError } from 'graphql';
 import { type App, type AppOptions, createApp } from '../../src/app.js';
-import { type Config, defaultConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/types.js';
 import { silentLogger } from '../../src/logger.js';
 import type { StoredMessage } from '../../src/services/types.js';
-import { waitFor } from './chat.js';
+import { testConfig, waitFor } from './chat.js';
 
 /** Results are read by shape in tests; the schema, not TypeScript, is what they check. */
 // biome-ignore lint/suspicious/noExplicitAny: see above
@@ -54,16 +54,7 @@ export interface AppFixtureOptions {
 export async function createAppFixture(options: AppFixtureOptions = {}): Promise<AppFixture> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'threadline-api-'));
   const emulator = await startEmulator({ port: 0, replyWords: 12, ...options.emulator });
-  const config = defaultConfig({
-    dataDir,
-    port: 0,
-    maxRetries: 0,
-    timeoutMs: 5_000,
-    checkpointMs: 50,
-    replayTtlMs: 60_000,
-    logLevel: 'silent',
-    ...options.config,
-  });
+  const config = testConfig(dataDir, { port: 0, ...options.config });
   const app = await createApp(config, {
     logger: silentLogger,
     responsesBaseURL: emulator.baseURL,

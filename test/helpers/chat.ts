@@ -39,18 +39,23 @@ export interface ChatFixtureOptions {
   emulator?: EmulatorOptions;
 }
 
-export async function createChatFixture(options: ChatFixtureOptions = {}): Promise<ChatFixture> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'threadline-chat-'));
-  const emulator = await startEmulator({ port: 0, replyWords: 20, ...options.emulator });
-  const config = defaultConfig({
+/** The configuration tests run with: no SDK retries, a short timeout, fast checkpoints. */
+export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Config {
+  return defaultConfig({
     dataDir,
     maxRetries: 0,
     timeoutMs: 5_000,
     checkpointMs: 50,
     replayTtlMs: 60_000,
     logLevel: 'silent',
-    ...options.config,
+    ...overrides,
   });
+}
+
+export async function createChatFixture(options: ChatFixtureOptions = {}): Promise<ChatFixture> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'threadline-chat-'));
+  const emulator = await startEmulator({ port: 0, replyWords: 20, ...options.emulator });
+  const config = testConfig(dataDir, options.config);
   const store = new JsonConversationStore({ dataDir, logger: silentLogger });
   await store.open();
   const responses = createResponsesClient(config, silentLogger, {
