@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { ExecutionArgs } from 'graphql';
 import type { ConnectionInitMessage } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { YogaServerInstance } from 'graphql-yoga';
+import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocket, WebSocketServer } from 'ws';
 import { bearerToken } from '../context.js';
 import { isGraphQLError } from '../schema/errors.js';
@@ -25,6 +25,8 @@ export interface GraphQLWsOptions {
   connectionInitWaitTimeoutMs?: number;
   /** Interval of ws-level pings; a socket that misses a pong is terminated. @default 12_000 */
   keepAliveMs?: number;
+  /** Operations one socket may run at once; more are refused. @default 500 */
+  maxOperationsPerSocket?: number;
 }
 
 interface EnvelopedRoot {
@@ -71,6 +73,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
     maxPayload: options.maxPayloadBytes,
     WebSocket: BatchingWebSocket,
   });
+  const maxOperations = options.maxOperationsPerSocket ?? 500;
   wss.on('connection', (socket, request) => socket.batchWrites(request.socket as Socket));
   const handle = useServer<ConnectionParams>(
     {
@@ -85,6 +88,15 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onSubscribe: async (ctx, _id, params) => {
+        // Each open subscription holds server memory; one socket must not hold without bound.
+        if (Object.keys(ctx.subscriptions).length > maxOperations) {
+          return [
+            // Yoga's error class: graphql-ws checks `instanceof` against the copy yoga uses.
+            createGraphQLError(`At most ${maxOperations} operations can run on one connection`, {
+              extensions: { code: 'TOO_MANY_OPERATIONS' },
+            }),
+          ];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } =
           options.yoga.getEnveloped({
             ...ctx,

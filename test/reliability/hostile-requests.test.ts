@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type AppFixture, createAppFixture } from '../helpers/app.js';
+import { waitFor } from '../helpers/chat.js';
 import { operation, Recorder, SEND, wsClient } from './lib/gql.js';
 import { answerProblems } from './lib/hostile.js';
 
@@ -149,10 +150,15 @@ describe('hostile WebSockets', () => {
     await expectOthersServed();
   });
 
-  it('survives a flood of subscriptions on one socket and ends them when it closes', async () => {
+  it('refuses subscriptions past the per-socket cap, survives the flood and ends them on close', async () => {
     const { data } = await fx.exec('mutation { createConversation { id } }');
     const conversationId = data?.createConversation.id as string;
     const flood = await openInitialised();
+    const refused: string[] = [];
+    flood.on('message', (raw) => {
+      const message = JSON.parse(String(raw));
+      if (message.type === 'error') refused.push(message.payload[0]?.extensions?.code);
+    });
     const query = 'subscription ($c: ID!) { messageStream(conversationId: $c) { __typename } }';
     for (let i = 0; i < 2_000; i++) {
       flood.send(
@@ -164,6 +170,10 @@ describe('hostile WebSockets', () => {
       );
     }
     await expectOthersServed();
+    // 500 run at once (the default cap); every one past it is refused with a stable code.
+    await waitFor(() => (refused.length >= 1_500 ? true : undefined));
+    expect(refused).toHaveLength(1_500);
+    expect(new Set(refused)).toEqual(new Set(['TOO_MANY_OPERATIONS']));
     const code = closeCode(flood);
     flood.close(1000);
     await code;
