@@ -173,6 +173,42 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     expect(gone.data?.conversation).toBeNull();
   });
 
+  it('renames and deletes from the conversation list, leaving the open chat open', async () => {
+    const { page } = alice;
+    await sendMessage(page, 'Stay open');
+    await waitForFinalAnswer(page);
+    const open = conversationIdOf(page);
+    const created = await fixture.exec<{ createConversation: { id: string } }>(
+      'mutation { createConversation(chatName: "Old notes") { id } }',
+    );
+    const other = created.data!.createConversation.id;
+    await page.reload();
+    const item = page.locator('.conversation-item', {
+      has: page.locator(`[data-conversation-id="${other}"]`),
+    });
+    await item.hover();
+    await screenshot(page, 'sidebar-actions');
+    await item.getByRole('button', { name: 'Rename “Old notes”' }).click();
+    const rename = page.getByRole('dialog', { name: 'Rename conversation' });
+    await rename.getByRole('textbox').fill('Archived notes');
+    await rename.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() => item.locator('.conversation-name').textContent())
+      .toBe('Archived notes');
+
+    await item.hover();
+    await item.getByRole('button', { name: 'Delete “Archived notes”' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => item.count()).toBe(0);
+    expect(conversationIdOf(page)).toBe(open);
+    const gone = await fixture.exec('query ($id: ID!) { conversation(id: $id) { id } }', {
+      id: other,
+    });
+    expect(gone.data?.conversation).toBeNull();
+    // The next test starts from a new chat, as the one before left it.
+    await page.locator('[data-action="new-chat"]').click();
+  });
+
   it('keeps two users apart', async () => {
     await sendMessage(alice.page, 'A secret of Alice');
     await waitForFinalAnswer(alice.page);

@@ -2,12 +2,30 @@ import type { Actions } from '../controller.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
 import type { AppState, ConversationSummary } from '../state.js';
+import { askDelete, askRename } from './conversation-actions.js';
 import { formatRelative } from './format.js';
 
-function conversationLink(conversation: ConversationSummary, active: boolean): HTMLLIElement {
+function conversationItem(
+  conversation: ConversationSummary,
+  active: boolean,
+  actions: Actions,
+): HTMLLIElement {
+  const named = { id: conversation.id, name: conversation.chatName || 'Untitled chat' };
+  const action = (label: string, name: 'pencil' | 'trash', run: () => Promise<void>) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'icon-button icon-button--small',
+        'aria-label': `${label} “${named.name}”`,
+        title: label,
+        onClick: () => void run(),
+      },
+      icon(name),
+    );
   return h(
     'li',
-    {},
+    { class: 'conversation-item' },
     h(
       'a',
       {
@@ -16,13 +34,20 @@ function conversationLink(conversation: ConversationSummary, active: boolean): H
         'aria-current': active ? 'page' : null,
         'data-conversation-id': conversation.id,
       },
-      h('span', { class: 'conversation-name' }, conversation.chatName || 'Untitled chat'),
+      h('span', { class: 'conversation-name' }, named.name),
       h(
         'span',
         { class: 'conversation-meta' },
         conversation.streaming ? h('span', { class: 'live-dot', title: 'Answering' }) : null,
         h('time', { datetime: conversation.lastUpdate }, formatRelative(conversation.lastUpdate)),
       ),
+    ),
+    // Beside the link, not inside it: a link may not hold buttons.
+    h(
+      'span',
+      { class: 'conversation-actions' },
+      action('Rename', 'pencil', () => askRename(actions, named)),
+      action('Delete', 'trash', () => askDelete(actions, named)),
     ),
   );
 }
@@ -121,7 +146,7 @@ export function mountSidebar(
   return (state, previous) => {
     if (state.conversations !== previous?.conversations || state.activeId !== previous?.activeId) {
       list.replaceChildren(
-        ...state.conversations.map((c) => conversationLink(c, c.id === state.activeId)),
+        ...state.conversations.map((c) => conversationItem(c, c.id === state.activeId, actions)),
       );
       empty.hidden = state.conversations.length > 0 || state.loadingConversations;
     }

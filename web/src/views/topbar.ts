@@ -2,7 +2,7 @@ import type { Actions } from '../controller.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
 import type { AppState } from '../state.js';
-import { confirmDialog, promptDialog } from './dialog.js';
+import { askDelete, askRename } from './conversation-actions.js';
 
 export function mountTopbar(container: HTMLElement, actions: Actions): (state: AppState) => void {
   const title = h('h1', { class: 'topbar-title', id: 'chat-title' });
@@ -17,16 +17,7 @@ export function mountTopbar(container: HTMLElement, actions: Actions): (state: A
       'aria-label': 'Rename conversation',
       title: 'Rename',
       'data-action': 'rename',
-      onClick: async () => {
-        if (!current) return;
-        const { id, name } = current;
-        const chatName = await promptDialog({
-          title: 'Rename conversation',
-          confirmLabel: 'Save',
-          value: name,
-        });
-        if (chatName && chatName !== name) await actions.rename(id, chatName);
-      },
+      onClick: () => current && askRename(actions, current),
     },
     icon('pencil'),
   );
@@ -38,17 +29,7 @@ export function mountTopbar(container: HTMLElement, actions: Actions): (state: A
       'aria-label': 'Delete conversation',
       title: 'Delete',
       'data-action': 'delete',
-      onClick: async () => {
-        if (!current) return;
-        const { id, name } = current;
-        const confirmed = await confirmDialog({
-          title: 'Delete this conversation?',
-          body: `“${name}” and all of its messages will be deleted. This cannot be undone.`,
-          confirmLabel: 'Delete',
-          danger: true,
-        });
-        if (confirmed) await actions.remove(id);
-      },
+      onClick: () => current && askDelete(actions, current),
     },
     icon('trash'),
   );
