@@ -26,7 +26,7 @@ export type ProcessedEvent =
       usage: Usage | null;
     };
 
-export type StreamErrorOutcome = Extract<ProcessedEvent, { type: 'STREAM_ERROR' }>;
+type StreamErrorOutcome = Extract<ProcessedEvent, { type: 'STREAM_ERROR' }>;
 
 export class StreamEventProcessor {
   #text = '';
@@ -42,28 +42,30 @@ export class StreamEventProcessor {
     return this.#responseId;
   }
 
-  async *process(events: AsyncIterable<ResponseStreamEvent>): AsyncGenerator<ProcessedEvent> {
-    const out: ProcessedEvent[] = [];
-    const emit = (item: ProcessedEvent) => out.push(item);
+  /**
+   * Reads `events` to the end, passing what they mean to `emit` in order; the last item emitted
+   * is always the one TEXT_DONE or STREAM_ERROR. Never throws: a stream that throws or stops
+   * early ends in a STREAM_ERROR.
+   */
+  async run(
+    events: AsyncIterable<ResponseStreamEvent>,
+    emit: (item: ProcessedEvent) => void,
+  ): Promise<void> {
     try {
       for await (const event of events) {
-        const final = this.handle(event, emit);
-        yield* out.splice(0);
-        if (final) return;
+        if (this.#handle(event, emit)) return;
       }
     } catch (error) {
-      yield this.fail(error);
+      emit(this.#error(failureFromError(error, 'stream')));
       return;
     }
-    yield this.endedEarly();
+    emit(
+      this.#error(turnFailure('STREAM_INTERRUPTED', 'The stream ended without response.completed')),
+    );
   }
 
-  /**
-   * Feeds one upstream event; `emit` receives what it means, in order. Returns true once the
-   * stream's final event (TEXT_DONE or STREAM_ERROR) was emitted. Synchronous, so the hot path
-   * of a turn needs no generator per delta.
-   */
-  handle(event: ResponseStreamEvent, emit: (item: ProcessedEvent) => void): boolean {
+  /** Feeds one upstream event; returns true once the final event was emitted. */
+  #handle(event: ResponseStreamEvent, emit: (item: ProcessedEvent) => void): boolean {
     switch (event.type) {
       case 'response.created':
       case 'response.in_progress':
@@ -113,18 +115,6 @@ export class StreamEventProcessor {
       default:
         return false;
     }
-  }
-
-  /** The final event when reading the stream threw. */
-  fail(error: unknown): StreamErrorOutcome {
-    return this.#error(failureFromError(error, 'stream'));
-  }
-
-  /** The final event when the stream ended without a final upstream event. */
-  endedEarly(): StreamErrorOutcome {
-    return this.#error(
-      turnFailure('STREAM_INTERRUPTED', 'The stream ended without response.completed'),
-    );
   }
 
   #ensureCreated(emit: (item: ProcessedEvent) => void): void {

@@ -32,7 +32,7 @@ async function run(events: unknown[], fail?: Error): Promise<ProcessedEvent[]> {
     if (fail) throw fail;
   }
   const out: ProcessedEvent[] = [];
-  for await (const event of new StreamEventProcessor().process(source())) out.push(event);
+  await new StreamEventProcessor().run(source(), (event) => out.push(event));
   return out;
 }
 
