@@ -2,18 +2,13 @@
  * Live streams of real turns: late subscribers get every event exactly once, and many turns
  * at once all land in the store exactly once.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import type { ChatEvent } from '../../src/services/types.js';
-import { type ChatFixture, createChatFixture } from '../helpers/chat.js';
+import { perTestChatFixture } from '../helpers/chat.js';
 
 const USER = 'alice';
-let fixture: ChatFixture | undefined;
-
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const setup = perTestChatFixture();
 
 const isEnd = (event: ChatEvent) => event.type === 'TEXT_DONE' || event.type === 'STREAM_ERROR';
 const deltaText = (events: ChatEvent[]) =>
@@ -32,8 +27,7 @@ async function drain(stream: AsyncIterable<ChatEvent>, until = isEnd): Promise<C
 describe('live streams', () => {
   it('lets subscribers join after 50 of 100 deltas and get every later event exactly once', async () => {
     // Paced so that deltas arrive in separate ticks; the stall holds the turn open at 50.
-    fixture = await createChatFixture({ emulator: { tokensPerSecond: 100, replyWords: 100 } });
-    const f = fixture;
+    const f = await setup({ emulator: { tokensPerSecond: 100, replyWords: 100 } });
     f.emulator.queueFault({ type: 'stall', afterDeltas: 50, ms: 1_000 });
     const sent = await f.service.send(USER, { text: 'Count to one hundred' });
     const id = sent.conversation.data.id;
@@ -85,8 +79,7 @@ describe('live streams', () => {
   });
 
   it('replays a finished turn to a client that subscribes after it ended', async () => {
-    fixture = await createChatFixture();
-    const f = fixture;
+    const f = await setup();
     const sent = await f.service.send(USER, { text: 'Quick one' });
     const id = sent.conversation.data.id;
     const answer = await f.settled(USER, id, sent.assistantMessage.id);
@@ -99,8 +92,7 @@ describe('live streams', () => {
   });
 
   it('completes 100 concurrent turns in 100 conversations, each message stored once', async () => {
-    fixture = await createChatFixture({ emulator: { replyWords: 8 } });
-    const f = fixture;
+    const f = await setup({ emulator: { replyWords: 8 } });
     const users = ['alice', 'bob', 'carol', 'dave'];
     const sends = await Promise.all(
       Array.from({ length: 100 }, (_, i) => {
