@@ -5,19 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/services/errors.js';
-import { type ChatFixture, perTestChatFixture, sendAndSettle, userItem } from '../helpers/chat.js';
+import {
+  assistantItem,
+  type ChatFixture,
+  perTestChatFixture,
+  sendAndSettle,
+  userItem,
+} from '../helpers/chat.js';
 
 const USER = 'alice';
 const setup = perTestChatFixture();
 
 const turn = (f: ChatFixture, text: string, conversationId?: string) =>
   sendAndSettle(f, USER, text, conversationId);
-
-const assistantItem = (text: string) => ({
-  type: 'message',
-  role: 'assistant',
-  content: [{ type: 'output_text', text, annotations: [] }],
-});
 
 describe('context continuity', () => {
   it('chains a three-turn conversation by previous_response_id, sending only the new text', async () => {

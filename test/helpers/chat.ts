@@ -145,3 +145,10 @@ export const userItem = (text: string) => ({
   role: 'user',
   content: [{ type: 'input_text', text }],
 });
+
+/** An earlier answer as the Responses API input takes it. */
+export const assistantItem = (text: string) => ({
+  type: 'message',
+  role: 'assistant',
+  content: [{ type: 'output_text', text, annotations: [] }],
+});

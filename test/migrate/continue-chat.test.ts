@@ -3,18 +3,12 @@
  * history upstream and then chain from the new answer. Real SDK against the emulator.
  */
 import { describe, expect, it } from 'vitest';
-import { perTestChatFixture, sendAndSettle, userItem } from '../helpers/chat.js';
+import { assistantItem, perTestChatFixture, sendAndSettle, userItem } from '../helpers/chat.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { copyFixtures, migrate } from './support.js';
 
 const setup = perTestChatFixture();
 const temp = useTempDir('threadline-continue-');
-
-const assistantItem = (text: string) => ({
-  type: 'message',
-  role: 'assistant',
-  content: [{ type: 'output_text', text, annotations: [] }],
-});
 
 describe('a migrated conversation continuing through the chat engine', () => {
   it('sends the full migrated history on its next turn, then chains', async () => {
