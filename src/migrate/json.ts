@@ -1,9 +1,7 @@
 /** Small helpers for reading untrusted JSON files. */
 import { readFile } from 'node:fs/promises';
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { errorReason, isRecord } from '../services/guards.js';
 
 export const isFiniteNumber = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value);
@@ -17,9 +15,6 @@ export async function readJson(file: string): Promise<unknown> {
     throw new Error(`not valid JSON (${(error as Error).message})`);
   }
 }
-
-export const errorReason = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
 
 /** Runs `task` over `items` with at most `limit` in flight, keeping the order of results. */
 export async function mapLimit<T, R>(

@@ -4,8 +4,8 @@
  * store loads it, but without the store's repairs (quarantine, truncation, rewrite), so a run
  * that promises to write nothing writes nothing and needs no lock.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readIfExists } from '../services/store/atomic-file.js';
 import { type Conversations, parseSnapshot } from '../services/store/document.js';
 import { applyOp, parseJournal } from '../services/store/journal.js';
 import { userFiles } from '../services/store/user-files.js';
@@ -13,15 +13,6 @@ import type { StoredConversation } from '../services/types.js';
 import { errorReason } from './json.js';
 import { type ExistingConversations, legacyIdOf } from './merge.js';
 import type { MigratedConversation } from './types.js';
-
-async function readIfExists(file: string): Promise<Buffer | null> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
 
 /** The user's conversations as the store would load them; empty when the user has no files. */
 export async function readStoredConversations(

@@ -3,6 +3,7 @@
  * clients read, and detection of legacy Assistants-era entries so they are never taken for
  * conversations of the new format.
  */
+import { isRecord } from './guards.js';
 import type {
   MessageError,
   MessageStatus,
@@ -80,8 +81,4 @@ export function isLegacyThreadEntry(entry: unknown): boolean {
     id.startsWith('thread_') &&
     !Array.isArray(entry.messages)
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

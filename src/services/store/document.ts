@@ -1,3 +1,4 @@
+import { isRecord } from '../guards.js';
 import type { ConversationSummary, StoredConversation } from '../types.js';
 
 /**
@@ -10,9 +11,6 @@ export type Conversations = Map<string, StoredConversation>;
 export class SnapshotFormatError extends Error {
   override name = 'SnapshotFormatError';
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Parses a snapshot (the seed's per-user JSON). Throws when it is not a user document. */
 export function parseSnapshot(text: string): Conversations {

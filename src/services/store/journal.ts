@@ -1,3 +1,4 @@
+import { isRecord } from '../guards.js';
 import type { StoredConversation, StoredMessage } from '../types.js';
 import type { Conversations } from './document.js';
 
@@ -92,16 +93,13 @@ function parseOp(line: string): JournalOp | null {
   return isJournalOp(value) ? value : null;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 function isJournalOp(value: unknown): value is JournalOp {
-  if (!isObject(value)) return false;
+  if (!isRecord(value)) return false;
   switch (value.op) {
     case 'conv':
       return (
         typeof value.id === 'string' &&
-        isObject(value.data) &&
+        isRecord(value.data) &&
         typeof value.chat_name === 'string' &&
         typeof value.last_update === 'number' &&
         (value.last_response_id === null || typeof value.last_response_id === 'string')
@@ -109,7 +107,7 @@ function isJournalOp(value: unknown): value is JournalOp {
     case 'msg':
       return (
         typeof value.conv === 'string' &&
-        isObject(value.message) &&
+        isRecord(value.message) &&
         typeof value.message.id === 'string'
       );
     case 'del':

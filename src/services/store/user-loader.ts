@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { Logger } from '../../logger.js';
+import { errorReason } from '../guards.js';
 import { copyAside, moveAside, readIfExists, writeFileAtomic } from './atomic-file.js';
 import { type Conversations, parseSnapshot, serializeSnapshot } from './document.js';
 import { applyOp, parseJournal } from './journal.js';
@@ -56,23 +57,23 @@ async function readBase(files: UserFiles, logger: Logger): Promise<Base> {
       logger.warn('The conversation file is damaged; it was moved aside and the backup is used', {
         file: files.snapshot,
         movedTo: quarantined,
-        reason: describe(error),
+        reason: errorReason(error),
       });
-      return fromBackup(files, logger, quarantined);
+      return fromBackup(files, await readIfExists(files.backup), logger, quarantined);
     }
   }
   const backup = await readIfExists(files.backup);
   if (!backup) return { conversations: new Map(), bytes: 0, recovered: false };
   logger.warn('The conversation file is missing; the backup is used', { file: files.snapshot });
-  return fromBackup(files, logger, null);
+  return fromBackup(files, backup, logger, null);
 }
 
 async function fromBackup(
   files: UserFiles,
+  backup: Buffer | null,
   logger: Logger,
   quarantined: string | null,
 ): Promise<Base> {
-  const backup = await readIfExists(files.backup);
   if (backup) {
     try {
       return {
@@ -85,7 +86,7 @@ async function fromBackup(
       logger.warn('The backup is damaged too; it was moved aside', {
         file: files.backup,
         movedTo,
-        reason: describe(error),
+        reason: errorReason(error),
       });
     }
   }
@@ -143,5 +144,3 @@ async function truncate(file: string, length: number): Promise<void> {
     await handle.close();
   }
 }
-
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
