@@ -6,7 +6,7 @@
  */
 import { copyFile, mkdir, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fsyncDir, TEMP_MARKER } from '../services/store/atomic-file.js';
+import { fsyncDir, isCode, stamp, TEMP_MARKER } from '../services/store/atomic-file.js';
 
 export interface BackupSources {
   /** Folders whose regular files are copied, each into a subfolder of the given name. */
@@ -21,8 +21,7 @@ export async function backupOriginals(
   sources: BackupSources,
   now: Date,
 ): Promise<string> {
-  // Colons and dots are awkward in file names on some systems.
-  const target = path.join(dataDir, 'migration-backup', now.toISOString().replace(/[:.]/g, '-'));
+  const target = path.join(dataDir, 'migration-backup', stamp(now));
   const copies: Array<{ from: string; to: string }> = [];
   for (const { name, dir } of sources.dirs) {
     for (const entry of await listFiles(dir)) {
@@ -49,7 +48,7 @@ async function listFiles(dir: string): Promise<string[]> {
     const entries = await readdir(dir, { withFileTypes: true });
     return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (isCode(error, 'ENOENT')) return [];
     throw error;
   }
 }

@@ -12,8 +12,6 @@ export interface LegacyIndex {
   user: string;
   file: string;
   threads: LegacyThread[];
-  /** Entries that already are conversations of the new format (an in-place re-run). */
-  alreadyConverted: string[];
   failures: MigrationFailure[];
 }
 
@@ -33,7 +31,7 @@ export async function listLegacyIndexFiles(
 
 /** Reads one index file. A file that cannot be parsed yields one failure and no threads. */
 export async function readLegacyIndex(user: string, file: string): Promise<LegacyIndex> {
-  const index: LegacyIndex = { user, file, threads: [], alreadyConverted: [], failures: [] };
+  const index: LegacyIndex = { user, file, threads: [], failures: [] };
   let parsed: unknown;
   try {
     parsed = await readJson(file);
@@ -47,7 +45,6 @@ export async function readLegacyIndex(user: string, file: string): Promise<Legac
   }
   for (const [key, entry] of Object.entries(parsed)) {
     if (isConvertedEntry(entry)) {
-      index.alreadyConverted.push(key);
       // Migrated in place earlier: still a thread to re-read and verify, under its legacy id.
       const thread = migratedThread(key, entry);
       if (thread) index.threads.push(thread);

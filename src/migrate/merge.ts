@@ -61,9 +61,6 @@ export interface ExistingConversations {
   find(migrated: MigratedConversation): Promise<StoredConversation | null>;
 }
 
-/** Nothing stored yet (a dry run on a data directory that does not exist). */
-export const noExistingConversations: ExistingConversations = { find: async () => null };
-
 /**
  * Looks conversations up by id (migrated ids are the legacy ids), then by the legacy id a
  * conversation recorded in its metadata.

@@ -4,12 +4,12 @@
  * may be newest-first (the API's default order); the result is always oldest first.
  */
 import path from 'node:path';
+import { isCode } from '../services/store/atomic-file.js';
 import { isRecord, readJson } from './json.js';
 import { orderMessages, parseLegacyMessage } from './legacy-message.js';
 import type { LegacyMessage } from './types.js';
 
 export interface MessageExport {
-  file: string;
   messages: LegacyMessage[];
   /** Messages that could not be used, with the reason; the rest are kept. */
   problems: string[];
@@ -34,7 +34,7 @@ export async function readMessageExport(
   try {
     parsed = await readJson(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (isCode(error, 'ENOENT')) return null;
     throw error;
   }
   const { items, problems } = extractItems(parsed);
@@ -44,7 +44,7 @@ export async function readMessageExport(
     if (typeof message === 'string') problems.push(message);
     else messages.push(message);
   }
-  return { file, messages: orderMessages(messages), problems };
+  return { messages: orderMessages(messages), problems };
 }
 
 const isPage = (value: unknown): value is Record<string, unknown> & { data: unknown[] } =>

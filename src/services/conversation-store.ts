@@ -279,14 +279,7 @@ export class JsonConversationStore implements ConversationStore {
   ): Promise<StoredConversation> {
     validateId(conversationId, 'conversation id');
     requireText(chatName, 'chat name');
-    return this.updateHeader(username, conversationId, (conversation) =>
-      buildHeader(
-        conversation.data,
-        chatName,
-        conversation.last_update,
-        conversation.last_response_id,
-      ),
-    );
+    return this.updateConversationMetadata(username, conversationId, { chat_name: chatName });
   }
 
   /** False when there was no such conversation. */
@@ -392,7 +385,7 @@ export class JsonConversationStore implements ConversationStore {
       compactionQueued: false,
     };
     this.cache.set(username, state);
-    if (state.journalBytes > this.threshold(state)) this.scheduleCompaction(username, state);
+    this.scheduleCompaction(username, state);
     return state;
   }
 
@@ -409,11 +402,12 @@ export class JsonConversationStore implements ConversationStore {
     if (newFile) await fsyncDir(files.dir);
     if (!state) return;
     state.journalBytes += Buffer.byteLength(text);
-    if (state.journalBytes > this.threshold(state)) this.scheduleCompaction(username, state);
+    this.scheduleCompaction(username, state);
   }
 
+  /** Queues a compaction once the journal is past the threshold. */
   private scheduleCompaction(username: string, state: UserState): void {
-    if (state.compactionQueued) return;
+    if (state.compactionQueued || state.journalBytes <= this.threshold(state)) return;
     state.compactionQueued = true;
     this.compactUser(username, false).catch((error: unknown) => {
       this.logger.error('Compaction failed; the journal keeps every change', {

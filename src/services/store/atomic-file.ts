@@ -69,7 +69,8 @@ export async function replaceWithCopy(source: string, target: string): Promise<v
 }
 
 /** File-name-safe ISO time without "." or ":" (e.g. 2025-01-31T12-00-00-000Z). */
-const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
+/** A time for file names: colons and dots are awkward in them on some systems. */
+export const stamp = (date = new Date()) => date.toISOString().replace(/[:.]/g, '-');
 
 /**
  * Moves a damaged file to `<file>.corrupt-<time>`, never overwriting an earlier one.
