@@ -9,7 +9,7 @@ import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from '
 import type { ResponseInputItem, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import type { Config } from '../config.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { boundedChunkFetch } from './bounded-chunks.js';
+import { createUpstreamFetch } from './upstream-fetch.js';
 
 export interface ResponseRequest {
   input: ResponseInputItem[];
@@ -48,9 +48,6 @@ function isModelNotFound(error: unknown): boolean {
   );
 }
 
-/** Big enough for a few events per piece, small enough that the SDK's copying stays cheap. */
-const SSE_CHUNK_BYTES = 4096;
-
 export function createResponsesClient(
   config: Config,
   logger: Logger = silentLogger,
@@ -64,7 +61,7 @@ export function createResponsesClient(
     // The SDK's own warnings (retries, unparsable frames) go to our redacting logger.
     logLevel: 'warn',
     logger: sdkLogger(logger),
-    fetch: boundedChunkFetch(SSE_CHUNK_BYTES),
+    fetch: createUpstreamFetch(),
   });
   const models = [config.model, ...config.fallbackModels.filter((m) => m !== config.model)];
   // Zero-data-retention accounts use replay mode; there is nothing to chain from, so store nothing.
