@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { createLogger, type Logger } from '../logger.js';
-import { ConflictError, NotFoundError, StorageError } from './errors.js';
+import { ConflictError, NotFoundError, StorageError, ValidationError } from './errors.js';
 import { appendDurably, fsyncDir, isCode, TEMP_MARKER } from './store/atomic-file.js';
 import { compact } from './store/compaction.js';
 import { acquireDataLock, type DataLock } from './store/data-lock.js';
@@ -239,6 +239,40 @@ export class JsonConversationStore implements ConversationStore {
       return {
         ops: [{ op: 'msg', conv: conversationId, message }],
         result: () => structuredClone(message),
+      };
+    });
+  }
+
+  /**
+   * A streaming checkpoint: the message's text becomes its first `from` characters followed by
+   * `text`, and only `text` is written. Throws ConflictError when the stored text is shorter
+   * than `from` (a piece went missing).
+   */
+  async appendMessageText(
+    username: string,
+    conversationId: string,
+    messageId: string,
+    from: number,
+    text: string,
+  ): Promise<void> {
+    validateId(conversationId, 'conversation id');
+    validateId(messageId, 'message id');
+    if (!Number.isSafeInteger(from) || from < 0) {
+      throw new ValidationError('from must be a non-negative integer');
+    }
+    if (typeof text !== 'string') throw new ValidationError('text must be a string');
+    return this.change(username, (conversations) => {
+      const conversation = requireConversation(conversations, conversationId);
+      const current = conversation.messages.findLast((message) => message.id === messageId);
+      if (!current) throw new NotFoundError(`Message ${messageId} not found`);
+      if (current.text.length < from) {
+        throw new ConflictError(
+          `Message ${messageId} has ${current.text.length} characters; cannot extend from ${from}`,
+        );
+      }
+      return {
+        ops: [{ op: 'text', conv: conversationId, id: messageId, from, text }],
+        result: () => undefined,
       };
     });
   }

@@ -116,6 +116,14 @@ export interface ConversationStore {
     messageId: string,
     patch: MessagePatch,
   ): Promise<StoredMessage>;
+  /** Streaming checkpoint: text becomes its first `from` characters + `text`. */
+  appendMessageText(
+    username: string,
+    conversationId: string,
+    messageId: string,
+    from: number,
+    text: string,
+  ): Promise<void>;
   getLastResponseId(username: string, conversationId: string): Promise<string | null>;
   updateConversationMetadata(
     username: string,

@@ -59,6 +59,29 @@ describe('journal format', () => {
     expect(parsed.validBytes).toBe(text.length - parsed.tornBytes);
   });
 
+  it('extends a message text from an offset, and skips a piece that would leave a gap', () => {
+    const conversations: Conversations = new Map();
+    applyOp(conversations, headerOp('c1', header('c1', 1)));
+    applyOp(conversations, { op: 'msg', conv: 'c1', message: message('m1', 'Hel') });
+    expect(applyOp(conversations, { op: 'text', conv: 'c1', id: 'm1', from: 3, text: 'lo' })).toBe(
+      true,
+    );
+    // A retried piece overlapping the last one lands in the same place.
+    applyOp(conversations, { op: 'text', conv: 'c1', id: 'm1', from: 4, text: 'o, world' });
+    expect(conversations.get('c1')?.messages[0]?.text).toBe('Hello, world');
+    expect(applyOp(conversations, { op: 'text', conv: 'c1', id: 'm1', from: 99, text: '!' })).toBe(
+      false,
+    );
+    expect(applyOp(conversations, { op: 'text', conv: 'c1', id: 'nope', from: 0, text: '!' })).toBe(
+      false,
+    );
+    expect(conversations.get('c1')?.messages[0]?.text).toBe('Hello, world');
+    const line = encodeOps([{ op: 'text', conv: 'c1', id: 'm1', from: 3, text: 'x' }]);
+    expect(parseJournal(Buffer.from(line)).ops).toHaveLength(1);
+    const bad = '{"op":"text","conv":"c1","id":"m1","from":-1,"text":"x"}\n';
+    expect(parseJournal(Buffer.from(bad)).corruptLines).toEqual([1]);
+  });
+
   it('replaces a message in place and keeps messages when the header changes', () => {
     const conversations: Conversations = new Map();
     applyOp(conversations, headerOp('c1', header('c1', 1)));
@@ -97,6 +120,14 @@ describe('journal format', () => {
         text: fc.string({ maxLength: 3 }),
       }),
       fc.record({ kind: fc.constant('delete' as const), conv: fc.nat(3) }),
+      // A streaming checkpoint; `back` > 0 is a retried piece that overlaps the last one.
+      fc.record({
+        kind: fc.constant('append' as const),
+        conv: fc.nat(3),
+        msg: fc.nat(4),
+        text: fc.string({ maxLength: 3 }),
+        back: fc.nat(2),
+      }),
     );
     fc.assert(
       fc.property(
@@ -110,8 +141,13 @@ describe('journal format', () => {
               let op: JournalOp | null = null;
               if (c.kind === 'create') op = headerOp(id, header(id, c.at));
               else if (c.kind === 'delete') op = { op: 'del', id };
-              else if (state.has(id))
+              else if (c.kind === 'message' && state.has(id))
                 op = { op: 'msg', conv: id, message: message(`m${c.msg}`, c.text) };
+              else if (c.kind === 'append') {
+                const current = state.get(id)?.messages.findLast((m) => m.id === `m${c.msg}`);
+                const from = Math.max(0, (current?.text.length ?? 0) - c.back);
+                if (current) op = { op: 'text', conv: id, id: current.id, from, text: c.text };
+              }
               if (op) {
                 applyOp(state, op);
                 ops.push(op);
@@ -127,6 +163,11 @@ describe('journal format', () => {
           const canonical = (conversations: Conversations) =>
             JSON.stringify([...conversations].sort(([a], [b]) => a.localeCompare(b)));
           expect(canonical(replay(once, journal))).toBe(canonical(once));
+          // Over a snapshot holding any prefix of the journal (a crash during compaction).
+          for (let k = 1; k < journal.length; k += 3) {
+            const partly = replay(start, journal.slice(0, k));
+            expect(canonical(replay(partly, journal))).toBe(canonical(once));
+          }
         },
       ),
       { numRuns: 300 },

@@ -295,3 +295,55 @@ describe('addMessages', () => {
     expect(stored?.messages.map((m) => m.text)).toEqual(['one']);
   });
 });
+
+describe('appendMessageText', () => {
+  it('journals only the new piece, and a reopened store reads the whole text', async () => {
+    const store = await openStore();
+    const { data } = await store.createConversation('alice', 'Streaming');
+    const answer = await store.addMessage('alice', data.id, {
+      role: 'assistant',
+      text: '',
+      status: 'STREAMING',
+    });
+    const journal = path.join(temp.path, 'chats', 'alice.journal');
+    const before = (await fs.stat(journal)).size;
+    const long = 'x'.repeat(5_000);
+    await store.appendMessageText('alice', data.id, answer.id, 0, long);
+    await store.appendMessageText('alice', data.id, answer.id, long.length, ' and more');
+    // A retried piece that overlaps the last one.
+    await store.appendMessageText('alice', data.id, answer.id, long.length + 4, ' more!');
+    const lastLine = (await fs.readFile(journal, 'utf8')).trim().split('\n').at(-1) as string;
+    expect(JSON.parse(lastLine)).toEqual({
+      op: 'text',
+      conv: data.id,
+      id: answer.id,
+      from: long.length + 4,
+      text: ' more!',
+    });
+    // Three pieces cost about the text once, not the text three times.
+    expect((await fs.stat(journal)).size - before).toBeLessThan(long.length + 500);
+    const expected = `${long} and more!`;
+    expect((await store.getConversation('alice', data.id))?.messages[0]?.text).toBe(expected);
+
+    await store.close();
+    const reopened = await openStore();
+    const read = await reopened.getConversation('alice', data.id);
+    expect(read?.messages[0]).toMatchObject({ id: answer.id, text: expected, status: 'STREAMING' });
+  });
+
+  it('refuses a gap, a bad offset and unknown ids, writing nothing', async () => {
+    const store = await openStore();
+    const { data } = await store.createConversation('alice', 'Streaming');
+    const answer = await store.addMessage('alice', data.id, { role: 'assistant', text: 'ab' });
+    await expect(store.appendMessageText('alice', data.id, answer.id, 3, 'c')).rejects.toThrow(
+      ConflictError,
+    );
+    await expect(store.appendMessageText('alice', data.id, answer.id, -1, 'c')).rejects.toThrow(
+      /non-negative integer/,
+    );
+    await expect(store.appendMessageText('alice', data.id, 'm_none', 0, 'c')).rejects.toThrow(
+      NotFoundError,
+    );
+    expect((await store.getConversation('alice', data.id))?.messages[0]?.text).toBe('ab');
+  });
+});

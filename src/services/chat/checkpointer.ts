@@ -1,18 +1,20 @@
 /**
  * Writes a streaming answer's partial text at most once per interval, so a crash loses at most
- * that much and the store is not written per delta. Writes never overlap; `close()` cancels the
- * timer and waits for a write in flight, so the final write that follows is the last one.
+ * that much and the store is not written per delta. The text only grows, so each write is the
+ * piece added since the last one and where it starts. Writes never overlap; `close()` cancels
+ * the timer and waits for a write in flight, so the final write that follows is the last one.
  */
 export class Checkpointer {
   #latest = '';
-  #written = '';
+  /** Characters of `#latest` already written. */
+  #written = 0;
   #timer: NodeJS.Timeout | null = null;
   #inFlight: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(
     private readonly intervalMs: number,
-    private readonly write: (text: string) => Promise<void>,
+    private readonly write: (piece: string, from: number) => Promise<void>,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -31,13 +33,15 @@ export class Checkpointer {
 
   #tick(): void {
     this.#timer = null;
-    if (this.#closed || this.#latest === this.#written) return;
-    const text = this.#latest;
+    if (this.#closed || this.#latest.length === this.#written) return;
+    const from = this.#written;
+    const to = this.#latest.length;
+    const piece = this.#latest.slice(from);
     this.#inFlight = this.#inFlight
-      .then(() => this.write(text))
+      .then(() => this.write(piece, from))
       .then(
         () => {
-          this.#written = text;
+          this.#written = to;
         },
         (error: unknown) => this.onError(error),
       );

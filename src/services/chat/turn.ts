@@ -51,9 +51,7 @@ export async function runTurn(turn: TurnInput): Promise<void> {
   const processor = new StreamEventProcessor();
   const checkpointer = new Checkpointer(
     config.checkpointMs,
-    async (text) => {
-      await store.updateMessage(username, conversationId, messageId, { text });
-    },
+    (piece, from) => store.appendMessageText(username, conversationId, messageId, from, piece),
     (error) => logger.warn('checkpoint write failed', { conversationId, messageId, error }),
   );
   let model: string | null = null;

@@ -6,14 +6,22 @@ import type { Conversations } from './document.js';
 export type ConversationHeader = Omit<StoredConversation, 'messages'>;
 
 /**
- * One journal line. Every operation is a full-value upsert keyed by id, so replaying a journal
- * twice, or over a snapshot that already contains some of it, gives the same document.
+ * One journal line. Replaying a journal in order, twice or over a snapshot that already
+ * contains some of it, gives the same document: every operation but `text` is a full-value
+ * upsert keyed by id, and a `text` operation says where its piece starts, so replaying it over
+ * a longer text cuts it back to the same prefix the later operations then extend again.
  */
 export type JournalOp =
   /** Insert or replace a conversation's header fields, keeping its messages. */
   | ({ op: 'conv'; id: string } & ConversationHeader)
   /** Replace the message with this id in place, or append it. */
   | { op: 'msg'; conv: string; message: StoredMessage }
+  /**
+   * Streaming checkpoint: the message's text becomes its first `from` characters followed by
+   * `text`. Only the new piece is written, so checkpointing a long answer costs linear, not
+   * quadratic, journal bytes.
+   */
+  | { op: 'text'; conv: string; id: string; from: number; text: string }
   | { op: 'del'; id: string };
 
 export const headerOp = (id: string, header: ConversationHeader): JournalOp => ({
@@ -30,8 +38,9 @@ export const encodeOps = (ops: readonly JournalOp[]): string =>
   ops.map((op) => `${JSON.stringify(op)}\n`).join('');
 
 /**
- * Applies one operation. Returns false for a message whose conversation does not exist
- * (the operation is skipped).
+ * Applies one operation. Returns false when it cannot apply (the operation is skipped): a
+ * message whose conversation does not exist, or a `text` piece for an unknown message or one
+ * whose text is shorter than where the piece starts.
  */
 export function applyOp(conversations: Conversations, op: JournalOp): boolean {
   switch (op.op) {
@@ -50,6 +59,14 @@ export function applyOp(conversations: Conversations, op: JournalOp): boolean {
       const index = messages.findLastIndex((message) => message.id === op.message.id);
       if (index === -1) messages.push(op.message);
       else messages[index] = op.message;
+      return true;
+    }
+    case 'text': {
+      const messages = conversations.get(op.conv)?.messages;
+      const index = messages?.findLastIndex((message) => message.id === op.id) ?? -1;
+      const message = messages?.[index];
+      if (!messages || !message || message.text.length < op.from) return false;
+      messages[index] = { ...message, text: message.text.slice(0, op.from) + op.text };
       return true;
     }
     case 'del':
@@ -109,6 +126,14 @@ function isJournalOp(value: unknown): value is JournalOp {
         typeof value.conv === 'string' &&
         isRecord(value.message) &&
         typeof value.message.id === 'string'
+      );
+    case 'text':
+      return (
+        typeof value.conv === 'string' &&
+        typeof value.id === 'string' &&
+        Number.isSafeInteger(value.from) &&
+        (value.from as number) >= 0 &&
+        typeof value.text === 'string'
       );
     case 'del':
       return typeof value.id === 'string';
