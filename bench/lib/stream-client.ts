@@ -31,6 +31,8 @@ export interface ClientReport {
   /** Streams whose TextDone text differs from their deltas. */
   textMismatches: number;
   errors: string[];
+  /** This process's CPU from the start of the turns to the last final event. */
+  cpuSeconds: number;
   /** Milliseconds from emulator write to receipt, one per delivered delta. */
   latencies: Float64Array;
 }
@@ -54,7 +56,7 @@ async function main(assignment: ClientAssignment): Promise<void> {
       assignment.expectedDeltas,
   );
   let latencyCount = 0;
-  const report: Omit<ClientReport, 'latencies'> = {
+  const report: Omit<ClientReport, 'latencies' | 'cpuSeconds'> = {
     streams: 0,
     completed: 0,
     delivered: 0,
@@ -129,6 +131,7 @@ async function main(assignment: ClientAssignment): Promise<void> {
     });
   });
 
+  const cpuAtStart = process.cpuUsage();
   // Start every turn, a few at a time, as users pressing send over a short ramp.
   let next = 0;
   const starter = async () => {
@@ -148,13 +151,18 @@ async function main(assignment: ClientAssignment): Promise<void> {
   const timer = setTimeout(finish, assignment.timeoutMs);
   await allDone;
   clearTimeout(timer);
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   for (const stream of streams) {
     if (!stream.done) report.missing += assignment.expectedDeltas - stream.nextIndex;
   }
   await Promise.all(clients.map((client) => client.dispose()));
   await new Promise<void>((resolve) =>
     send(
-      { type: 'report', report: { ...report, latencies: latencies.slice(0, latencyCount) } },
+      {
+        type: 'report',
+        report: { ...report, cpuSeconds, latencies: latencies.slice(0, latencyCount) },
+      },
       resolve,
     ),
   );

@@ -43,6 +43,8 @@ export interface ManyStreamsResult {
   serverCpuShare: number;
   serverPeakRssMiB: number;
   emulatorCpuSeconds: number;
+  /** All client processes together. */
+  clientCpuSeconds: number;
   wallSeconds: number;
 }
 
@@ -132,6 +134,10 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
       serverCpuShare: round(serverCpuSeconds / wallSeconds, 2),
       serverPeakRssMiB: mib(serverAfter.peakRssBytes),
       emulatorCpuSeconds: round(emulatorAfter.cpuSeconds - emulatorBefore.cpuSeconds, 1),
+      clientCpuSeconds: round(
+        done.reduce((n, report) => n + report.cpuSeconds, 0),
+        1,
+      ),
       wallSeconds: round(wallSeconds, 1),
     };
   } finally {
