@@ -74,6 +74,13 @@ export function manyStreamsRows(results: ManyStreamsResult[]): Row[] {
         target: largest ? 'RSS < 1024 MiB' : '',
         met: largest ? r.serverPeakRssMiB < 1024 : null,
       },
+      {
+        scenario,
+        measure: 'CPU s of the emulator; of the client processes (same machine)',
+        result: `${r.emulatorCpuSeconds}; ${r.clientCpuSeconds}`,
+        target: '',
+        met: null,
+      },
     ];
   });
 }
