@@ -132,6 +132,34 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
     }
   });
 
+  it('offers Retry on a message that could not be sent, and Retry sends it once', async () => {
+    const { context, page } = await signedInPage();
+    try {
+      let offline = true;
+      await page.route('**/graphql', (route) =>
+        offline && route.request().method() === 'POST'
+          ? route.abort('connectionrefused')
+          : route.continue(),
+      );
+      await sendMessage(page, 'Sent while the network was down');
+      const notice = page.locator('.notice-slot [role="alert"]');
+      await notice.waitFor();
+      expect(await notice.getAttribute('data-code')).toBe('NETWORK');
+      await screenshot(page, 'send-failed');
+      offline = false;
+      await notice.getByRole('button', { name: 'Retry' }).click();
+      await waitForFinalAnswer(page);
+      expect(await notice.count()).toBe(0);
+      const stored = await storedMessages(fixture, conversationIdOf(page), fixture.tokens.alice);
+      expect(stored.map((m) => [m.role, m.status])).toEqual([
+        ['USER', 'COMPLETE'],
+        ['ASSISTANT', 'COMPLETE'],
+      ]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('marks an answer cut off upstream as incomplete, also after a reload', async () => {
     const { context, page } = await signedInPage();
     try {

@@ -40,7 +40,6 @@ export interface Actions {
   rename(conversationId: string, chatName: string): Promise<boolean>;
   remove(conversationId: string): Promise<boolean>;
   retryAnswer(messageId: string): Promise<void>;
-  retryAnswer(messageId: string): void;
   setDrawer(open: boolean): void;
   dismissNotice(): void;
 }
@@ -154,7 +153,6 @@ export function createController(
     if (error.code === 'UNAUTHENTICATED') return showSignIn('Your token is no longer accepted.');
     if (store.get().activeId !== conversationId || error.code === 'NOT_FOUND') return;
     fail(error, () => {
-      store.set({ notice: null });
       void refresh(conversationId).then(() => follow(conversationId, null));
     });
   }
@@ -332,7 +330,6 @@ export function createController(
     } catch (error) {
       setMessages((messages) => messages.filter((m) => m.id !== pendingId));
       fail(error, () => {
-        store.set({ notice: null });
         void send(trimmed);
       });
       return false;
@@ -410,7 +407,6 @@ export function createController(
       drainEarly(activeId);
     } catch (error) {
       fail(error, () => {
-        store.set({ notice: null });
         void retryAnswer(messageId);
       });
     } finally {

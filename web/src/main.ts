@@ -63,7 +63,19 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
       const notice = state.notice;
       noticeSlot.replaceChildren(
         ...(notice
-          ? [renderAlert({ ...notice, onDismiss: () => controller.dismissNotice() })]
+          ? [
+              renderAlert({
+                code: notice.code,
+                message: notice.message,
+                onRetry:
+                  notice.retry &&
+                  (() => {
+                    controller.dismissNotice();
+                    notice.retry?.();
+                  }),
+                onDismiss: () => controller.dismissNotice(),
+              }),
+            ]
           : []),
       );
     }
