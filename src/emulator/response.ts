@@ -1,6 +1,5 @@
 import type {
   Response,
-  ResponseOutputItem,
   ResponseOutputMessage,
   ResponseReasoningItem,
   ResponseUsage,
@@ -9,7 +8,6 @@ import type { CreateRequest } from './request.js';
 
 /** A response object as the API sends it: the SDK adds `output_text` itself; `store` is echoed. */
 export type WireResponse = Omit<Response, 'output_text'> & { store: boolean };
-export type OutputItem = ResponseOutputItem;
 
 /** Models that think before answering; the API emits a `reasoning` item before their message. */
 export const isReasoningModel = (model: string): boolean =>

@@ -1,12 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { newId } from './ids.js';
 
-/** Frames are batched up to this many characters per socket write at full speed. */
-const BATCH_CHARS = 16 * 1024;
-
 /**
- * Writes `event: <type>` + `data: <json>` frames to one response, batching them into few socket
- * writes and honouring backpressure. Once the client is gone every call is a no-op.
+ * Writes `event: <type>` + `data: <json>` frames to one response: frames queue until `flush`,
+ * which writes them as one chunk and waits out backpressure. Once the client is gone every call
+ * is a no-op.
  */
 export class SseWriter {
   private buffer = '';
@@ -33,10 +31,6 @@ export class SseWriter {
 
   get closed(): boolean {
     return this.gone || this.res.destroyed;
-  }
-
-  get full(): boolean {
-    return this.buffer.length >= BATCH_CHARS;
   }
 
   /** Queues an event; `payload` must already carry `type` and `sequence_number`. */

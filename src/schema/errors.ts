@@ -21,8 +21,7 @@ export const isGraphQLError = (error: unknown): error is GraphQLError =>
 export function expectedCode(error: unknown): string | null {
   if (error instanceof DomainError) return error.code;
   // A subscriber that fell behind or asked for events no longer buffered resubscribes.
-  if (error instanceof ReplayGapError) return 'REPLAY_GAP';
-  if (error instanceof SubscriberOverflowError) return 'SUBSCRIBER_OVERFLOW';
+  if (error instanceof ReplayGapError || error instanceof SubscriberOverflowError) return error.code;
   return null;
 }
 
