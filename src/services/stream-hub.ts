@@ -48,10 +48,18 @@ export class ReplayGapError extends Error {
   readonly code = 'REPLAY_GAP';
 }
 
+/**
+ * A buffered event. A TEXT_DELTA, by far the commonest, is kept as its text alone (its seq is
+ * its position), so a long answer's buffer holds its delta strings rather than one object each
+ * for the garbage collector to carry into the old generation.
+ */
+type Buffered = ChatEvent | string;
+
 interface TurnBuffer {
   conversationId: string;
   messageId: string;
-  events: ChatEvent[];
+  /** Events with seq `evictedThrough + 1` onwards, without gaps. */
+  events: Buffered[];
   bytes: number;
   /** Highest seq dropped from the front of `events` to respect the bounds. */
   evictedThrough: number;
@@ -176,7 +184,9 @@ export class StreamHub {
         );
         return subscription;
       }
-      for (const event of turn.events) if (event.seq > from) deliver(event, true);
+      for (let i = Math.max(0, from - turn.evictedThrough); i < turn.events.length; i++) {
+        deliver(this.#eventAt(turn, i), true);
+      }
     }
     return subscription;
   }
@@ -229,8 +239,9 @@ export class StreamHub {
       messageId: turn.messageId,
       seq: ++turn.lastSeq,
     } as ChatEvent;
-    turn.events.push(event);
-    turn.bytes += eventBytes(event);
+    const buffered = event.type === 'TEXT_DELTA' ? event.delta : event;
+    turn.events.push(buffered);
+    turn.bytes += bufferedBytes(buffered);
     this.#enforceBounds(turn);
     this.#pubsub.publish('event', turn.conversationId, event);
   }
@@ -241,11 +252,22 @@ export class StreamHub {
       drop < turn.events.length - 1 &&
       (turn.events.length - drop > this.#maxTurnEvents || turn.bytes > this.#maxTurnBytes)
     ) {
-      const event = turn.events[drop++] as ChatEvent;
-      turn.bytes -= eventBytes(event);
-      turn.evictedThrough = event.seq;
+      turn.bytes -= bufferedBytes(turn.events[drop++] as Buffered);
     }
+    turn.evictedThrough += drop;
     if (drop > 0) turn.events.splice(0, drop);
+  }
+
+  #eventAt(turn: TurnBuffer, index: number): ChatEvent {
+    const buffered = turn.events[index] as Buffered;
+    if (typeof buffered !== 'string') return buffered;
+    return {
+      type: 'TEXT_DELTA',
+      delta: buffered,
+      conversationId: turn.conversationId,
+      messageId: turn.messageId,
+      seq: turn.evictedThrough + 1 + index,
+    };
   }
 
   #end(turn: TurnBuffer): void {
@@ -262,10 +284,9 @@ export class StreamHub {
   }
 }
 
-function eventBytes(event: ChatEvent): number {
+function bufferedBytes(event: Buffered): number {
+  if (typeof event === 'string') return EVENT_OVERHEAD_BYTES + event.length * 2;
   switch (event.type) {
-    case 'TEXT_DELTA':
-      return EVENT_OVERHEAD_BYTES + event.delta.length * 2;
     case 'TEXT_DONE':
       return EVENT_OVERHEAD_BYTES + event.text.length * 2;
     case 'STREAM_ERROR':
