@@ -2,11 +2,10 @@
  * The `fetch` the openai SDK uses to reach the upstream: node:http(s) with keep-alive agents.
  * The SDK still does the retries, timeouts and SSE parsing; this only moves bytes. Two reasons:
  *
- * - Cost per event. A paced model sends each delta in its own TCP segment, and Node's built-in
- *   fetch spends about 41 µs of CPU on each (undici's parser and two layers of web streams
- *   before the SDK sees it) where this spends about 27 (`bench/README.md`, "The upstream
- *   fetch"). At a thousand concurrent answers that is the difference between fitting on a core
- *   and not.
+ * - Cost per event. A paced model sends each delta in its own TCP segment, so what is paid per
+ *   read is paid per delta. Node's built-in fetch (undici), with a second web stream to split
+ *   its pieces, cost about 40% more CPU per delta than node:http with one web stream that splits
+ *   as it enqueues; at a thousand concurrent answers that is a large share of a core.
  * - Bounded pieces. The SDK's SSE reader copies the unread rest of its buffer after every event,
  *   so one large read (a fast upstream, or a server busy for a moment) costs time quadratic in
  *   its size; event-stream bodies are handed on in pieces of at most `maxPieceBytes`.
