@@ -21,7 +21,8 @@ export const isGraphQLError = (error: unknown): error is GraphQLError =>
 export function expectedCode(error: unknown): string | null {
   if (error instanceof DomainError) return error.code;
   // A subscriber that fell behind or asked for events no longer buffered resubscribes.
-  if (error instanceof ReplayGapError || error instanceof SubscriberOverflowError) return error.code;
+  if (error instanceof ReplayGapError || error instanceof SubscriberOverflowError)
+    return error.code;
   return null;
 }
 
