@@ -79,14 +79,13 @@ export function parseThreadEntry(key: string, entry: unknown): LegacyThread | st
   if (data.metadata !== undefined && data.metadata !== null && !isRecord(data.metadata)) {
     return 'data.metadata is not an object';
   }
-  return {
-    threadId: key,
-    createdAt: data.created_at,
-    chatName: typeof entry.chat_name === 'string' ? entry.chat_name : '',
-    lastUpdate: isFiniteNumber(entry.last_update) ? entry.last_update : data.created_at,
-    metadata: isRecord(data.metadata) ? data.metadata : {},
-    toolResources: data.tool_resources ?? null,
-  };
+  return threadOf(
+    key,
+    entry,
+    data.created_at,
+    isRecord(data.metadata) ? data.metadata : {},
+    data.tool_resources,
+  );
 }
 
 /** A conversation of the new format has its messages locally; it is not a legacy thread. */
@@ -99,12 +98,29 @@ function migratedThread(key: string, entry: Record<string, unknown>): LegacyThre
   const data = entry.data as Record<string, unknown>;
   const metadata = isRecord(data.metadata) ? data.metadata : {};
   if (metadata.legacy_thread_id !== key || !isFiniteNumber(data.created_at)) return null;
+  return threadOf(
+    key,
+    entry,
+    data.created_at,
+    isRecord(metadata.legacy_metadata) ? metadata.legacy_metadata : {},
+    metadata.legacy_tool_resources,
+  );
+}
+
+/** The index fields both kinds of entry share: name and last update, defaulted the same way. */
+function threadOf(
+  key: string,
+  entry: Record<string, unknown>,
+  createdAt: number,
+  metadata: Record<string, unknown>,
+  toolResources: unknown,
+): LegacyThread {
   return {
     threadId: key,
-    createdAt: data.created_at,
+    createdAt,
     chatName: typeof entry.chat_name === 'string' ? entry.chat_name : '',
-    lastUpdate: isFiniteNumber(entry.last_update) ? entry.last_update : data.created_at,
-    metadata: isRecord(metadata.legacy_metadata) ? metadata.legacy_metadata : {},
-    toolResources: metadata.legacy_tool_resources ?? null,
+    lastUpdate: isFiniteNumber(entry.last_update) ? entry.last_update : createdAt,
+    metadata,
+    toolResources: toolResources ?? null,
   };
 }
