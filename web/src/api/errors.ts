@@ -1,22 +1,17 @@
-/** Codes the server sets in `extensions.code`, plus NETWORK for a request that never landed. */
-export type ApiErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'NETWORK'
-  | 'INTERNAL';
-
-const knownCodes = new Set<string>([
+/** Codes the server sets in `extensions.code` that the app acts on. */
+const SERVER_CODES = [
   'UNAUTHENTICATED',
   'BAD_USER_INPUT',
   'NOT_FOUND',
   'CONFLICT',
   'RATE_LIMITED',
   'UPSTREAM_UNAVAILABLE',
-]);
+] as const;
+
+/** A server code, NETWORK for a request that never landed, or INTERNAL for anything else. */
+export type ApiErrorCode = (typeof SERVER_CODES)[number] | 'NETWORK' | 'INTERNAL';
+
+const knownCodes = new Set<string>(SERVER_CODES);
 
 /** Trying again later may succeed for these; the others need the user to change something. */
 const retryableCodes = new Set<ApiErrorCode>([
