@@ -45,6 +45,8 @@ export interface ManyStreamsResult {
   emulatorCpuSeconds: number;
   /** All client processes together. */
   clientCpuSeconds: number;
+  /** From the first sendMessage to the last one's answer; the streams are held until then. */
+  turnStartSeconds: number;
   wallSeconds: number;
 }
 
@@ -66,6 +68,9 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
       tokensPerSecond: options.tokensPerSecond,
       replyWords,
       stampDeltas: true,
+      // Turns open and wait before their first delta until every turn has started, so that all
+      // the streams run at once for the whole time instead of overlapping a slow ramp.
+      hold: true,
     });
     const plan = await createConversations(
       server.url,
@@ -106,7 +111,11 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
     const serverBefore = sampleProcess(server.pid);
     const emulatorBefore = sampleProcess(emulator.pid);
     const startedAt = performance.now();
+    const started = workers.map((worker) => waitFor(worker, 'started'));
     for (const worker of workers) worker.send({ type: 'go' });
+    await Promise.all(started);
+    const turnStartSeconds = (performance.now() - startedAt) / 1000;
+    await emulator.setPacing({ hold: false });
     const done = await Promise.all(reports);
     const wallSeconds = (performance.now() - startedAt) / 1000;
     const serverAfter = sampleProcess(server.pid);
@@ -138,6 +147,7 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
         done.reduce((n, report) => n + report.cpuSeconds, 0),
         1,
       ),
+      turnStartSeconds: round(turnStartSeconds, 1),
       wallSeconds: round(wallSeconds, 1),
     };
   } finally {

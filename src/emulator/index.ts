@@ -25,6 +25,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       tokensPerSecond: options.tokensPerSecond ?? 0,
       replyWords: options.replyWords ?? DEFAULT_REPLY_WORDS,
       stampDeltas: options.stampDeltas ?? false,
+      hold: false,
     },
     options.logger ?? silentLogger,
   );

@@ -42,3 +42,16 @@ export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
     // Aborted: the caller checks the signal.
   }
 }
+
+/** Waits for `promise`, or less when `signal` aborts (without throwing). */
+export function untilSettled(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    promise.then(done);
+  });
+}

@@ -42,6 +42,7 @@ export async function createResponse(
         fault: state.faults.takeStreamFault(),
         tokensPerSecond: state.pacing.tokensPerSecond,
         stampDeltas: state.pacing.stampDeltas,
+        held: state.held,
         signal: controller.signal,
       });
     } finally {

@@ -22,6 +22,9 @@ export class EmulatorState {
   readonly active = new Map<string, ActiveStream>();
   requestLog: RecordedRequest[] = [];
   pacing: Required<Pacing>;
+  /** Settles when held streams may send their deltas; null when streams are not held. */
+  held: Promise<void> | null = null;
+  #release: () => void = () => {};
 
   constructor(
     private readonly initialPacing: Required<Pacing>,
@@ -31,7 +34,7 @@ export class EmulatorState {
   }
 
   setPacing(options: Pacing): void {
-    const { tokensPerSecond, replyWords, stampDeltas } = options;
+    const { tokensPerSecond, replyWords, stampDeltas, hold } = options;
     if (
       tokensPerSecond !== undefined &&
       !(Number.isFinite(tokensPerSecond) && tokensPerSecond >= 0)
@@ -44,10 +47,22 @@ export class EmulatorState {
     if (stampDeltas !== undefined && typeof stampDeltas !== 'boolean') {
       throw invalidRequest('stampDeltas must be a boolean.', 'stampDeltas');
     }
+    if (hold !== undefined && typeof hold !== 'boolean') {
+      throw invalidRequest('hold must be a boolean.', 'hold');
+    }
+    if (hold === true && !this.held) {
+      this.held = new Promise((resolve) => {
+        this.#release = resolve;
+      });
+    } else if (hold === false) {
+      this.#release();
+      this.held = null;
+    }
     this.pacing = {
       tokensPerSecond: tokensPerSecond ?? this.pacing.tokensPerSecond,
       replyWords: replyWords ?? this.pacing.replyWords,
       stampDeltas: stampDeltas ?? this.pacing.stampDeltas,
+      hold: this.held !== null,
     };
   }
 
@@ -57,6 +72,6 @@ export class EmulatorState {
     this.faults.clear();
     this.threads.clear();
     this.requestLog = [];
-    this.pacing = { ...this.initialPacing };
+    this.setPacing({ ...this.initialPacing, hold: false });
   }
 }

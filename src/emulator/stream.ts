@@ -1,5 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Schedule, sleep } from './pacing.js';
+import { Schedule, sleep, untilSettled } from './pacing.js';
 import { messageItem, reasoningItem } from './response.js';
 import type { SseWriter } from './sse.js';
 import { stampChunk } from './stamp.js';
@@ -26,6 +26,8 @@ export interface StreamOptions {
   tokensPerSecond: number;
   /** Replace each delta's text by its write stamp (the final text then holds the stamps). */
   stampDeltas?: boolean;
+  /** Text deltas wait until this settles (see `Pacing.hold`). */
+  held?: Promise<void> | null;
   /** Aborts on client disconnect, emulator close, or cancel (reason `CANCELLED`). */
   signal: AbortSignal;
 }
@@ -62,6 +64,7 @@ export async function streamTurn(writer: SseWriter, turn: Turn, options: StreamO
   const tail = ',"logprobs":[]}\n\n';
   const stopAt = stopPoint(fault, chunks.length);
   let stallAt = fault?.type === 'stall' ? Math.min(fault.afterDeltas, chunks.length) : -1;
+  if (options.held && (await writer.flush())) await untilSettled(options.held, signal);
   const schedule = new Schedule(options.tokensPerSecond);
   let sent = 0;
 

@@ -23,6 +23,11 @@ export interface Pacing {
   tokensPerSecond?: number;
   replyWords?: number;
   stampDeltas?: boolean;
+  /**
+   * While true, new streams send their opening events and hold their text deltas; setting it
+   * false starts every held stream at once (a benchmark's common start).
+   */
+  hold?: boolean;
 }
 
 /**

@@ -157,6 +157,34 @@ describe('streaming responses', () => {
     expect(deltasOf(events)).toHaveLength(11);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
+
+  it('holds every stream before its first delta until released, then paces from the release', async () => {
+    upstream = await startTestEmulator({ replyWords: 6, tokensPerSecond: 50 });
+    upstream.emulator.setPacing({ hold: true });
+    const readers = [await stream(upstream), await stream(upstream)].map(async (events) => {
+      const seen: Array<{ type: string; at: number }> = [];
+      for await (const event of events) seen.push({ type: event.type, at: Date.now() });
+      return seen;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const releasedAt = Date.now();
+    upstream.emulator.setPacing({ hold: false });
+    for (const seen of await Promise.all(readers)) {
+      const deltas = seen.filter((event) => event.type === 'response.output_text.delta');
+      expect(deltas).toHaveLength(6);
+      expect(seen.find((event) => event.type === 'response.created')!.at).toBeLessThan(releasedAt);
+      expect(deltas[0]!.at).toBeGreaterThanOrEqual(releasedAt);
+      // Paced from the release: 6 deltas at 50 per second span 5 intervals (100 ms).
+      expect(deltas.at(-1)!.at - releasedAt).toBeGreaterThanOrEqual(95);
+    }
+    // Streams started after the release are not held.
+    expect(deltasOf((await collect(await stream(upstream))).events)).toHaveLength(6);
+  });
+
+  it('refuses a non-boolean hold', async () => {
+    upstream = await startTestEmulator();
+    expect(() => upstream.emulator.setPacing({ hold: 'yes' as never })).toThrow(/hold/);
+  });
 });
 
 function stream(upstream: TestEmulator, model = 'gpt-4o') {
