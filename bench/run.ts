@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { machineLine } from './lib/machine.js';
+import { machineLine, serverSettingsLine } from './lib/machine.js';
 import { ROOT } from './lib/processes.js';
 import { replaceBenchSection } from './lib/readme.js';
 import { type Row, renderMarkdown, renderText } from './lib/report.js';
@@ -91,7 +91,7 @@ for (const scenario of only ? [only] : SCENARIOS) {
   rows.push(...scenarioRows);
 }
 
-const machine = machineLine();
+const machine = `${machineLine()}; server: ${serverSettingsLine()}`;
 const date = startedAt.toISOString().slice(0, 10);
 console.log(renderText(rows));
 const full = !only && !quick;

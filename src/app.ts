@@ -21,9 +21,9 @@ import { createMaskError } from './schema/errors.js';
 import { schema } from './schema/index.js';
 import { createChatService } from './services/chat-service.js';
 import { JsonConversationStore } from './services/conversation-store.js';
-import { createResponsesClient } from './services/responses-client.js';
 import { StreamHub } from './services/stream-hub.js';
 import type { ChatService, ConversationStore } from './services/types.js';
+import { createUpstreamClient } from './services/upstream/index.js';
 import { createUserService, type UserService } from './services/users.js';
 
 export interface AppOptions {
@@ -71,7 +71,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     statIntervalMs: Math.min(1_000, authRecheckMs),
   });
   const hub = new StreamHub({ replayTtlMs: config.replayTtlMs });
-  const responses = createResponsesClient(config, logger, {
+  const responses = createUpstreamClient(config, logger, {
     baseURL: options.responsesBaseURL,
     apiKey: options.responsesApiKey,
   });
@@ -168,6 +168,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       stopping ??= (async () => {
         // Open turns end first (their subscribers get a final event), then the sockets go.
         await chat.shutdown();
+        await responses.close();
         hub.close();
         await ws.close();
         await new Promise<void>((resolve) => {

@@ -19,6 +19,8 @@ export interface Config {
   maxChatNameChars: number;
   maxBodyBytes: number;
   maxQueryDepth: number;
+  /** Worker threads that read upstream streams; 0 reads them on the main thread. */
+  upstreamThreads: number;
   /** How often a streaming answer's partial text is written to storage. */
   checkpointMs: number;
   /** How long a finished turn's events stay replayable. */
@@ -167,6 +169,14 @@ export const SETTINGS = [
     parse: integer(1000, 3_600_000),
     default: 120_000,
     help: 'Upstream request timeout in ms',
+  },
+  {
+    key: 'upstreamThreads',
+    env: 'UPSTREAM_THREADS',
+    flag: 'upstream-threads',
+    parse: integer(0, 64),
+    default: 0,
+    help: 'Worker threads that read model streams (0 = the main thread)',
   },
   {
     key: 'maxMessageChars',

@@ -26,6 +26,8 @@ export interface ResponseStream {
 
 export interface ResponsesClient {
   stream(request: ResponseRequest): Promise<ResponseStream>;
+  /** Releases what the client holds; streams still open end with an error. */
+  close(): Promise<void>;
 }
 
 /** Neither the model nor any of the fallback models is available. */
@@ -111,6 +113,8 @@ export function createResponsesClient(
         throw error;
       }
     },
+    // Keep-alive sockets are unref'd by their agents; turns are stopped by their own signals.
+    async close() {},
   };
 }
 

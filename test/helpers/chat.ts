@@ -13,12 +13,10 @@ import type { Emulator, EmulatorOptions } from '../../src/emulator/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { createChatService } from '../../src/services/chat-service.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
-import {
-  createResponsesClient,
-  type ResponsesClient,
-} from '../../src/services/responses-client.js';
+import type { ResponsesClient } from '../../src/services/responses-client.js';
 import { StreamHub } from '../../src/services/stream-hub.js';
 import type { ChatService, StoredMessage } from '../../src/services/types.js';
+import { createUpstreamClient } from '../../src/services/upstream/index.js';
 
 export interface ChatFixture {
   config: Config;
@@ -58,7 +56,7 @@ export async function createChatFixture(options: ChatFixtureOptions = {}): Promi
   const config = testConfig(dataDir, options.config);
   const store = new JsonConversationStore({ dataDir, logger: silentLogger });
   await store.open();
-  const responses = createResponsesClient(config, silentLogger, {
+  const responses = createUpstreamClient(config, silentLogger, {
     baseURL: emulator.baseURL,
     apiKey: 'test-key',
   });
@@ -92,6 +90,7 @@ export async function createChatFixture(options: ChatFixtureOptions = {}): Promi
     },
     async close() {
       await service.shutdown();
+      await responses.close();
       hub.close();
       await store.close();
       await emulator.close();

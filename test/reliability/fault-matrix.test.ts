@@ -16,27 +16,6 @@ let fx: AppFixture;
 let proxy: DropProxy;
 let client: Client;
 
-beforeAll(async () => {
-  proxy = await startDropProxy();
-  fx = await createAppFixture({
-    emulator: { replyWords: REPLY_WORDS },
-    // One SDK retry, so a storm is a fault that outlasts the retries; a 1 s stream timeout.
-    config: { maxRetries: 1, timeoutMs: 1_000 },
-    app: { responsesBaseURL: proxy.baseURL },
-  });
-  proxy.target = fx.emulator.baseURL.replace(/\/v1$/, '');
-  client = wsClient(await fx.start(), fx.tokens.alice);
-});
-afterEach(() => {
-  fx.emulator.reset();
-  fx.emulator.setPacing({ tokensPerSecond: 0, replyWords: REPLY_WORDS });
-});
-afterAll(async () => {
-  await client.dispose();
-  await fx.close();
-  await proxy.close();
-});
-
 const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
 
 interface Case {
@@ -205,35 +184,61 @@ async function turn(conversationId: string, text: string) {
   }
 }
 
-describe('upstream faults over graphql-ws', () => {
-  it.each(cases)('$name -> $code', async (c) => {
-    const created = await operation(client, 'mutation { createConversation { id } }');
-    const conversationId = created.data?.createConversation.id as string;
-    // A completed turn first, so the faulty one is chained (previous_response_id).
-    expect((await turn(conversationId, 'first')).final.__typename).toBe('TextDone');
-
-    for (const fault of c.faults ?? []) fx.emulator.queueFault(fault);
-    proxy.dropNext(c.drops ?? 0);
-    const { final, message, received } = await turn(conversationId, 'faulty');
-    expect(final).toMatchObject({
-      __typename: 'StreamError',
-      code: c.code,
-      retryable: c.retryable,
-      status: c.status,
-      retryAfterSeconds: c.retryAfterSeconds ?? null,
+// Once with the upstream read on the main thread, once in an upstream thread: the same
+// faults must reach the client the same way.
+describe.each([0, 1])(
+  'upstream faults over graphql-ws (upstream threads: %i)',
+  (upstreamThreads) => {
+    beforeAll(async () => {
+      proxy = await startDropProxy();
+      fx = await createAppFixture({
+        emulator: { replyWords: REPLY_WORDS },
+        // One SDK retry, so a storm is a fault that outlasts the retries; a 1 s stream timeout.
+        config: { maxRetries: 1, timeoutMs: 1_000, upstreamThreads },
+        app: { responsesBaseURL: proxy.baseURL },
+      });
+      proxy.target = fx.emulator.baseURL.replace(/\/v1$/, '');
+      client = wsClient(await fx.start(), fx.tokens.alice);
     });
-    // What the client was told, what it received and what is stored agree.
-    expect(words(final.partialText ?? '')).toBe(c.partialWords);
-    expect(final.partialText).toBe(received.text);
-    expect(message).toMatchObject({
-      text: final.partialText,
-      status: c.status,
-      error: { code: c.code, retryable: c.retryable },
+    afterEach(() => {
+      fx.emulator.reset();
+      fx.emulator.setPacing({ tokensPerSecond: 0, replyWords: REPLY_WORDS });
+    });
+    afterAll(async () => {
+      await client.dispose();
+      await fx.close();
+      await proxy.close();
     });
 
-    const next = await turn(conversationId, 'and again');
-    expect(next.final.__typename).toBe('TextDone');
-    expect(next.message).toMatchObject({ status: 'COMPLETE', text: next.final.text });
-    expect(words(next.message.text)).toBe(REPLY_WORDS);
-  });
-});
+    it.each(cases)('$name -> $code', async (c) => {
+      const created = await operation(client, 'mutation { createConversation { id } }');
+      const conversationId = created.data?.createConversation.id as string;
+      // A completed turn first, so the faulty one is chained (previous_response_id).
+      expect((await turn(conversationId, 'first')).final.__typename).toBe('TextDone');
+
+      for (const fault of c.faults ?? []) fx.emulator.queueFault(fault);
+      proxy.dropNext(c.drops ?? 0);
+      const { final, message, received } = await turn(conversationId, 'faulty');
+      expect(final).toMatchObject({
+        __typename: 'StreamError',
+        code: c.code,
+        retryable: c.retryable,
+        status: c.status,
+        retryAfterSeconds: c.retryAfterSeconds ?? null,
+      });
+      // What the client was told, what it received and what is stored agree.
+      expect(words(final.partialText ?? '')).toBe(c.partialWords);
+      expect(final.partialText).toBe(received.text);
+      expect(message).toMatchObject({
+        text: final.partialText,
+        status: c.status,
+        error: { code: c.code, retryable: c.retryable },
+      });
+
+      const next = await turn(conversationId, 'and again');
+      expect(next.final.__typename).toBe('TextDone');
+      expect(next.message).toMatchObject({ status: 'COMPLETE', text: next.final.text });
+      expect(words(next.message.text)).toBe(REPLY_WORDS);
+    });
+  },
+);

@@ -1,0 +1,185 @@
+/**
+ * A ResponsesClient whose upstream streams run in worker threads. Reading the model's event
+ * stream (HTTP, the SDK's SSE and JSON parsing) is a large share of a busy server's CPU; in a
+ * thread it runs beside the main thread's GraphQL and WebSocket work instead of queueing with it.
+ * Same contract as the in-process client: the same events, the same SDK error classes.
+ */
+import { Worker } from 'node:worker_threads';
+import { APIConnectionError } from 'openai';
+import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import type { ResponseRequest, ResponseStream, ResponsesClient } from '../responses-client.js';
+import type { ThreadData } from './thread.js';
+import { type FromThread, fromWireError, type ToThread } from './wire.js';
+
+interface OpenStream {
+  opened?: { resolve: (model: string) => void; reject: (error: Error) => void };
+  queue: ResponseStreamEvent[];
+  ended: boolean;
+  error: Error | null;
+  wake: (() => void) | null;
+}
+
+interface Thread {
+  worker: Worker;
+  streams: Map<number, OpenStream>;
+}
+
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const ENTRY = new URL(FROM_SOURCE ? './thread.ts' : './thread.js', import.meta.url);
+
+export function createThreadedResponsesClient(
+  config: Config,
+  logger: Logger,
+  options: { threads: number; baseURL?: string; apiKey?: string },
+): ResponsesClient {
+  const threads: Array<Thread | null> = Array.from({ length: options.threads }, () => null);
+  let nextId = 0;
+  let closed = false;
+  const data: ThreadData = { config, baseURL: options.baseURL, apiKey: options.apiKey };
+
+  function spawn(slot: number): Thread {
+    const worker = startWorker(data);
+    worker.unref();
+    const thread: Thread = { worker, streams: new Map() };
+    worker.on('message', (batch: FromThread[]) => {
+      for (const message of batch) receive(thread, message);
+    });
+    const fail = (error: Error) => {
+      if (threads[slot] === thread) threads[slot] = null;
+      if (!closed) logger.error('upstream thread stopped', { error });
+      for (const stream of thread.streams.values()) {
+        settle(
+          stream,
+          new APIConnectionError({ message: `Upstream thread stopped: ${error.message}` }),
+        );
+      }
+      thread.streams.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+    return thread;
+  }
+
+  function receive(thread: Thread, message: FromThread): void {
+    if (message.t === 'log') {
+      logger[message.level](message.message, message.fields as Record<string, unknown>);
+      return;
+    }
+    const stream = thread.streams.get(message.id);
+    if (!stream) return;
+    switch (message.t) {
+      case 'opened':
+        stream.opened?.resolve(message.model);
+        stream.opened = undefined;
+        return;
+      case 'events':
+        for (const event of message.events) stream.queue.push(event);
+        break;
+      case 'end':
+        stream.ended = true;
+        thread.streams.delete(message.id);
+        break;
+      case 'error':
+        thread.streams.delete(message.id);
+        settle(stream, fromWireError(message.error));
+        return;
+    }
+    stream.wake?.();
+  }
+
+  function settle(stream: OpenStream, error: Error): void {
+    if (stream.opened) {
+      stream.opened.reject(error);
+      stream.opened = undefined;
+    }
+    stream.error = error;
+    stream.wake?.();
+  }
+
+  /** The thread with the fewest open streams, started if it is not running. */
+  function pick(): Thread {
+    let best = 0;
+    for (let slot = 1; slot < threads.length; slot++) {
+      if ((threads[slot]?.streams.size ?? 0) < (threads[best]?.streams.size ?? 0)) best = slot;
+    }
+    let thread = threads[best];
+    if (!thread) {
+      thread = spawn(best);
+      threads[best] = thread;
+    }
+    return thread;
+  }
+
+  return {
+    async stream(request: ResponseRequest): Promise<ResponseStream> {
+      if (closed) throw new APIConnectionError({ message: 'The upstream client is closed' });
+      const thread = pick();
+      const id = nextId++;
+      const post = (message: ToThread) => thread.worker.postMessage(message);
+      const state: OpenStream = { queue: [], ended: false, error: null, wake: null };
+      const model = new Promise<string>((resolve, reject) => {
+        state.opened = { resolve, reject };
+      });
+      thread.streams.set(id, state);
+      const abort = () => post({ t: 'abort', id });
+      const release = () => request.signal?.removeEventListener('abort', abort);
+      if (request.signal?.aborted) abort();
+      else request.signal?.addEventListener('abort', abort, { once: true });
+      post({
+        t: 'open',
+        id,
+        input: request.input,
+        previousResponseId: request.previousResponseId ?? null,
+      });
+      try {
+        return { model: await model, events: events(state, abort, release) };
+      } catch (error) {
+        release();
+        throw error;
+      }
+    },
+    /** Stops the threads; streams still open end with a connection error. */
+    async close() {
+      closed = true;
+      await Promise.all(threads.map((thread) => thread?.worker.terminate()));
+    },
+  };
+}
+
+async function* events(
+  state: OpenStream,
+  abort: () => void,
+  release: () => void,
+): AsyncGenerator<ResponseStreamEvent> {
+  try {
+    while (true) {
+      if (state.queue.length > 0) {
+        const batch = state.queue;
+        state.queue = [];
+        yield* batch;
+        continue;
+      }
+      if (state.error) throw state.error;
+      if (state.ended) return;
+      await new Promise<void>((resolve) => {
+        state.wake = resolve;
+      });
+      state.wake = null;
+    }
+  } finally {
+    // A reader that stops early must not leave the upstream request running.
+    if (!state.ended && !state.error) abort();
+    release();
+  }
+}
+
+function startWorker(workerData: ThreadData): Worker {
+  if (!FROM_SOURCE) return new Worker(ENTRY, { workerData });
+  // Run from source: Node 20 loads a worker's entry before the `--import tsx` hooks apply, so
+  // the thread registers tsx itself and then imports its TypeScript entry.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ENTRY.href)}); });`;
+  return new Worker(code, { eval: true, workerData });
+}
