@@ -122,6 +122,7 @@ export async function spawnServer(
   const tokens = await addUsers(dataDir, options.users ?? ['bench']);
   const { child, match } = await spawnCli(['serve'], /(http:\/\/127\.0\.0\.1:\d+)\/graphql/, {
     ...options,
+    nodeArgs: [...SERVE_NODE_FLAGS, ...(options.nodeArgs ?? [])],
     env: {
       PORT: '0',
       DATA_DIR: dataDir,
@@ -142,6 +143,9 @@ export async function spawnServer(
     },
   };
 }
+
+/** The node flags `npm start` serves with (package.json), so the bench measures the same. */
+export const SERVE_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 export const tempDir = () => fs.mkdtemp(path.join(os.tmpdir(), 'threadline-bench-'));
 
