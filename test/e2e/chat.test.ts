@@ -1,17 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppFixture, createAppFixture } from '../helpers/app.js';
-import {
-  type BuiltWeb,
-  buildWeb,
-  hasChromium,
-  launchBrowser,
-  newContext,
-  screenshot,
-  skipReason,
-} from '../helpers/browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { browserApp, hasChromium, newContext, screenshot, skipReason } from '../helpers/browser.js';
 import {
   ASSISTANT,
   conversationIdOf,
@@ -25,32 +16,19 @@ import {
 if (!hasChromium) console.warn(skipReason);
 
 describe.skipIf(!hasChromium)('the web app in Chromium', () => {
-  let web: BuiltWeb;
-  let fixture: AppFixture;
-  let browser: Browser;
-  let url: string;
   let alice: { context: BrowserContext; page: Page; errors: string[] };
 
-  beforeAll(async () => {
-    web = await buildWeb();
-    fixture = await createAppFixture({
-      emulator: { tokensPerSecond: 40, replyWords: 60 },
-      app: { webDistDir: web.dir },
-    });
-    url = await fixture.start();
-    browser = await launchBrowser();
-    alice = await newContext(browser);
-    await alice.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
-  }, 60_000);
+  const app = browserApp({ emulator: { tokensPerSecond: 40, replyWords: 60 }, withWeb: true });
 
-  afterAll(async () => {
-    await browser?.close();
-    await fixture?.close();
-    await web?.remove();
+  beforeAll(async () => {
+    alice = await newContext(app.browser);
+    await alice.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: app.url,
+    });
   });
 
   it('builds a bundle without the graphql runtime', async () => {
-    const assets = path.join(web.dir, 'assets');
+    const assets = path.join(app.web!.dir, 'assets');
     const scripts = (await fs.readdir(assets)).filter((name) => name.endsWith('.js'));
     expect(scripts.length).toBeGreaterThan(0);
     for (const name of scripts) {
@@ -61,13 +39,13 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
   });
 
   it('shows a sign-in screen for a wrong token', async () => {
-    const { context, page } = await newContext(browser);
+    const { context, page } = await newContext(app.browser);
     try {
-      await page.goto(`${url}/?token=not-a-token`);
+      await page.goto(`${app.url}/?token=not-a-token`);
       await expect.poll(() => page.getByRole('alert').textContent()).toContain('not accepted');
       expect(page.url()).not.toContain('token=');
       await screenshot(page, 'sign-in');
-      await page.getByLabel('Access token').fill(fixture.tokens.alice);
+      await page.getByLabel('Access token').fill(app.fixture.tokens.alice);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.locator('#composer-input').waitFor();
     } finally {
@@ -77,11 +55,11 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
 
   it('signs in from the link, streams an answer as Markdown with highlighted code', async () => {
     const { page, errors } = alice;
-    await page.goto(`${url}/?token=${fixture.tokens.alice}`);
+    await page.goto(`${app.url}/?token=${app.fixture.tokens.alice}`);
     await page.locator('#composer-input').waitFor();
-    expect(page.url()).toBe(`${url}/`);
+    expect(page.url()).toBe(`${app.url}/`);
     expect(await page.evaluate(() => localStorage.getItem('threadline.token'))).toBe(
-      fixture.tokens.alice,
+      app.fixture.tokens.alice,
     );
     await expect.poll(() => page.locator('.badge--offline').isVisible()).toBe(true);
     await screenshot(page, 'empty');
@@ -112,7 +90,7 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     );
 
     const id = conversationIdOf(page);
-    const stored = await storedMessages(fixture, id, fixture.tokens.alice);
+    const stored = await storedMessages(app.fixture, id, app.fixture.tokens.alice);
     expect(await copiedAnswer(page)).toBe(stored.at(-1)?.text);
     // The first message names the chat.
     await expect
@@ -123,18 +101,22 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
 
   it('stops an answer and keeps its partial text as stopped', async () => {
     const { page } = alice;
-    fixture.emulator.setPacing({ tokensPerSecond: 6 });
+    app.fixture.emulator.setPacing({ tokensPerSecond: 6 });
     try {
       await sendMessage(page, 'Take your time with this one');
       await waitForStreamedWords(page, 4);
       await page.getByRole('button', { name: 'Stop generating' }).click();
       await waitForFinalAnswer(page, 1, 'INCOMPLETE');
     } finally {
-      fixture.emulator.setPacing({ tokensPerSecond: 40 });
+      app.fixture.emulator.setPacing({ tokensPerSecond: 40 });
     }
     const answer = page.locator(`${ASSISTANT}[data-status="INCOMPLETE"]`);
     expect(await answer.locator('.badge').textContent()).toBe('Stopped');
-    const stored = await storedMessages(fixture, conversationIdOf(page), fixture.tokens.alice);
+    const stored = await storedMessages(
+      app.fixture,
+      conversationIdOf(page),
+      app.fixture.tokens.alice,
+    );
     const last = stored.at(-1)!;
     expect(last.status).toBe('INCOMPLETE');
     expect(last.text.split(/\s+/).length).toBeLessThan(60);
@@ -153,7 +135,7 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     await screenshot(page, 'rename-dialog');
     await rename.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.locator('.topbar-title').textContent()).toBe('Weekend plans');
-    const listed = await fixture.exec<{ conversation: { chatName: string } }>(
+    const listed = await app.fixture.exec<{ conversation: { chatName: string } }>(
       'query ($id: ID!) { conversation(id: $id) { chatName } }',
       { id },
     );
@@ -168,8 +150,10 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     await page.getByRole('button', { name: 'Delete conversation' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => page.locator(`[data-conversation-id="${id}"]`).count()).toBe(0);
-    expect(page.url()).toBe(`${url}/`);
-    const gone = await fixture.exec('query ($id: ID!) { conversation(id: $id) { id } }', { id });
+    expect(page.url()).toBe(`${app.url}/`);
+    const gone = await app.fixture.exec('query ($id: ID!) { conversation(id: $id) { id } }', {
+      id,
+    });
     expect(gone.data?.conversation).toBeNull();
   });
 
@@ -178,7 +162,7 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     await sendMessage(page, 'Stay open');
     await waitForFinalAnswer(page);
     const open = conversationIdOf(page);
-    const created = await fixture.exec<{ createConversation: { id: string } }>(
+    const created = await app.fixture.exec<{ createConversation: { id: string } }>(
       'mutation { createConversation(chatName: "Old notes") { id } }',
     );
     const other = created.data!.createConversation.id;
@@ -201,7 +185,7 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => item.count()).toBe(0);
     expect(conversationIdOf(page)).toBe(open);
-    const gone = await fixture.exec('query ($id: ID!) { conversation(id: $id) { id } }', {
+    const gone = await app.fixture.exec('query ($id: ID!) { conversation(id: $id) { id } }', {
       id: other,
     });
     expect(gone.data?.conversation).toBeNull();
@@ -214,9 +198,9 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     await waitForFinalAnswer(alice.page);
     const aliceChat = conversationIdOf(alice.page);
 
-    const bob = await newContext(browser);
+    const bob = await newContext(app.browser);
     try {
-      await bob.page.goto(`${url}/?token=${fixture.tokens.bob}`);
+      await bob.page.goto(`${app.url}/?token=${app.fixture.tokens.bob}`);
       await bob.page.locator('#composer-input').waitFor();
       await expect.poll(() => bob.page.locator('.sidebar-empty').isVisible()).toBe(true);
       await sendMessage(bob.page, 'Bob asks something');
@@ -226,7 +210,7 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
       ]);
 
       // Bob cannot open Alice's conversation by its address.
-      await bob.page.goto(`${url}/#/c/${aliceChat}`);
+      await bob.page.goto(`${app.url}/#/c/${aliceChat}`);
       await expect
         .poll(() => bob.page.getByRole('alert').textContent())
         .toContain('does not exist');
@@ -244,9 +228,9 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
   });
 
   it('fits a phone screen, with the conversation list in a drawer', async () => {
-    const phone = await newContext(browser, { viewport: { width: 390, height: 800 } });
+    const phone = await newContext(app.browser, { viewport: { width: 390, height: 800 } });
     try {
-      await phone.page.goto(`${url}/?token=${fixture.tokens.alice}`);
+      await phone.page.goto(`${app.url}/?token=${app.fixture.tokens.alice}`);
       await phone.page.locator('.conversation-link').first().waitFor({ state: 'attached' });
       expect(await phone.page.locator('#sidebar').isVisible()).toBe(false);
       const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);

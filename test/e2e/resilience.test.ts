@@ -1,15 +1,6 @@
-import type { Browser, Page, WebSocketRoute } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppFixture, createAppFixture } from '../helpers/app.js';
-import {
-  type BuiltWeb,
-  buildWeb,
-  hasChromium,
-  launchBrowser,
-  newContext,
-  screenshot,
-  skipReason,
-} from '../helpers/browser.js';
+import type { Page, WebSocketRoute } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserApp, hasChromium, newContext, screenshot, skipReason } from '../helpers/browser.js';
 import {
   ASSISTANT,
   conversationIdOf,
@@ -24,33 +15,16 @@ if (!hasChromium) console.warn(skipReason);
 
 /** Answers slow enough (60 words at 15/s) to reload or cut the network in the middle. */
 describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => {
-  let web: BuiltWeb;
-  let fixture: AppFixture;
-  let browser: Browser;
-  let url: string;
-
-  beforeAll(async () => {
-    web = await buildWeb();
-    fixture = await createAppFixture({
-      emulator: { tokensPerSecond: 15, replyWords: 60 },
-      app: { webDistDir: web.dir },
-    });
-    url = await fixture.start();
-    browser = await launchBrowser();
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await fixture?.close();
-    await web?.remove();
-  });
+  const app = browserApp({ emulator: { tokensPerSecond: 15, replyWords: 60 }, withWeb: true });
 
   /** `prepare` runs before the page loads (WebSocket routes only apply to later documents). */
   async function signedInPage(prepare?: (page: Page) => Promise<void>) {
-    const session = await newContext(browser);
-    await session.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
+    const session = await newContext(app.browser);
+    await session.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: app.url,
+    });
     await prepare?.(session.page);
-    await session.page.goto(`${url}/?token=${fixture.tokens.alice}`);
+    await session.page.goto(`${app.url}/?token=${app.fixture.tokens.alice}`);
     await session.page.locator('#composer-input').waitFor();
     return session;
   }
@@ -66,7 +40,7 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
       await waitForStreamedWords(page, 12);
       await screenshot(page, 'resumed-after-reload');
       await waitForFinalAnswer(page);
-      const stored = await storedMessages(fixture, id, fixture.tokens.alice);
+      const stored = await storedMessages(app.fixture, id, app.fixture.tokens.alice);
       expect(stored.at(-1)?.status).toBe('COMPLETE');
       expect(await copiedAnswer(page)).toBe(stored.at(-1)?.text);
       expect(await page.locator(`${ASSISTANT} .markdown ul > li`).count()).toBe(3);
@@ -101,7 +75,11 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
       refuse = false;
       await banner.waitFor({ state: 'hidden' });
       await waitForFinalAnswer(page);
-      const stored = await storedMessages(fixture, conversationIdOf(page), fixture.tokens.alice);
+      const stored = await storedMessages(
+        app.fixture,
+        conversationIdOf(page),
+        app.fixture.tokens.alice,
+      );
       expect(await copiedAnswer(page)).toBe(stored.at(-1)?.text);
       expect(errors).toEqual([]);
     } finally {
@@ -112,7 +90,7 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
   it('shows an upstream error inline, and Retry asks again', async () => {
     const { context, page } = await signedInPage();
     try {
-      fixture.emulator.queueFault({ type: 'http_error', status: 429 });
+      app.fixture.emulator.queueFault({ type: 'http_error', status: 429 });
       await sendMessage(page, 'This one hits a rate limit');
       const alert = page.locator(`${ASSISTANT} [role="alert"]`);
       await alert.waitFor();
@@ -124,7 +102,11 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
       expect(await page.locator('.message--user').count()).toBe(1);
       expect(await page.locator(`${ASSISTANT}[data-status="FAILED"]`).count()).toBe(1);
       expect(await alert.getByRole('button', { name: 'Retry' }).count()).toBe(0);
-      const stored = await storedMessages(fixture, conversationIdOf(page), fixture.tokens.alice);
+      const stored = await storedMessages(
+        app.fixture,
+        conversationIdOf(page),
+        app.fixture.tokens.alice,
+      );
       expect(stored.map((m) => m.status)).toEqual(['COMPLETE', 'FAILED', 'COMPLETE']);
       await screenshot(page, 'retried');
     } finally {
@@ -150,7 +132,11 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
       await notice.getByRole('button', { name: 'Retry' }).click();
       await waitForFinalAnswer(page);
       expect(await notice.count()).toBe(0);
-      const stored = await storedMessages(fixture, conversationIdOf(page), fixture.tokens.alice);
+      const stored = await storedMessages(
+        app.fixture,
+        conversationIdOf(page),
+        app.fixture.tokens.alice,
+      );
       expect(stored.map((m) => [m.role, m.status])).toEqual([
         ['USER', 'COMPLETE'],
         ['ASSISTANT', 'COMPLETE'],
@@ -163,7 +149,7 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
   it('marks an answer cut off upstream as incomplete, also after a reload', async () => {
     const { context, page } = await signedInPage();
     try {
-      fixture.emulator.queueFault({ type: 'drop_after', deltas: 5 });
+      app.fixture.emulator.queueFault({ type: 'drop_after', deltas: 5 });
       await sendMessage(page, 'This answer breaks off');
       await page
         .locator(`${ASSISTANT}:is([data-status="INCOMPLETE"], [data-status="FAILED"])`)
@@ -171,7 +157,11 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
       await page.reload();
       const answer = page.locator(ASSISTANT).last();
       await answer.waitFor();
-      const stored = await storedMessages(fixture, conversationIdOf(page), fixture.tokens.alice);
+      const stored = await storedMessages(
+        app.fixture,
+        conversationIdOf(page),
+        app.fixture.tokens.alice,
+      );
       const last = stored.at(-1)!;
       expect(['INCOMPLETE', 'FAILED']).toContain(last.status);
       expect(await answer.getAttribute('data-status')).toBe(last.status);

@@ -10,6 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
+import type { EmulatorOptions } from '../../src/emulator/types.js';
+import { type AppFixture, createAppFixture } from './app.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -80,4 +83,36 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(screenshotDir, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/** What `browserApp` starts; the fields are set once its `beforeAll` has run. */
+export interface BrowserApp {
+  fixture: AppFixture;
+  browser: Browser;
+  url: string;
+  /** The freshly built web app, when asked for. */
+  web: BuiltWeb | null;
+}
+
+/**
+ * The app on the emulator (serving a fresh build of `web/` when `withWeb`) and a Chromium,
+ * started before the enclosing suite's tests and closed after them.
+ */
+export function browserApp(options: { emulator: EmulatorOptions; withWeb?: boolean }): BrowserApp {
+  const app = { web: null } as BrowserApp;
+  beforeAll(async () => {
+    app.web = options.withWeb ? await buildWeb() : null;
+    app.fixture = await createAppFixture({
+      emulator: options.emulator,
+      ...(app.web ? { app: { webDistDir: app.web.dir } } : {}),
+    });
+    app.url = await app.fixture.start();
+    app.browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await app.browser?.close();
+    await app.fixture?.close();
+    await app.web?.remove();
+  });
+  return app;
 }
