@@ -24,17 +24,18 @@ export function whileAuthorized<T>(
     stop.abort('ended');
   };
 
+  const onResult = (result: IteratorResult<T>) => {
+    if (result.done) finish();
+    return result;
+  };
+  const onError = (error: unknown) => {
+    finish();
+    throw error;
+  };
+
   return {
-    async next() {
-      try {
-        const result = await iterator.next();
-        if (result.done) finish();
-        return result;
-      } catch (error) {
-        finish();
-        throw error;
-      }
-    },
+    // Not an async function: one promise per event instead of three, on the hottest path.
+    next: () => iterator.next().then(onResult, onError),
     async return() {
       finish();
       await iterator.return?.();

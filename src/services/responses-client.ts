@@ -121,37 +121,63 @@ export function createResponsesClient(
 /**
  * Ends the stream with a timeout when no event arrives for `idleMs`. The SDK's iterator returns
  * quietly when its request is aborted, so an abort is turned back into an error here: a stream
- * only ends normally when the upstream ended it.
+ * only ends normally when the upstream ended it. An iterator object rather than an async
+ * generator: this runs once per delta, and a generator costs several promises per item.
  */
-async function* withIdleTimeout(
+function withIdleTimeout(
   events: AsyncIterable<ResponseStreamEvent>,
   idleMs: number,
   watchdog: AbortController,
   callerSignal: AbortSignal | undefined,
   release: () => void,
-): AsyncGenerator<ResponseStreamEvent> {
+): AsyncIterableIterator<ResponseStreamEvent> {
+  const source = events[Symbol.asyncIterator]();
   // One timer for the whole stream, pushed back per event: cheaper than a new one per delta.
   const timer = setTimeout(() => watchdog.abort(), idleMs);
-  const arm = () => {
-    timer.refresh();
-  };
-  const throwIfAborted = () => {
-    if (callerSignal?.aborted) throw new APIUserAbortError();
-    if (watchdog.signal.aborted) {
-      throw new APIConnectionTimeoutError({ message: `No stream event for ${idleMs} ms` });
-    }
-  };
-  try {
-    for await (const event of events) {
-      throwIfAborted();
-      arm();
-      yield event;
-    }
-    throwIfAborted();
-  } finally {
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
     clearTimeout(timer);
     release();
-  }
+  };
+  const abortError = () => {
+    if (callerSignal?.aborted) return new APIUserAbortError();
+    if (watchdog.signal.aborted) {
+      return new APIConnectionTimeoutError({ message: `No stream event for ${idleMs} ms` });
+    }
+    return null;
+  };
+  const onResult = (result: IteratorResult<ResponseStreamEvent>) => {
+    const error = abortError();
+    if (error) {
+      end();
+      // Stop reading the aborted request; its own failure is not the one to report.
+      if (!result.done) source.return?.().catch(() => {});
+      throw error;
+    }
+    if (result.done) end();
+    else timer.refresh();
+    return result;
+  };
+  const onError = (error: unknown) => {
+    end();
+    throw error;
+  };
+  const done = (): IteratorResult<ResponseStreamEvent> => ({ value: undefined, done: true });
+  return {
+    next: () => (ended ? Promise.resolve(done()) : source.next().then(onResult, onError)),
+    async return() {
+      if (!ended) {
+        end();
+        await source.return?.();
+      }
+      return done();
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 function sdkLogger(logger: Logger) {

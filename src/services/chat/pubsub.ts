@@ -4,7 +4,12 @@
  * replay snapshot and start listening without any event slipping between the two.
  */
 export class PubSub<Topics extends Record<string, unknown>> {
-  #listeners = new Map<string, Set<(payload: never) => void>>();
+  /**
+   * Copy-on-write lists: (un)subscribing makes a new array, so publishing, which happens far
+   * more often, iterates without copying, and a listener that (un)subscribes while being called
+   * does not change who receives the event in progress.
+   */
+  #listeners = new Map<string, ReadonlyArray<(payload: never) => void>>();
 
   subscribe<T extends keyof Topics & string>(
     topic: T,
@@ -12,26 +17,25 @@ export class PubSub<Topics extends Record<string, unknown>> {
     listener: (payload: Topics[T]) => void,
   ): () => void {
     const id = `${topic}\u0000${key}`;
-    let set = this.#listeners.get(id);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(id, set);
-    }
-    set.add(listener);
+    this.#listeners.set(id, [...(this.#listeners.get(id) ?? []), listener]);
+    let subscribed = true;
     return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.#listeners.get(id) === set) this.#listeners.delete(id);
+      if (!subscribed) return;
+      subscribed = false;
+      const remaining = (this.#listeners.get(id) ?? []).filter((l) => l !== listener);
+      if (remaining.length > 0) this.#listeners.set(id, remaining);
+      else this.#listeners.delete(id);
     };
   }
 
   publish<T extends keyof Topics & string>(topic: T, key: string, payload: Topics[T]): void {
-    const set = this.#listeners.get(`${topic}\u0000${key}`);
-    if (!set) return;
-    for (const listener of [...set]) (listener as (payload: Topics[T]) => void)(payload);
+    const listeners = this.#listeners.get(`${topic}\u0000${key}`);
+    if (!listeners) return;
+    for (const listener of listeners) (listener as (payload: Topics[T]) => void)(payload);
   }
 
   /** Number of listeners of one topic and key (for tests and metrics). */
   listenerCount<T extends keyof Topics & string>(topic: T, key: string): number {
-    return this.#listeners.get(`${topic}\u0000${key}`)?.size ?? 0;
+    return this.#listeners.get(`${topic}\u0000${key}`)?.length ?? 0;
   }
 }
