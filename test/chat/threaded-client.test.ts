@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { APIConnectionError, APIUserAbortError, InternalServerError, RateLimitError } from 'openai';
+import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.js';
 import { startEmulator } from '../../src/emulator/index.js';
@@ -17,6 +18,7 @@ import {
   type ResponsesClient,
 } from '../../src/services/responses-client.js';
 import { createThreadedResponsesClient } from '../../src/services/upstream/threaded-client.js';
+import { DeltaPacker, DeltaUnpacker } from '../../src/services/upstream/wire.js';
 import { waitFor } from '../helpers/chat.js';
 
 const config = defaultConfig({ maxRetries: 0, timeoutMs: 5_000, model: 'model-a' });
@@ -73,6 +75,67 @@ async function readAll(client: ResponsesClient, previousResponseId?: string) {
 const shape = (events: Array<{ type: string; delta?: unknown }>) =>
   events.map((event) => `${event.type}:${'delta' in event ? event.delta : ''}`);
 
+const comparable = (events: unknown[]) =>
+  JSON.parse(
+    JSON.stringify(events)
+      .replace(/"(resp|msg|rs)_[0-9a-f]{48}"/g, '"id"')
+      .replace(/"(created_at|completed_at)":[0-9.]+/g, '"$1":0'),
+  );
+
+describe('delta packing between threads', () => {
+  const delta = (sequence: number, text: string, extra: object = {}) => ({
+    type: 'response.output_text.delta' as const,
+    sequence_number: sequence,
+    item_id: 'msg_a',
+    output_index: 0,
+    content_index: 0,
+    delta: text,
+    logprobs: [],
+    ...extra,
+  });
+  const events = [
+    { type: 'response.in_progress', sequence_number: 1, response: { id: 'resp_1' } },
+    delta(2, 'He'),
+    delta(3, 'llo'),
+    delta(4, ' wo', { logprobs: [{ token: ' wo', logprob: -0.1, top_logprobs: [] }] }),
+    delta(5, 'rl'),
+    delta(6, 'd'),
+    delta(8, ' after a gap'),
+    delta(9, ' in a new part', { content_index: 1 }),
+    delta(10, ' padded', { obfuscation: 'xyz' }),
+    delta(11, '!', { content_index: 1 }),
+    delta(12, ''),
+    { type: 'response.completed', sequence_number: 13, response: { id: 'resp_1' } },
+  ] as ResponseStreamEvent[];
+
+  it('sends a delta that continues the previous one as its text, and rebuilds it whole', () => {
+    const packer = new DeltaPacker();
+    const packed = events.map((event) => packer.pack(event));
+    // Only plain deltas that follow a plain delta of the same part, with the next number.
+    expect(packed.map((item) => typeof item === 'string')).toEqual([
+      false,
+      false,
+      true,
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    const unpacker = new DeltaUnpacker();
+    const rebuilt = structuredClone(packed).map((item) => unpacker.unpack(item));
+    expect(rebuilt).toEqual(events);
+  });
+
+  it('refuses a packed delta with nothing to continue', () => {
+    expect(() => new DeltaUnpacker().unpack('stray')).toThrow(/without the delta/);
+  });
+});
+
 describe('threaded Responses client', () => {
   it('streams the same events as the in-process client', async () => {
     const client = threaded();
@@ -86,6 +149,8 @@ describe('threaded Responses client', () => {
       const viaThread = await readAll(client);
       expect(viaThread.model).toBe('model-a');
       expect(shape(viaThread.events)).toEqual(shape(direct.events));
+      // Field for field, once the ids and times of the two requests are set aside.
+      expect(comparable(viaThread.events)).toEqual(comparable(direct.events));
       expect(viaThread.events.filter((e) => e.type === 'response.output_text.delta')).toHaveLength(
         40,
       );

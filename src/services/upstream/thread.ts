@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import { createResponsesClient } from '../responses-client.js';
-import { type FromThread, plainFields, type ToThread, toWireError } from './wire.js';
+import { DeltaPacker, type FromThread, plainFields, type ToThread, toWireError } from './wire.js';
 
 export interface ThreadData {
   config: Config;
@@ -64,13 +64,14 @@ async function run(id: number, request: Extract<ToThread, { t: 'open' }>): Promi
     });
     send({ t: 'opened', id, model: stream.model });
     let pending: FromThread & { t: 'events' } = { t: 'events', id, events: [] };
+    const packer = new DeltaPacker();
     for await (const event of stream.events) {
       // Consecutive events of one stream share one entry until the batch is sent.
       if (outbox.at(-1) !== pending) {
         pending = { t: 'events', id, events: [] };
         send(pending);
       }
-      pending.events.push(event);
+      pending.events.push(packer.pack(event));
     }
     send({ t: 'end', id });
   } catch (error) {

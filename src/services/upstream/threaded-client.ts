@@ -11,11 +11,14 @@ import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { ResponseRequest, ResponseStream, ResponsesClient } from '../responses-client.js';
 import type { ThreadData } from './thread.js';
-import { type FromThread, fromWireError, type ToThread } from './wire.js';
+import { DeltaUnpacker, type FromThread, fromWireError, type ToThread } from './wire.js';
 
 interface OpenStream {
   opened?: { resolve: (model: string) => void; reject: (error: Error) => void };
+  unpacker: DeltaUnpacker;
   queue: ResponseStreamEvent[];
+  /** Index of the next event of `queue` to read. */
+  head: number;
   ended: boolean;
   error: Error | null;
   wake: (() => void) | null;
@@ -75,7 +78,7 @@ export function createThreadedResponsesClient(
         stream.opened = undefined;
         return;
       case 'events':
-        for (const event of message.events) stream.queue.push(event);
+        for (const item of message.events) stream.queue.push(stream.unpacker.unpack(item));
         break;
       case 'end':
         stream.ended = true;
@@ -118,7 +121,14 @@ export function createThreadedResponsesClient(
       const thread = pick();
       const id = nextId++;
       const post = (message: ToThread) => thread.worker.postMessage(message);
-      const state: OpenStream = { queue: [], ended: false, error: null, wake: null };
+      const state: OpenStream = {
+        unpacker: new DeltaUnpacker(),
+        queue: [],
+        head: 0,
+        ended: false,
+        error: null,
+        wake: null,
+      };
       const model = new Promise<string>((resolve, reject) => {
         state.opened = { resolve, reject };
       });
@@ -148,31 +158,60 @@ export function createThreadedResponsesClient(
   };
 }
 
-async function* events(
+/**
+ * The stream's events as the caller reads them. An iterator object rather than an async
+ * generator: it runs once per delta, and a generator costs several promises per item.
+ */
+function events(
   state: OpenStream,
   abort: () => void,
   release: () => void,
-): AsyncGenerator<ResponseStreamEvent> {
-  try {
-    while (true) {
-      if (state.queue.length > 0) {
-        const batch = state.queue;
-        state.queue = [];
-        yield* batch;
-        continue;
-      }
-      if (state.error) throw state.error;
-      if (state.ended) return;
-      await new Promise<void>((resolve) => {
-        state.wake = resolve;
-      });
-      state.wake = null;
-    }
-  } finally {
+): AsyncIterableIterator<ResponseStreamEvent> {
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
     // A reader that stops early must not leave the upstream request running.
     if (!state.ended && !state.error) abort();
     release();
-  }
+  };
+  const done = (): IteratorResult<ResponseStreamEvent> => ({ value: undefined, done: true });
+  const next = (): Promise<IteratorResult<ResponseStreamEvent>> => {
+    if (finished) return Promise.resolve(done());
+    if (state.head < state.queue.length) {
+      const value = state.queue[state.head++] as ResponseStreamEvent;
+      if (state.head === state.queue.length) {
+        state.queue = [];
+        state.head = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (state.error) {
+      const error = state.error;
+      finish();
+      return Promise.reject(error);
+    }
+    if (state.ended) {
+      finish();
+      return Promise.resolve(done());
+    }
+    return new Promise<void>((resolve) => {
+      state.wake = resolve;
+    }).then(() => {
+      state.wake = null;
+      return next();
+    });
+  };
+  return {
+    next,
+    async return() {
+      finish();
+      return done();
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 function startWorker(workerData: ThreadData): Worker {

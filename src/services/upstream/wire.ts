@@ -4,7 +4,11 @@
  * RateLimitError`, `error.code`) works the same on either side.
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { ResponseInputItem, ResponseStreamEvent } from 'openai/resources/responses/responses';
+import type {
+  ResponseInputItem,
+  ResponseStreamEvent,
+  ResponseTextDeltaEvent,
+} from 'openai/resources/responses/responses';
 import { ModelUnavailableError } from '../responses-client.js';
 
 export type ToThread =
@@ -14,10 +18,77 @@ export type ToThread =
 /** Sent in batches: one `postMessage` per turn of the thread's event loop. */
 export type FromThread =
   | { t: 'opened'; id: number; model: string }
-  | { t: 'events'; id: number; events: ResponseStreamEvent[] }
+  | { t: 'events'; id: number; events: WireEvent[] }
   | { t: 'end'; id: number }
   | { t: 'error'; id: number; error: WireError }
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: object };
+
+/**
+ * A stream event as it crosses the thread: a string is a text delta packed by `DeltaPacker`.
+ * Copying an object between threads costs far more than copying a string, and text deltas are
+ * nearly all of a stream.
+ */
+export type WireEvent = ResponseStreamEvent | string;
+
+const DELTA_KEYS = 7;
+
+/** A text delta with the API's fields only and no logprobs: one that can travel as its text. */
+function isPlainDelta(event: ResponseStreamEvent): event is ResponseTextDeltaEvent {
+  return (
+    event.type === 'response.output_text.delta' &&
+    Array.isArray(event.logprobs) &&
+    event.logprobs.length === 0 &&
+    Object.keys(event).length === DELTA_KEYS
+  );
+}
+
+/**
+ * Packs one stream's events: a plain text delta that continues the previous one (same content
+ * part, next sequence number) travels as its text; `DeltaUnpacker` rebuilds it field for field.
+ */
+export class DeltaPacker {
+  #last: ResponseTextDeltaEvent | null = null;
+
+  pack(event: ResponseStreamEvent): WireEvent {
+    const last = this.#last;
+    if (!isPlainDelta(event)) {
+      this.#last = null;
+      return event;
+    }
+    this.#last = event;
+    const continues =
+      last !== null &&
+      event.sequence_number === last.sequence_number + 1 &&
+      event.item_id === last.item_id &&
+      event.output_index === last.output_index &&
+      event.content_index === last.content_index;
+    return continues ? event.delta : event;
+  }
+}
+
+export class DeltaUnpacker {
+  #last: ResponseTextDeltaEvent | null = null;
+
+  unpack(item: WireEvent): ResponseStreamEvent {
+    if (typeof item !== 'string') {
+      this.#last = isPlainDelta(item) ? item : null;
+      return item;
+    }
+    const last = this.#last;
+    if (!last) throw new Error('A packed delta arrived without the delta it continues');
+    const event: ResponseTextDeltaEvent = {
+      type: 'response.output_text.delta',
+      sequence_number: last.sequence_number + 1,
+      item_id: last.item_id,
+      output_index: last.output_index,
+      content_index: last.content_index,
+      delta: item,
+      logprobs: [],
+    };
+    this.#last = event;
+    return event;
+  }
+}
 
 export type WireError =
   | {
