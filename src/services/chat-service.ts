@@ -6,6 +6,7 @@
 import type { Config } from '../config.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { ChainHealth } from './chat/chain-health.js';
+import { CheckpointClock } from './chat/checkpointer.js';
 import { type AbortReason, runTurn } from './chat/turn.js';
 import {
   ConflictError,
@@ -50,6 +51,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const now = deps.now ?? (() => Date.now() / 1000);
   const open = new Map<string, OpenTurn>();
   const chain = new ChainHealth();
+  const checkpoints = new CheckpointClock(config.checkpointMs);
   let closing = false;
   const turnKey = (username: string, conversationId: string) =>
     `${username}\u0000${conversationId}`;
@@ -168,6 +170,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         publisher,
         signal: turn.controller.signal,
         chain,
+        checkpoints,
         onSettled: finish,
       })
         .catch((error: unknown) => logger.error('turn crashed', { conversationId, error }))

@@ -23,6 +23,7 @@ import {
   patchMessage,
   requireText,
 } from './store/records.js';
+import { TickBatcher } from './store/tick-batcher.js';
 import { ownerOf, type UserFiles, userFiles } from './store/user-files.js';
 import { type LoadedUser, loadUser } from './store/user-loader.js';
 import { isValidUsername, validateId, validateUsername } from './store/validate.js';
@@ -66,6 +67,14 @@ interface Shard {
   writer: JournalWriter;
 }
 
+/** A streaming checkpoint waiting to be written. */
+interface TextPiece {
+  conversationId: string;
+  messageId: string;
+  from: number;
+  text: string;
+}
+
 /** A change: validated against the document, then expressed as journal operations. */
 interface Change<T> {
   ops: JournalOp[];
@@ -97,6 +106,10 @@ export class JsonConversationStore implements ConversationStore {
   private readonly cache: LRUCache<string, UserState>;
   private readonly shards = new Map<string, Shard>();
   private lock: DataLock | null = null;
+  /** Checkpoints of one user made in one tick become one change and one journal append. */
+  private readonly textPieces = new TickBatcher<TextPiece>((username, pieces) =>
+    this.appendTextPieces(username, pieces),
+  );
 
   constructor(options: JsonConversationStoreOptions) {
     this.dataDir = path.resolve(options.dataDir);
@@ -118,6 +131,7 @@ export class JsonConversationStore implements ConversationStore {
    * finished. `close()` does this too, then compacts and releases the lock.
    */
   async flush(): Promise<void> {
+    await this.textPieces.flushNow();
     await Promise.all(
       [...this.shards.keys()].map((username) =>
         this.withShard(username, (shard) => shard.queue.run(() => shard.writer.settled())),
@@ -126,6 +140,7 @@ export class JsonConversationStore implements ConversationStore {
   }
 
   async close(): Promise<void> {
+    await this.textPieces.flushNow();
     const users = new Set([...this.shards.keys(), ...this.cache.keys()]);
     const results = await Promise.allSettled(
       [...users].map((username) => this.compactUser(username, true)),
@@ -246,7 +261,9 @@ export class JsonConversationStore implements ConversationStore {
   /**
    * A streaming checkpoint: the message's text becomes its first `from` characters followed by
    * `text`, and only `text` is written. Throws ConflictError when the stored text is shorter
-   * than `from` (a piece went missing).
+   * than `from` (a piece went missing). Applied at the end of the current tick together with
+   * the user's other pieces (one journal append for all the answers streaming at once), so a
+   * change called meanwhile may be applied first.
    */
   async appendMessageText(
     username: string,
@@ -261,19 +278,38 @@ export class JsonConversationStore implements ConversationStore {
       throw new ValidationError('from must be a non-negative integer');
     }
     if (typeof text !== 'string') throw new ValidationError('text must be a string');
+    validateUsername(username);
+    return this.textPieces.add(username, { conversationId, messageId, from, text });
+  }
+
+  /** One change for the pieces; each is checked on its own and fails alone. */
+  private appendTextPieces(username: string, pieces: TextPiece[]): Promise<Array<unknown>> {
     return this.change(username, (conversations) => {
-      const conversation = requireConversation(conversations, conversationId);
-      const current = conversation.messages.findLast((message) => message.id === messageId);
-      if (!current) throw new NotFoundError(`Message ${messageId} not found`);
-      if (current.text.length < from) {
-        throw new ConflictError(
-          `Message ${messageId} has ${current.text.length} characters; cannot extend from ${from}`,
-        );
+      const ops: JournalOp[] = [];
+      const outcomes: unknown[] = [];
+      // A message's text length once the earlier pieces of this batch are applied.
+      const lengths = new Map<StoredMessage, number>();
+      for (const { conversationId, messageId, from, text } of pieces) {
+        const conversation = conversations.get(conversationId);
+        const current = conversation?.messages.findLast((message) => message.id === messageId);
+        const length = current ? (lengths.get(current) ?? current.text.length) : 0;
+        if (!conversation) {
+          outcomes.push(new NotFoundError('Conversation not found', { conversationId }));
+        } else if (!current) {
+          outcomes.push(new NotFoundError(`Message ${messageId} not found`));
+        } else if (length < from) {
+          outcomes.push(
+            new ConflictError(
+              `Message ${messageId} has ${length} characters; cannot extend from ${from}`,
+            ),
+          );
+        } else {
+          lengths.set(current, from + text.length);
+          ops.push({ op: 'text', conv: conversationId, id: messageId, from, text });
+          outcomes.push(undefined);
+        }
       }
-      return {
-        ops: [{ op: 'text', conv: conversationId, id: messageId, from, text }],
-        result: () => undefined,
-      };
+      return { ops, result: () => outcomes };
     });
   }
 

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import {
   JsonConversationStore,
@@ -345,5 +345,52 @@ describe('appendMessageText', () => {
       NotFoundError,
     );
     expect((await store.getConversation('alice', data.id))?.messages[0]?.text).toBe('ab');
+  });
+
+  it('writes the pieces of many answers made in one tick as one append; a bad one fails alone', async () => {
+    const store = await openStore();
+    const answers: Array<{ conversationId: string; messageId: string }> = [];
+    for (let i = 0; i < 5; i++) {
+      const { data } = await store.createConversation('alice', `Streaming ${i}`);
+      const answer = await store.addMessage('alice', data.id, { role: 'assistant', text: '' });
+      answers.push({ conversationId: data.id, messageId: answer.id });
+    }
+    const journal = path.join(temp.path, 'chats', 'alice.journal');
+    const opened = vi.spyOn(fs, 'open');
+    const outcomes = await Promise.allSettled([
+      ...answers.map(({ conversationId, messageId }, i) =>
+        store.appendMessageText('alice', conversationId, messageId, 0, `answer ${i}`),
+      ),
+      // Two pieces of one answer in the same tick, the second continuing the first.
+      store.appendMessageText('alice', answers[0]!.conversationId, answers[0]!.messageId, 8, '!'),
+      // A gap: refused on its own.
+      store.appendMessageText('alice', answers[1]!.conversationId, answers[1]!.messageId, 99, '?'),
+    ]);
+    const journalOpens = opened.mock.calls.filter(([file]) => file === journal).length;
+    opened.mockRestore();
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      ...answers.map(() => 'fulfilled'),
+      'fulfilled',
+      'rejected',
+    ]);
+    expect((outcomes.at(-1) as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+    // One append (one open of the journal), not one per piece.
+    expect(journalOpens).toBe(1);
+    const lines = (await fs.readFile(journal, 'utf8')).trim().split('\n').slice(-6);
+    expect(lines.map((line) => JSON.parse(line).text)).toEqual([
+      'answer 0',
+      'answer 1',
+      'answer 2',
+      'answer 3',
+      'answer 4',
+      '!',
+    ]);
+    const texts = await Promise.all(
+      answers.map(
+        async ({ conversationId }) =>
+          (await store.getConversation('alice', conversationId))?.messages[0]?.text,
+      ),
+    );
+    expect(texts).toEqual(['answer 0!', 'answer 1', 'answer 2', 'answer 3', 'answer 4']);
   });
 });

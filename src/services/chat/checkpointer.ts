@@ -1,19 +1,18 @@
 /**
  * Writes a streaming answer's partial text at most once per interval, so a crash loses at most
  * that much and the store is not written per delta. The text only grows, so each write is the
- * piece added since the last one and where it starts. Writes never overlap; `close()` cancels
- * the timer and waits for a write in flight, so the final write that follows is the last one.
+ * piece added since the last one and where it starts. Writes never overlap; `close()` stops the
+ * checkpoints and waits for a write in flight, so the final write that follows is the last one.
  */
 export class Checkpointer {
   #latest = '';
   /** Characters of `#latest` already written. */
   #written = 0;
-  #timer: NodeJS.Timeout | null = null;
   #inFlight: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(
-    private readonly intervalMs: number,
+    private readonly clock: CheckpointClock,
     private readonly write: (piece: string, from: number) => Promise<void>,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -21,18 +20,17 @@ export class Checkpointer {
   update(text: string): void {
     if (this.#closed) return;
     this.#latest = text;
-    this.#timer ??= setTimeout(() => this.#tick(), this.intervalMs);
+    this.clock.due(this);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.clock.cancel(this);
     await this.#inFlight;
   }
 
-  #tick(): void {
-    this.#timer = null;
+  /** Called by the clock. */
+  tick(): void {
     if (this.#closed || this.#latest.length === this.#written) return;
     const from = this.#written;
     const to = this.#latest.length;
@@ -45,5 +43,41 @@ export class Checkpointer {
         },
         (error: unknown) => this.onError(error),
       );
+  }
+}
+
+/**
+ * One timer for every streaming answer: each interval, the answers with unsaved text write it
+ * in the same tick, so the store turns the checkpoints of many answers into one append per user
+ * instead of one each. Text is saved at most one interval after it arrived, as with a timer
+ * per answer. The timer runs only while some answer has unsaved text.
+ */
+export class CheckpointClock {
+  #due = new Set<Checkpointer>();
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly intervalMs: number) {}
+
+  due(checkpointer: Checkpointer): void {
+    this.#due.add(checkpointer);
+    this.#timer ??= setInterval(() => this.#tick(), this.intervalMs);
+  }
+
+  cancel(checkpointer: Checkpointer): void {
+    this.#due.delete(checkpointer);
+    this.#stopIfIdle();
+  }
+
+  #tick(): void {
+    const due = this.#due;
+    this.#due = new Set();
+    for (const checkpointer of due) checkpointer.tick();
+    this.#stopIfIdle();
+  }
+
+  #stopIfIdle(): void {
+    if (this.#due.size > 0 || !this.#timer) return;
+    clearInterval(this.#timer);
+    this.#timer = null;
   }
 }

@@ -14,7 +14,7 @@ import type { ChatEventPayload, TurnPublisher } from '../stream-hub.js';
 import { type ProcessedEvent, StreamEventProcessor } from '../stream-processor.js';
 import type { ConversationStore, MessageError, StoredConversation } from '../types.js';
 import type { ChainHealth } from './chain-health.js';
-import { Checkpointer } from './checkpointer.js';
+import { type CheckpointClock, Checkpointer } from './checkpointer.js';
 import { historyItems, userItem } from './context-builder.js';
 import { failureFromError, type TurnFailure, turnFailure } from './error-mapping.js';
 
@@ -36,6 +36,8 @@ export interface TurnInput {
   signal: AbortSignal;
   /** Shared by the turns of one server: whether chaining works with this upstream. */
   chain: ChainHealth;
+  /** Shared by the turns of one server: when partial text is saved. */
+  checkpoints: CheckpointClock;
   /**
    * Called once the outcome is stored and before it is published, so that a client reacting
    * to the final event can start the next turn at once.
@@ -46,11 +48,11 @@ export interface TurnInput {
 type Outcome = Extract<ProcessedEvent, { type: 'TEXT_DONE' | 'STREAM_ERROR' }>;
 
 export async function runTurn(turn: TurnInput): Promise<void> {
-  const { config, store, logger, username, assistantMessageId: messageId } = turn;
+  const { store, logger, username, assistantMessageId: messageId } = turn;
   const conversationId = turn.conversation.data.id;
   const processor = new StreamEventProcessor();
   const checkpointer = new Checkpointer(
-    config.checkpointMs,
+    turn.checkpoints,
     (piece, from) => store.appendMessageText(username, conversationId, messageId, from, piece),
     (error) => logger.warn('checkpoint write failed', { conversationId, messageId, error }),
   );
