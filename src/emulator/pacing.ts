@@ -34,6 +34,19 @@ export class Schedule {
   }
 }
 
+/** Waits longer than this listen for the abort; shorter ones just run out. */
+const ABORTABLE_MS = 100;
+
+/**
+ * Waits until the next paced delta is due. At many streams this runs thousands of times a
+ * second, and a short timer is far cheaper than one that also listens to the abort signal; the
+ * caller checks the signal when it wakes, at most `ABORTABLE_MS` late.
+ */
+export function waitForDelta(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms > ABORTABLE_MS) return sleep(ms, signal);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Sleeps `ms`, waking early (without throwing) when `signal` aborts. */
 export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   try {

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Schedule, sleep, untilSettled } from './pacing.js';
+import { Schedule, sleep, untilSettled, waitForDelta } from './pacing.js';
 import { messageItem, reasoningItem } from './response.js';
 import type { SseWriter } from './sse.js';
 import { stampChunk } from './stamp.js';
@@ -78,7 +78,7 @@ export async function streamTurn(writer: SseWriter, turn: Turn, options: StreamO
     if (sent >= stopAt) break;
     const due = Math.min(stopAt, stallAt > sent ? stallAt : stopAt, schedule.allowed());
     if (due <= sent) {
-      await sleep(schedule.wait(sent), signal);
+      await waitForDelta(schedule.wait(sent), signal);
       continue;
     }
     const end = Math.min(due, sent + MAX_BATCH);
