@@ -15,38 +15,42 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    usage {\n      inputTokens\n      outputTokens\n      reasoningTokens\n      totalTokens\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n": typeof types.MessageFieldsFragmentDoc,
+    "\n  fragment UsageFields on Usage {\n    inputTokens\n    outputTokens\n    reasoningTokens\n    totalTokens\n  }\n": typeof types.UsageFieldsFragmentDoc,
+    "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    usage {\n      ...UsageFields\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n": typeof types.MessageFieldsFragmentDoc,
     "\n  fragment ConversationSummary on Conversation {\n    id\n    chatName\n    createdAt\n    lastUpdate\n    messageCount\n    streaming\n  }\n": typeof types.ConversationSummaryFragmentDoc,
-    "\n  query Session {\n    me {\n      name\n    }\n    serverInfo {\n      offlineMode\n      model\n      contextMode\n    }\n  }\n": typeof types.SessionDocument,
+    "\n  query Session {\n    me {\n      name\n    }\n    serverInfo {\n      offlineMode\n      model\n    }\n  }\n": typeof types.SessionDocument,
     "\n  query Conversations($first: Int, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        node {\n          ...ConversationSummary\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConversationsDocument,
     "\n  query Conversation($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationSummary\n      messages {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.ConversationDocument,
-    "\n  mutation CreateConversation($chatName: String) {\n    createConversation(chatName: $chatName) {\n      ...ConversationSummary\n    }\n  }\n": typeof types.CreateConversationDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      conversation {\n        ...ConversationSummary\n      }\n      userMessage {\n        ...MessageFields\n      }\n      assistantMessage {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.SendMessageDocument,
     "\n  mutation RenameConversation($id: ID!, $chatName: String!) {\n    renameConversation(id: $id, chatName: $chatName) {\n      ...ConversationSummary\n    }\n  }\n": typeof types.RenameConversationDocument,
     "\n  mutation DeleteConversation($id: ID!) {\n    deleteConversation(id: $id)\n  }\n": typeof types.DeleteConversationDocument,
     "\n  mutation RetryResponse($conversationId: ID!) {\n    retryResponse(conversationId: $conversationId) {\n      userMessage {\n        ...MessageFields\n      }\n      assistantMessage {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.RetryResponseDocument,
     "\n  mutation StopResponse($conversationId: ID!) {\n    stopResponse(conversationId: $conversationId) {\n      ...MessageFields\n    }\n  }\n": typeof types.StopResponseDocument,
-    "\n  subscription MessageStream($conversationId: ID!, $after: Int, $messageId: ID) {\n    messageStream(conversationId: $conversationId, after: $after, messageId: $messageId) {\n      __typename\n      ... on TextCreated {\n        conversationId\n        messageId\n        seq\n      }\n      ... on TextDelta {\n        conversationId\n        messageId\n        seq\n        delta\n      }\n      ... on TextDone {\n        conversationId\n        messageId\n        seq\n        text\n        responseId\n        model\n        usage {\n          inputTokens\n          outputTokens\n          reasoningTokens\n          totalTokens\n        }\n      }\n      ... on StreamError {\n        conversationId\n        messageId\n        seq\n        code\n        message\n        partialText\n        retryable\n        status\n      }\n    }\n  }\n": typeof types.MessageStreamDocument,
+    "\n  subscription MessageStream($conversationId: ID!, $after: Int, $messageId: ID) {\n    messageStream(conversationId: $conversationId, after: $after, messageId: $messageId) {\n      __typename\n      ... on TextCreated {\n        conversationId\n        messageId\n        seq\n      }\n      ... on TextDelta {\n        conversationId\n        messageId\n        seq\n        delta\n      }\n      ... on TextDone {\n        conversationId\n        messageId\n        seq\n        text\n        responseId\n        model\n        usage {\n          ...UsageFields\n        }\n      }\n      ... on StreamError {\n        conversationId\n        messageId\n        seq\n        code\n        message\n        partialText\n        retryable\n        status\n      }\n    }\n  }\n": typeof types.MessageStreamDocument,
 };
 const documents: Documents = {
-    "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    usage {\n      inputTokens\n      outputTokens\n      reasoningTokens\n      totalTokens\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n": types.MessageFieldsFragmentDoc,
+    "\n  fragment UsageFields on Usage {\n    inputTokens\n    outputTokens\n    reasoningTokens\n    totalTokens\n  }\n": types.UsageFieldsFragmentDoc,
+    "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    usage {\n      ...UsageFields\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n": types.MessageFieldsFragmentDoc,
     "\n  fragment ConversationSummary on Conversation {\n    id\n    chatName\n    createdAt\n    lastUpdate\n    messageCount\n    streaming\n  }\n": types.ConversationSummaryFragmentDoc,
-    "\n  query Session {\n    me {\n      name\n    }\n    serverInfo {\n      offlineMode\n      model\n      contextMode\n    }\n  }\n": types.SessionDocument,
+    "\n  query Session {\n    me {\n      name\n    }\n    serverInfo {\n      offlineMode\n      model\n    }\n  }\n": types.SessionDocument,
     "\n  query Conversations($first: Int, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        node {\n          ...ConversationSummary\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConversationsDocument,
     "\n  query Conversation($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationSummary\n      messages {\n        ...MessageFields\n      }\n    }\n  }\n": types.ConversationDocument,
-    "\n  mutation CreateConversation($chatName: String) {\n    createConversation(chatName: $chatName) {\n      ...ConversationSummary\n    }\n  }\n": types.CreateConversationDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      conversation {\n        ...ConversationSummary\n      }\n      userMessage {\n        ...MessageFields\n      }\n      assistantMessage {\n        ...MessageFields\n      }\n    }\n  }\n": types.SendMessageDocument,
     "\n  mutation RenameConversation($id: ID!, $chatName: String!) {\n    renameConversation(id: $id, chatName: $chatName) {\n      ...ConversationSummary\n    }\n  }\n": types.RenameConversationDocument,
     "\n  mutation DeleteConversation($id: ID!) {\n    deleteConversation(id: $id)\n  }\n": types.DeleteConversationDocument,
     "\n  mutation RetryResponse($conversationId: ID!) {\n    retryResponse(conversationId: $conversationId) {\n      userMessage {\n        ...MessageFields\n      }\n      assistantMessage {\n        ...MessageFields\n      }\n    }\n  }\n": types.RetryResponseDocument,
     "\n  mutation StopResponse($conversationId: ID!) {\n    stopResponse(conversationId: $conversationId) {\n      ...MessageFields\n    }\n  }\n": types.StopResponseDocument,
-    "\n  subscription MessageStream($conversationId: ID!, $after: Int, $messageId: ID) {\n    messageStream(conversationId: $conversationId, after: $after, messageId: $messageId) {\n      __typename\n      ... on TextCreated {\n        conversationId\n        messageId\n        seq\n      }\n      ... on TextDelta {\n        conversationId\n        messageId\n        seq\n        delta\n      }\n      ... on TextDone {\n        conversationId\n        messageId\n        seq\n        text\n        responseId\n        model\n        usage {\n          inputTokens\n          outputTokens\n          reasoningTokens\n          totalTokens\n        }\n      }\n      ... on StreamError {\n        conversationId\n        messageId\n        seq\n        code\n        message\n        partialText\n        retryable\n        status\n      }\n    }\n  }\n": types.MessageStreamDocument,
+    "\n  subscription MessageStream($conversationId: ID!, $after: Int, $messageId: ID) {\n    messageStream(conversationId: $conversationId, after: $after, messageId: $messageId) {\n      __typename\n      ... on TextCreated {\n        conversationId\n        messageId\n        seq\n      }\n      ... on TextDelta {\n        conversationId\n        messageId\n        seq\n        delta\n      }\n      ... on TextDone {\n        conversationId\n        messageId\n        seq\n        text\n        responseId\n        model\n        usage {\n          ...UsageFields\n        }\n      }\n      ... on StreamError {\n        conversationId\n        messageId\n        seq\n        code\n        message\n        partialText\n        retryable\n        status\n      }\n    }\n  }\n": types.MessageStreamDocument,
 };
 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    usage {\n      inputTokens\n      outputTokens\n      reasoningTokens\n      totalTokens\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n"): typeof import('./graphql').MessageFieldsFragmentDoc;
+export function graphql(source: "\n  fragment UsageFields on Usage {\n    inputTokens\n    outputTokens\n    reasoningTokens\n    totalTokens\n  }\n"): typeof import('./graphql').UsageFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    usage {\n      ...UsageFields\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n"): typeof import('./graphql').MessageFieldsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -54,7 +58,7 @@ export function graphql(source: "\n  fragment ConversationSummary on Conversatio
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Session {\n    me {\n      name\n    }\n    serverInfo {\n      offlineMode\n      model\n      contextMode\n    }\n  }\n"): typeof import('./graphql').SessionDocument;
+export function graphql(source: "\n  query Session {\n    me {\n      name\n    }\n    serverInfo {\n      offlineMode\n      model\n    }\n  }\n"): typeof import('./graphql').SessionDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -63,10 +67,6 @@ export function graphql(source: "\n  query Conversations($first: Int, $after: St
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Conversation($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationSummary\n      messages {\n        ...MessageFields\n      }\n    }\n  }\n"): typeof import('./graphql').ConversationDocument;
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation CreateConversation($chatName: String) {\n    createConversation(chatName: $chatName) {\n      ...ConversationSummary\n    }\n  }\n"): typeof import('./graphql').CreateConversationDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -90,7 +90,7 @@ export function graphql(source: "\n  mutation StopResponse($conversationId: ID!)
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription MessageStream($conversationId: ID!, $after: Int, $messageId: ID) {\n    messageStream(conversationId: $conversationId, after: $after, messageId: $messageId) {\n      __typename\n      ... on TextCreated {\n        conversationId\n        messageId\n        seq\n      }\n      ... on TextDelta {\n        conversationId\n        messageId\n        seq\n        delta\n      }\n      ... on TextDone {\n        conversationId\n        messageId\n        seq\n        text\n        responseId\n        model\n        usage {\n          inputTokens\n          outputTokens\n          reasoningTokens\n          totalTokens\n        }\n      }\n      ... on StreamError {\n        conversationId\n        messageId\n        seq\n        code\n        message\n        partialText\n        retryable\n        status\n      }\n    }\n  }\n"): typeof import('./graphql').MessageStreamDocument;
+export function graphql(source: "\n  subscription MessageStream($conversationId: ID!, $after: Int, $messageId: ID) {\n    messageStream(conversationId: $conversationId, after: $after, messageId: $messageId) {\n      __typename\n      ... on TextCreated {\n        conversationId\n        messageId\n        seq\n      }\n      ... on TextDelta {\n        conversationId\n        messageId\n        seq\n        delta\n      }\n      ... on TextDone {\n        conversationId\n        messageId\n        seq\n        text\n        responseId\n        model\n        usage {\n          ...UsageFields\n        }\n      }\n      ... on StreamError {\n        conversationId\n        messageId\n        seq\n        code\n        message\n        partialText\n        retryable\n        status\n      }\n    }\n  }\n"): typeof import('./graphql').MessageStreamDocument;
 
 
 export function graphql(source: string) {

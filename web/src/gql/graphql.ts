@@ -26,6 +26,8 @@ export type SendMessageInput = {
   text: string;
 };
 
+export type UsageFieldsFragment = { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number };
+
 export type MessageFieldsFragment = { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null };
 
 export type ConversationSummaryFragment = { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean };
@@ -33,7 +35,7 @@ export type ConversationSummaryFragment = { id: string, chatName: string, create
 export type SessionQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type SessionQuery = { me: { name: string }, serverInfo: { offlineMode: boolean, model: string, contextMode: string } };
+export type SessionQuery = { me: { name: string }, serverInfo: { offlineMode: boolean, model: string } };
 
 export type ConversationsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -49,13 +51,6 @@ export type ConversationQueryVariables = Exact<{
 
 
 export type ConversationQuery = { conversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean, messages: Array<{ id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }> } | null };
-
-export type CreateConversationMutationVariables = Exact<{
-  chatName?: string | null | undefined;
-}>;
-
-
-export type CreateConversationMutation = { createConversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean } };
 
 export type SendMessageMutationVariables = Exact<{
   input: SendMessageInput;
@@ -125,6 +120,14 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const UsageFieldsFragmentDoc = new TypedDocumentString(`
+    fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  reasoningTokens
+  totalTokens
+}
+    `, {"fragmentName":"UsageFields"}) as unknown as TypedDocumentString<UsageFieldsFragment, unknown>;
 export const MessageFieldsFragmentDoc = new TypedDocumentString(`
     fragment MessageFields on Message {
   id
@@ -135,10 +138,7 @@ export const MessageFieldsFragmentDoc = new TypedDocumentString(`
   responseId
   model
   usage {
-    inputTokens
-    outputTokens
-    reasoningTokens
-    totalTokens
+    ...UsageFields
   }
   error {
     code
@@ -146,7 +146,12 @@ export const MessageFieldsFragmentDoc = new TypedDocumentString(`
     retryable
   }
 }
-    `, {"fragmentName":"MessageFields"}) as unknown as TypedDocumentString<MessageFieldsFragment, unknown>;
+    fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  reasoningTokens
+  totalTokens
+}`, {"fragmentName":"MessageFields"}) as unknown as TypedDocumentString<MessageFieldsFragment, unknown>;
 export const ConversationSummaryFragmentDoc = new TypedDocumentString(`
     fragment ConversationSummary on Conversation {
   id
@@ -165,7 +170,6 @@ export const SessionDocument = new TypedDocumentString(`
   serverInfo {
     offlineMode
     model
-    contextMode
   }
 }
     `) as unknown as TypedDocumentString<SessionQuery, SessionQueryVariables>;
@@ -200,7 +204,13 @@ export const ConversationDocument = new TypedDocumentString(`
     }
   }
 }
-    fragment MessageFields on Message {
+    fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  reasoningTokens
+  totalTokens
+}
+fragment MessageFields on Message {
   id
   role
   text
@@ -209,10 +219,7 @@ export const ConversationDocument = new TypedDocumentString(`
   responseId
   model
   usage {
-    inputTokens
-    outputTokens
-    reasoningTokens
-    totalTokens
+    ...UsageFields
   }
   error {
     code
@@ -228,20 +235,6 @@ fragment ConversationSummary on Conversation {
   messageCount
   streaming
 }`) as unknown as TypedDocumentString<ConversationQuery, ConversationQueryVariables>;
-export const CreateConversationDocument = new TypedDocumentString(`
-    mutation CreateConversation($chatName: String) {
-  createConversation(chatName: $chatName) {
-    ...ConversationSummary
-  }
-}
-    fragment ConversationSummary on Conversation {
-  id
-  chatName
-  createdAt
-  lastUpdate
-  messageCount
-  streaming
-}`) as unknown as TypedDocumentString<CreateConversationMutation, CreateConversationMutationVariables>;
 export const SendMessageDocument = new TypedDocumentString(`
     mutation SendMessage($input: SendMessageInput!) {
   sendMessage(input: $input) {
@@ -256,7 +249,13 @@ export const SendMessageDocument = new TypedDocumentString(`
     }
   }
 }
-    fragment MessageFields on Message {
+    fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  reasoningTokens
+  totalTokens
+}
+fragment MessageFields on Message {
   id
   role
   text
@@ -265,10 +264,7 @@ export const SendMessageDocument = new TypedDocumentString(`
   responseId
   model
   usage {
-    inputTokens
-    outputTokens
-    reasoningTokens
-    totalTokens
+    ...UsageFields
   }
   error {
     code
@@ -314,7 +310,13 @@ export const RetryResponseDocument = new TypedDocumentString(`
     }
   }
 }
-    fragment MessageFields on Message {
+    fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  reasoningTokens
+  totalTokens
+}
+fragment MessageFields on Message {
   id
   role
   text
@@ -323,10 +325,7 @@ export const RetryResponseDocument = new TypedDocumentString(`
   responseId
   model
   usage {
-    inputTokens
-    outputTokens
-    reasoningTokens
-    totalTokens
+    ...UsageFields
   }
   error {
     code
@@ -340,7 +339,13 @@ export const StopResponseDocument = new TypedDocumentString(`
     ...MessageFields
   }
 }
-    fragment MessageFields on Message {
+    fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  reasoningTokens
+  totalTokens
+}
+fragment MessageFields on Message {
   id
   role
   text
@@ -349,10 +354,7 @@ export const StopResponseDocument = new TypedDocumentString(`
   responseId
   model
   usage {
-    inputTokens
-    outputTokens
-    reasoningTokens
-    totalTokens
+    ...UsageFields
   }
   error {
     code
@@ -387,10 +389,7 @@ export const MessageStreamDocument = new TypedDocumentString(`
       responseId
       model
       usage {
-        inputTokens
-        outputTokens
-        reasoningTokens
-        totalTokens
+        ...UsageFields
       }
     }
     ... on StreamError {
@@ -405,4 +404,9 @@ export const MessageStreamDocument = new TypedDocumentString(`
     }
   }
 }
-    `) as unknown as TypedDocumentString<MessageStreamSubscription, MessageStreamSubscriptionVariables>;
+    fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  reasoningTokens
+  totalTokens
+}`) as unknown as TypedDocumentString<MessageStreamSubscription, MessageStreamSubscriptionVariables>;

@@ -1,5 +1,14 @@
 import { graphql } from '../gql/index.js';
 
+export const UsageFieldsFragment = graphql(`
+  fragment UsageFields on Usage {
+    inputTokens
+    outputTokens
+    reasoningTokens
+    totalTokens
+  }
+`);
+
 export const MessageFieldsFragment = graphql(`
   fragment MessageFields on Message {
     id
@@ -10,10 +19,7 @@ export const MessageFieldsFragment = graphql(`
     responseId
     model
     usage {
-      inputTokens
-      outputTokens
-      reasoningTokens
-      totalTokens
+      ...UsageFields
     }
     error {
       code
@@ -42,7 +48,6 @@ export const SessionQuery = graphql(`
     serverInfo {
       offlineMode
       model
-      contextMode
     }
   }
 `);
@@ -70,14 +75,6 @@ export const ConversationQuery = graphql(`
       messages {
         ...MessageFields
       }
-    }
-  }
-`);
-
-export const CreateConversationMutation = graphql(`
-  mutation CreateConversation($chatName: String) {
-    createConversation(chatName: $chatName) {
-      ...ConversationSummary
     }
   }
 `);
@@ -156,10 +153,7 @@ export const MessageStreamSubscription = graphql(`
         responseId
         model
         usage {
-          inputTokens
-          outputTokens
-          reasoningTokens
-          totalTokens
+          ...UsageFields
         }
       }
       ... on StreamError {
