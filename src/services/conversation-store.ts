@@ -237,24 +237,30 @@ export class JsonConversationStore implements ConversationStore {
     });
   }
 
-  /** Replaces the given fields of a message (streaming checkpoints, the final text). */
+  /**
+   * Replaces the given fields of a message (the final text); with `header`, also sets those
+   * fields of the conversation, in the same journal append.
+   */
   async updateMessage(
     username: string,
     conversationId: string,
     messageId: string,
     patch: MessagePatch,
+    header?: ConversationPatch,
   ): Promise<StoredMessage> {
     validateId(conversationId, 'conversation id');
     validateId(messageId, 'message id');
+    const metadata = copyMetadata(header);
     return this.change(username, (conversations) => {
       const conversation = requireConversation(conversations, conversationId);
       const current = conversation.messages.findLast((message) => message.id === messageId);
       if (!current) throw new NotFoundError(`Message ${messageId} not found`);
       const message = patchMessage(current, patch);
-      return {
-        ops: [{ op: 'msg', conv: conversationId, message }],
-        result: () => structuredClone(message),
-      };
+      const ops: JournalOp[] = [{ op: 'msg', conv: conversationId, message }];
+      if (header) {
+        ops.push(headerOp(conversationId, patchedHeader(conversation, header, metadata)));
+      }
+      return { ops, result: () => structuredClone(message) };
     });
   }
 
@@ -329,16 +335,9 @@ export class JsonConversationStore implements ConversationStore {
     patch: ConversationPatch,
   ): Promise<StoredConversation> {
     validateId(conversationId, 'conversation id');
-    const metadata = patch.metadata === undefined ? undefined : structuredClone(patch.metadata);
+    const metadata = copyMetadata(patch);
     return this.updateHeader(username, conversationId, (conversation) =>
-      buildHeader(
-        metadata === undefined ? conversation.data : { ...conversation.data, metadata },
-        patch.chat_name ?? conversation.chat_name,
-        patch.last_update ?? conversation.last_update,
-        patch.last_response_id === undefined
-          ? conversation.last_response_id
-          : patch.last_response_id,
-      ),
+      patchedHeader(conversation, patch, metadata),
     );
   }
 
@@ -552,6 +551,25 @@ export class JsonConversationStore implements ConversationStore {
       this.logger.warn('Removed a temp file left by an interrupted write', { file: name });
     }
   }
+}
+
+/** The caller's `metadata`, copied before the change is queued. */
+function copyMetadata(patch: ConversationPatch | undefined) {
+  return patch?.metadata === undefined ? undefined : structuredClone(patch.metadata);
+}
+
+/** `metadata` replaces `data.metadata` as a whole. */
+function patchedHeader(
+  conversation: StoredConversation,
+  patch: ConversationPatch,
+  metadata: ReturnType<typeof copyMetadata>,
+): ConversationHeader {
+  return buildHeader(
+    metadata === undefined ? conversation.data : { ...conversation.data, metadata },
+    patch.chat_name ?? conversation.chat_name,
+    patch.last_update ?? conversation.last_update,
+    patch.last_response_id === undefined ? conversation.last_response_id : patch.last_response_id,
+  );
 }
 
 function requireConversation(

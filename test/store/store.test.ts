@@ -296,6 +296,44 @@ describe('addMessages', () => {
   });
 });
 
+describe('updateMessage with the conversation header', () => {
+  it('stores the answer and moves the chain in one journal append', async () => {
+    const store = await openStore();
+    const { data } = await store.createConversation('alice', 'Chain', { createdAt: 100 });
+    await store.updateConversationMetadata('alice', data.id, { metadata: { keep: true } });
+    const answer = await store.addMessage('alice', data.id, {
+      role: 'assistant',
+      text: '',
+      status: 'STREAMING',
+    });
+    const journal = path.join(temp.path, 'chats', 'alice.journal');
+    const before = (await fs.readFile(journal, 'utf8')).trim().split('\n').length;
+    const opened = vi.spyOn(fs, 'open');
+    await store.updateMessage(
+      'alice',
+      data.id,
+      answer.id,
+      { text: 'Done.', status: 'COMPLETE', response_id: 'resp_9' },
+      { last_response_id: 'resp_9', last_update: 200 },
+    );
+    const journalOpens = opened.mock.calls.filter(([file]) => file === journal).length;
+    opened.mockRestore();
+    expect(journalOpens).toBe(1);
+    const added = (await fs.readFile(journal, 'utf8')).trim().split('\n').slice(before);
+    expect(added.map((line) => JSON.parse(line).op)).toEqual(['msg', 'conv']);
+
+    await store.close();
+    const read = await (await openStore()).getConversation('alice', data.id);
+    expect(read).toMatchObject({
+      last_response_id: 'resp_9',
+      last_update: 200,
+      chat_name: 'Chain',
+      data: { metadata: { keep: true } },
+    });
+    expect(read?.messages[0]).toMatchObject({ text: 'Done.', status: 'COMPLETE' });
+  });
+});
+
 describe('appendMessageText', () => {
   it('journals only the new piece, and a reopened store reads the whole text', async () => {
     const store = await openStore();

@@ -144,18 +144,20 @@ async function complete(
   const { store, username, assistantMessageId } = turn;
   const conversationId = turn.conversation.data.id;
   const model = done.model || requestedModel || turn.config.model;
-  await store.updateMessage(username, conversationId, assistantMessageId, {
-    text: done.text,
-    status: 'COMPLETE',
-    response_id: done.responseId,
-    model,
-    ...(done.usage ? { usage: done.usage } : {}),
-  });
-  // The chain moves only once the answer it points at is stored.
-  await store.updateConversationMetadata(username, conversationId, {
-    last_response_id: done.responseId,
-    last_update: turn.now(),
-  });
+  // One write: the chain moves exactly when the answer it points at is stored.
+  await store.updateMessage(
+    username,
+    conversationId,
+    assistantMessageId,
+    {
+      text: done.text,
+      status: 'COMPLETE',
+      response_id: done.responseId,
+      model,
+      ...(done.usage ? { usage: done.usage } : {}),
+    },
+    { last_response_id: done.responseId, last_update: turn.now() },
+  );
   return {
     type: 'TEXT_DONE',
     text: done.text,
