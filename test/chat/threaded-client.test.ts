@@ -105,26 +105,26 @@ describe('delta packing between threads', () => {
     delta(10, ' padded', { obfuscation: 'xyz' }),
     delta(11, '!', { content_index: 1 }),
     delta(12, ''),
-    { type: 'response.completed', sequence_number: 13, response: { id: 'resp_1' } },
+    // As the API sends them by default: with random padding.
+    delta(13, 'Pa', { obfuscation: 'q8' }),
+    delta(14, 'd', { obfuscation: 'r' }),
+    delta(15, 'ded', { obfuscation: 7 }),
+    { type: 'response.completed', sequence_number: 16, response: { id: 'resp_1' } },
   ] as ResponseStreamEvent[];
 
   it('sends a delta that continues the previous one as its text, and rebuilds it whole', () => {
     const packer = new DeltaPacker();
     const packed = events.map((event) => packer.pack(event));
-    // Only plain deltas that follow a plain delta of the same part, with the next number.
-    expect(packed.map((item) => typeof item === 'string')).toEqual([
-      false,
-      false,
-      true,
-      false,
-      false,
-      true,
-      false,
-      false,
-      false,
-      false,
-      false,
-      false,
+    // Only plain deltas that follow a plain delta of the same part, with the next number:
+    // their text, and their padding when they have one.
+    const summary = packed.map((item) =>
+      typeof item === 'object' && !Array.isArray(item) ? '' : item,
+    );
+    expect(summary).toEqual([
+      ...['', '', 'llo', '', '', 'd', '', '', '', '', ''],
+      ['Pa', 'q8'],
+      ['d', 'r'],
+      ...['', ''],
     ]);
     const unpacker = new DeltaUnpacker();
     const rebuilt = structuredClone(packed).map((item) => unpacker.unpack(item));

@@ -24,21 +24,27 @@ export type FromThread =
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string; fields?: object };
 
 /**
- * A stream event as it crosses the thread: a string is a text delta packed by `DeltaPacker`.
- * Copying an object between threads costs far more than copying a string, and text deltas are
- * nearly all of a stream.
+ * A stream event as it crosses the thread: a string, or a string and the delta's `obfuscation`
+ * padding, is a text delta packed by `DeltaPacker`. Copying an object between threads costs
+ * far more than copying a string, and text deltas are nearly all of a stream.
  */
-export type WireEvent = ResponseStreamEvent | string;
+export type WireEvent = ResponseStreamEvent | string | [delta: string, obfuscation: string];
 
-const DELTA_KEYS = 7;
+/** A text delta as the API sends it; `obfuscation` unless `include_obfuscation` is false. */
+type TextDelta = ResponseTextDeltaEvent & { obfuscation?: string };
 
-/** A text delta with the API's fields only and no logprobs: one that can travel as its text. */
-function isPlainDelta(event: ResponseStreamEvent): event is ResponseTextDeltaEvent {
+/**
+ * A text delta with the API's fields only (and the obfuscation padding at most) and no logprobs:
+ * one that can travel as its text.
+ */
+function isPlainDelta(event: ResponseStreamEvent): event is TextDelta {
+  if (event.type !== 'response.output_text.delta') return false;
+  const padding = (event as TextDelta).obfuscation;
   return (
-    event.type === 'response.output_text.delta' &&
     Array.isArray(event.logprobs) &&
     event.logprobs.length === 0 &&
-    Object.keys(event).length === DELTA_KEYS
+    (padding === undefined || typeof padding === 'string') &&
+    Object.keys(event).length === (padding === undefined ? 7 : 8)
   );
 }
 
@@ -47,7 +53,7 @@ function isPlainDelta(event: ResponseStreamEvent): event is ResponseTextDeltaEve
  * part, next sequence number) travels as its text; `DeltaUnpacker` rebuilds it field for field.
  */
 export class DeltaPacker {
-  #last: ResponseTextDeltaEvent | null = null;
+  #last: TextDelta | null = null;
 
   pack(event: ResponseStreamEvent): WireEvent {
     const last = this.#last;
@@ -62,29 +68,31 @@ export class DeltaPacker {
       event.item_id === last.item_id &&
       event.output_index === last.output_index &&
       event.content_index === last.content_index;
-    return continues ? event.delta : event;
+    if (!continues) return event;
+    return event.obfuscation === undefined ? event.delta : [event.delta, event.obfuscation];
   }
 }
 
 export class DeltaUnpacker {
-  #last: ResponseTextDeltaEvent | null = null;
+  #last: TextDelta | null = null;
 
   unpack(item: WireEvent): ResponseStreamEvent {
-    if (typeof item !== 'string') {
+    if (typeof item !== 'string' && !Array.isArray(item)) {
       this.#last = isPlainDelta(item) ? item : null;
       return item;
     }
     const last = this.#last;
     if (!last) throw new Error('A packed delta arrived without the delta it continues');
-    const event: ResponseTextDeltaEvent = {
+    const event: TextDelta = {
       type: 'response.output_text.delta',
       sequence_number: last.sequence_number + 1,
       item_id: last.item_id,
       output_index: last.output_index,
       content_index: last.content_index,
-      delta: item,
+      delta: typeof item === 'string' ? item : item[0],
       logprobs: [],
     };
+    if (Array.isArray(item)) event.obfuscation = item[1];
     this.#last = event;
     return event;
   }
