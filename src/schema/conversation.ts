@@ -8,6 +8,7 @@ import { MessageRef } from './message.js';
 export type ConversationShape = Omit<StoredConversation, 'messages'> & {
   messages?: StoredMessage[];
   message_count?: number;
+  streaming?: boolean;
 };
 
 const DEFAULT_CHAT_NAME = 'New chat';
@@ -53,7 +54,7 @@ export const ConversationRef = builder.objectRef<ConversationShape>('Conversatio
     streaming: t.boolean({
       description: 'An answer is still arriving in this conversation',
       resolve: async (c, _args, context) =>
-        (await messagesOf(c, context)).some((m) => m.status === 'STREAMING'),
+        c.streaming ?? (await messagesOf(c, context)).some((m) => m.status === 'STREAMING'),
     }),
   }),
 });

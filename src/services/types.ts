@@ -59,7 +59,11 @@ export interface StoredConversation {
 export type UserDocument = Record<string, StoredConversation>;
 
 /** A conversation without its messages, for listings. */
-export type ConversationSummary = Omit<StoredConversation, 'messages'> & { message_count: number };
+export type ConversationSummary = Omit<StoredConversation, 'messages'> & {
+  message_count: number;
+  /** Some message is still STREAMING. */
+  streaming: boolean;
+};
 
 export interface NewMessage {
   role: Role;

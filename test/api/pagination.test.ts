@@ -8,6 +8,7 @@ const summary = (id: string, lastUpdate: number): ConversationSummary => ({
   last_update: lastUpdate,
   last_response_id: null,
   message_count: 0,
+  streaming: false,
 });
 
 describe('conversation pages', () => {

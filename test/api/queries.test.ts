@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AppFixture, codes, createAppFixture, type ExecResult } from '../helpers/app.js';
 import { waitFor } from '../helpers/chat.js';
 
@@ -11,6 +11,7 @@ const CREATE = `mutation ($chatName: String) { createConversation(chatName: $cha
 const GET = `query ($id: ID!) { conversation(id: $id) { ${CONVERSATION_FIELDS} messages { ${MESSAGE_FIELDS} } } }`;
 const LIST = `query ($first: Int, $after: String) { conversations(first: $first, after: $after) {
   totalCount edges { cursor node { id chatName } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+const ROWS = `{ conversations(first: 100) { edges { node { id messageCount streaming } } } }`;
 const RENAME = `mutation ($id: ID!, $chatName: String!) { renameConversation(id: $id, chatName: $chatName) { id chatName } }`;
 const DELETE = 'mutation ($id: ID!) { deleteConversation(id: $id) }';
 const SEND = `mutation ($input: SendMessageInput!) { sendMessage(input: $input) {
@@ -205,6 +206,18 @@ describe('sendMessage and stopResponse', () => {
       });
       expect(codes(again)).toEqual(['CONFLICT']);
       expect((await fx.exec(GET, { id: conversation.id })).data?.conversation.streaming).toBe(true);
+      // A listing row says so too, from the summary alone.
+      const streamingRow = async () =>
+        (await fx.exec(ROWS)).data?.conversations.edges.find(
+          (edge: { node: { id: string } }) => edge.node.id === conversation.id,
+        )?.node;
+      const loads = vi.spyOn(fx.app.services.store, 'getConversation');
+      const row = await streamingRow();
+      const loaded = loads.mock.calls.length;
+      loads.mockRestore();
+      expect(row).toMatchObject({ streaming: true, messageCount: 2 });
+      // Rows are answered from the listing's summaries, not by loading each conversation.
+      expect(loaded).toBe(0);
 
       const stopped = await fx.exec(STOP, { id: conversation.id });
       expect(stopped.data?.stopResponse).toMatchObject({
@@ -216,6 +229,7 @@ describe('sendMessage and stopResponse', () => {
       expect(stored.text.split(' ').length).toBeLessThan(200);
 
       expect((await fx.exec(STOP, { id: conversation.id })).data).toEqual({ stopResponse: null });
+      expect(await streamingRow()).toMatchObject({ streaming: false, messageCount: 2 });
     } finally {
       fx.emulator.setPacing({ tokensPerSecond: 0, replyWords: 12 });
     }

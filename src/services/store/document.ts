@@ -44,6 +44,7 @@ export function summarize(conversation: StoredConversation): ConversationSummary
     last_update: conversation.last_update,
     last_response_id: conversation.last_response_id,
     message_count: conversation.messages.length,
+    streaming: conversation.messages.some((message) => message.status === 'STREAMING'),
   };
 }
 
