@@ -125,6 +125,7 @@ export class StreamEventProcessor {
 
   #completed(response: Response): ProcessedEvent {
     this.#responseId = response.id;
+    // A provider that does not stream deltas still puts the answer in the final response.
     if (this.#text === '') this.#text = outputText(response);
     return {
       type: 'TEXT_DONE',

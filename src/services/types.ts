@@ -115,15 +115,15 @@ export interface ConversationStore {
     messages: readonly NewMessage[],
   ): Promise<StoredMessage[]>;
   /**
-   * Replaces the given fields of a message; with `conversation`, also sets those header fields
-   * of its conversation, in the same durable write (an answer and the chain moving to it).
+   * Replaces the given fields of a message; with `header`, also sets those header fields of
+   * its conversation, in the same durable write (an answer and the chain moving to it).
    */
   updateMessage(
     username: string,
     conversationId: string,
     messageId: string,
     patch: MessagePatch,
-    conversation?: ConversationPatch,
+    header?: ConversationPatch,
   ): Promise<StoredMessage>;
   /** Streaming checkpoint: text becomes its first `from` characters + `text`. */
   appendMessageText(

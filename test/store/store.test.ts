@@ -308,17 +308,16 @@ describe('updateMessage with the conversation header', () => {
     });
     const journal = path.join(temp.path, 'chats', 'alice.journal');
     const before = (await fs.readFile(journal, 'utf8')).trim().split('\n').length;
-    const opened = vi.spyOn(fs, 'open');
-    await store.updateMessage(
-      'alice',
-      data.id,
-      answer.id,
-      { text: 'Done.', status: 'COMPLETE', response_id: 'resp_9' },
-      { last_response_id: 'resp_9', last_update: 200 },
+    const { opens } = await countingOpens(journal, () =>
+      store.updateMessage(
+        'alice',
+        data.id,
+        answer.id,
+        { text: 'Done.', status: 'COMPLETE', response_id: 'resp_9' },
+        { last_response_id: 'resp_9', last_update: 200 },
+      ),
     );
-    const journalOpens = opened.mock.calls.filter(([file]) => file === journal).length;
-    opened.mockRestore();
-    expect(journalOpens).toBe(1);
+    expect(opens).toBe(1);
     const added = (await fs.readFile(journal, 'utf8')).trim().split('\n').slice(before);
     expect(added.map((line) => JSON.parse(line).op)).toEqual(['msg', 'conv']);
 
@@ -394,18 +393,23 @@ describe('appendMessageText', () => {
       answers.push({ conversationId: data.id, messageId: answer.id });
     }
     const journal = path.join(temp.path, 'chats', 'alice.journal');
-    const opened = vi.spyOn(fs, 'open');
-    const outcomes = await Promise.allSettled([
-      ...answers.map(({ conversationId, messageId }, i) =>
-        store.appendMessageText('alice', conversationId, messageId, 0, `answer ${i}`),
-      ),
-      // Two pieces of one answer in the same tick, the second continuing the first.
-      store.appendMessageText('alice', answers[0]!.conversationId, answers[0]!.messageId, 8, '!'),
-      // A gap: refused on its own.
-      store.appendMessageText('alice', answers[1]!.conversationId, answers[1]!.messageId, 99, '?'),
-    ]);
-    const journalOpens = opened.mock.calls.filter(([file]) => file === journal).length;
-    opened.mockRestore();
+    const { result: outcomes, opens } = await countingOpens(journal, () =>
+      Promise.allSettled([
+        ...answers.map(({ conversationId, messageId }, i) =>
+          store.appendMessageText('alice', conversationId, messageId, 0, `answer ${i}`),
+        ),
+        // Two pieces of one answer in the same tick, the second continuing the first.
+        store.appendMessageText('alice', answers[0]!.conversationId, answers[0]!.messageId, 8, '!'),
+        // A gap: refused on its own.
+        store.appendMessageText(
+          'alice',
+          answers[1]!.conversationId,
+          answers[1]!.messageId,
+          99,
+          '?',
+        ),
+      ]),
+    );
     expect(outcomes.map((outcome) => outcome.status)).toEqual([
       ...answers.map(() => 'fulfilled'),
       'fulfilled',
@@ -413,7 +417,7 @@ describe('appendMessageText', () => {
     ]);
     expect((outcomes.at(-1) as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
     // One append (one open of the journal), not one per piece.
-    expect(journalOpens).toBe(1);
+    expect(opens).toBe(1);
     const lines = (await fs.readFile(journal, 'utf8')).trim().split('\n').slice(-6);
     expect(lines.map((line) => JSON.parse(line).text)).toEqual([
       'answer 0',
@@ -432,3 +436,14 @@ describe('appendMessageText', () => {
     expect(texts).toEqual(['answer 0!', 'answer 1', 'answer 2', 'answer 3', 'answer 4']);
   });
 });
+
+/** Runs `action` and counts how often it opened `file`: one open is one journal append. */
+async function countingOpens<T>(file: string, action: () => Promise<T>) {
+  const opened = vi.spyOn(fs, 'open');
+  try {
+    const result = await action();
+    return { result, opens: opened.mock.calls.filter(([name]) => name === file).length };
+  } finally {
+    opened.mockRestore();
+  }
+}

@@ -68,8 +68,10 @@ export async function replaceWithCopy(source: string, target: string): Promise<v
   await fs.rename(temp, target);
 }
 
-/** File-name-safe ISO time without "." or ":" (e.g. 2025-01-31T12-00-00-000Z). */
-/** A time for file names: colons and dots are awkward in them on some systems. */
+/**
+ * ISO time without "." or ":" (e.g. 2025-01-31T12-00-00-000Z): they are awkward in file names
+ * on some systems.
+ */
 export const stamp = (date = new Date()) => date.toISOString().replace(/[:.]/g, '-');
 
 /**
