@@ -95,6 +95,13 @@ export function manyStreamsRows(groups: ManyStreamsResult[][]): Row[] {
       },
       {
         scenario,
+        measure: `server main thread: share of the wall time on a core / ready but waiting for one${of}`,
+        result: `${shares(runs, 'mainThreadRunShare')} / ${shares(runs, 'mainThreadWaitShare')}`,
+        target: '',
+        met: null,
+      },
+      {
+        scenario,
         measure: `CPU s of the emulator; of the client processes (same machine)${of}`,
         result: `${show(each('emulatorCpuSeconds'))}; ${show(each('clientCpuSeconds'))}`,
         target: '',
@@ -102,6 +109,17 @@ export function manyStreamsRows(groups: ManyStreamsResult[][]): Row[] {
       },
     ];
   });
+}
+
+/** A share of every run, or n/a where the kernel kept no schedule. */
+function shares(
+  runs: ManyStreamsResult[],
+  key: 'mainThreadRunShare' | 'mainThreadWaitShare',
+): string {
+  const values = runs.map((r) => r[key]).filter((v): v is number => v !== null && v !== undefined);
+  if (values.length === 0) return 'n/a';
+  const s = spread(values);
+  return values.length > 1 ? range(s) : String(s.median);
 }
 
 type NumericKey = {

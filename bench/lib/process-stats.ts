@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -25,6 +26,36 @@ export function sampleProcess(pid: number): ProcessSample {
     rssBytes: kb('VmRSS') * 1024,
     peakRssBytes: kb('VmHWM') * 1024,
   };
+}
+
+export interface ThreadSchedule {
+  /** Seconds the thread ran on a core. */
+  runSeconds: number;
+  /** Seconds it was ready to run but waited for a core. */
+  waitSeconds: number;
+}
+
+/**
+ * The scheduler's account of one thread (by default the process's main thread), from
+ * /proc/<pid>/task/<tid>/schedstat; null where the kernel does not keep it. Unlike CPU time, it
+ * tells a thread with work to spare from one that had work queued the whole time.
+ */
+export function sampleThread(pid: number, tid = pid): ThreadSchedule | null {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+    return { runSeconds: Number(run) / 1e9, waitSeconds: Number(wait) / 1e9 };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Sets the nice value of every thread of a process (Linux nice is per thread; threads started
+ * later inherit their creator's). Used to let the bench's own processes yield the cores to the
+ * server, as they would if they ran on another machine.
+ */
+export function renice(pid: number, nice: number): void {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) os.setPriority(Number(tid), nice);
 }
 
 export const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;

@@ -8,7 +8,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createConversation } from '../lib/graphql.js';
-import { mib, sampleProcess } from '../lib/process-stats.js';
+import { mib, renice, sampleProcess, sampleThread } from '../lib/process-stats.js';
 import { spawnEmulator, spawnServer } from '../lib/processes.js';
 import { percentile, round } from '../lib/stats.js';
 import type { ClientAssignment, ClientReport } from '../lib/stream-client.js';
@@ -22,12 +22,19 @@ export interface ManyStreamsOptions {
   /** @default 50 */
   streamsPerConnection?: number;
   nodeArgs?: string[];
+  /**
+   * Nice value for the emulator and the client processes, so the server comes first on the
+   * cores, as if its load came from other machines. @default none (all at the same priority)
+   */
+  harnessNice?: number;
 }
 
 export interface ManyStreamsResult {
   streams: number;
   connections: number;
   clientProcesses: number;
+  /** The emulator's and clients' nice value, when they were given one. */
+  harnessNice: number | null;
   expectedDeltas: number;
   deliveredDeltas: number;
   duplicates: number;
@@ -42,6 +49,12 @@ export interface ManyStreamsResult {
   serverCpuSeconds: number;
   serverCpuShare: number;
   serverPeakRssMiB: number;
+  /**
+   * Shares of the wall time the server's main thread spent on a core and ready but waiting for
+   * one; null where the kernel keeps no schedstat. Together near 1 means it never ran out of work.
+   */
+  mainThreadRunShare: number | null;
+  mainThreadWaitShare: number | null;
   emulatorCpuSeconds: number;
   /** All client processes together. */
   clientCpuSeconds: number;
@@ -107,8 +120,14 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
       worker.send({ type: 'start', assignment });
     }
     await Promise.all(ready);
+    if (options.harnessNice !== undefined) {
+      for (const pid of [emulator.pid, ...workers.map((worker) => worker.pid ?? -1)]) {
+        renice(pid, options.harnessNice);
+      }
+    }
 
     const serverBefore = sampleProcess(server.pid);
+    const mainBefore = sampleThread(server.pid);
     const emulatorBefore = sampleProcess(emulator.pid);
     const startedAt = performance.now();
     const started = workers.map((worker) => waitFor(worker, 'started'));
@@ -119,16 +138,20 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
     const done = await Promise.all(reports);
     const wallSeconds = (performance.now() - startedAt) / 1000;
     const serverAfter = sampleProcess(server.pid);
+    const mainAfter = sampleThread(server.pid);
     const emulatorAfter = sampleProcess(emulator.pid);
 
     const latencies = mergeLatencies(done.map((report) => report.latencies));
     const sum = (key: 'delivered' | 'duplicates' | 'missing' | 'seqErrors' | 'textMismatches') =>
       done.reduce((n, report) => n + report[key], 0);
     const serverCpuSeconds = serverAfter.cpuSeconds - serverBefore.cpuSeconds;
+    const mainShare = (key: 'runSeconds' | 'waitSeconds') =>
+      mainBefore && mainAfter ? round((mainAfter[key] - mainBefore[key]) / wallSeconds, 2) : null;
     return {
       streams: options.streams,
       connections,
       clientProcesses,
+      harnessNice: options.harnessNice ?? null,
       expectedDeltas: options.streams * replyWords,
       deliveredDeltas: sum('delivered'),
       duplicates: sum('duplicates'),
@@ -142,6 +165,8 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
       serverCpuSeconds: round(serverCpuSeconds, 1),
       serverCpuShare: round(serverCpuSeconds / wallSeconds, 2),
       serverPeakRssMiB: mib(serverAfter.peakRssBytes),
+      mainThreadRunShare: mainShare('runSeconds'),
+      mainThreadWaitShare: mainShare('waitSeconds'),
       emulatorCpuSeconds: round(emulatorAfter.cpuSeconds - emulatorBefore.cpuSeconds, 1),
       clientCpuSeconds: round(
         done.reduce((n, report) => n + report.cpuSeconds, 0),
