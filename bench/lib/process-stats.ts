@@ -55,7 +55,14 @@ export function sampleThread(pid: number, tid = pid): ThreadSchedule | null {
  * server, as they would if they ran on another machine.
  */
 export function renice(pid: number, nice: number): void {
-  for (const tid of readdirSync(`/proc/${pid}/task`)) os.setPriority(Number(tid), nice);
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      os.setPriority(Number(tid), nice);
+    } catch (error) {
+      // A thread that ended since the listing has nothing to set.
+      if ((error as { info?: { code?: string } }).info?.code !== 'ESRCH') throw error;
+    }
+  }
 }
 
 export const mib = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
