@@ -10,12 +10,12 @@
  * the same text); one graphql-jit cannot compile is run the usual way.
  */
 
-import type { DocumentNode, ExecutionResult } from 'graphql';
+import type { DocumentNode } from 'graphql';
 // The file itself, not the package: a test runner that prefers graphql's ESM build for our code
 // would otherwise hand it a second graphql, whose schema checks refuse the first one's schema.
 import { createSourceEventStream } from 'graphql/execution/subscribe.js';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
 
 export function useCompiledSubscriptions(): Plugin {
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
@@ -43,7 +43,8 @@ export function useCompiledSubscriptions(): Plugin {
       setSubscribeFn(async (args) => {
         const source = await createSourceEventStream(args);
         if (!isAsyncIterable(source)) return source;
-        return mapEvents(source, (event) =>
+        // Ending the results ends the source, as does an event that fails to execute.
+        return mapAsyncIterator(source, (event) =>
           query.query(event, args.contextValue, args.variableValues),
         );
       });
@@ -52,31 +53,3 @@ export function useCompiledSubscriptions(): Plugin {
 }
 
 type SubscribeArgs = Parameters<NonNullable<Plugin['onSubscribe']>>[0]['args'];
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof (value as AsyncIterable<unknown>)?.[Symbol.asyncIterator] === 'function';
-}
-
-/** The source's events as results; ending the results ends the source. */
-function mapEvents(
-  source: AsyncIterable<unknown>,
-  execute: (event: unknown) => ExecutionResult | Promise<ExecutionResult>,
-): AsyncIterableIterator<ExecutionResult> {
-  const iterator = source[Symbol.asyncIterator]();
-  const step = async (result: IteratorResult<unknown>): Promise<IteratorResult<ExecutionResult>> =>
-    result.done ? result : { value: await execute(result.value), done: false };
-  return {
-    next: () => iterator.next().then(step),
-    return: async () => {
-      await iterator.return?.();
-      return { value: undefined, done: true };
-    },
-    throw: async (error: unknown) => {
-      await iterator.return?.();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-}
