@@ -62,6 +62,11 @@ export function manyStreamsRows(groups: ManyStreamsResult[][]): Row[] {
         r.errors.length === 0,
     );
     const largest = first.streams >= 1_000;
+    /** Like `show(each(key))`, for a figure the kernel may not have kept (n/a then). */
+    const ifKept = (key: 'mainThreadRunShare' | 'mainThreadWaitShare') => {
+      const values = runs.flatMap((r) => (typeof r[key] === 'number' ? [r[key]] : []));
+      return values.length === 0 ? 'n/a' : show(spread(values));
+    };
     const p99 = each('latencyP99Ms');
     const rss = each('serverPeakRssMiB');
     return [
@@ -96,7 +101,7 @@ export function manyStreamsRows(groups: ManyStreamsResult[][]): Row[] {
       {
         scenario,
         measure: `server main thread: share of the wall time on a core / ready but waiting for one${of}`,
-        result: `${shares(runs, 'mainThreadRunShare')} / ${shares(runs, 'mainThreadWaitShare')}`,
+        result: `${ifKept('mainThreadRunShare')} / ${ifKept('mainThreadWaitShare')}`,
         target: '',
         met: null,
       },
@@ -109,17 +114,6 @@ export function manyStreamsRows(groups: ManyStreamsResult[][]): Row[] {
       },
     ];
   });
-}
-
-/** A share of every run, or n/a where the kernel kept no schedule. */
-function shares(
-  runs: ManyStreamsResult[],
-  key: 'mainThreadRunShare' | 'mainThreadWaitShare',
-): string {
-  const values = runs.map((r) => r[key]).filter((v): v is number => v !== null && v !== undefined);
-  if (values.length === 0) return 'n/a';
-  const s = spread(values);
-  return values.length > 1 ? range(s) : String(s.median);
 }
 
 type NumericKey = {

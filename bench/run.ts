@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: every scenario, a results table, `bench/results.json` and the README's
  * performance section. `--only <scenario>` runs one, `--quick` a short version (one run per
- * stream count instead of three), `--repeats N` the number of timed relay pairs, `--profile` starts the server processes with `--cpu-prof` (profiles
- * land in bench/out/). Partial or quick runs write bench/out/results.json and leave the README.
+ * stream count instead of three), `--repeats N` the number of timed relay pairs, `--profile`
+ * starts the server processes with `--cpu-prof` (profiles land in bench/out/), and
+ * `--harness-nice N` lowers the emulator's and the clients' priority in scenario 3. Partial,
+ * quick or reniced runs write bench/out/results.json and leave the README.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
