@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUpstreamFetch } from '../../src/services/upstream-fetch.js';
+import { createUpstreamFetch, eventPieces } from '../../src/services/upstream-fetch.js';
 
 const SSE = Array.from({ length: 5000 }, (_, i) => `event: e\ndata: {"n":${i}}\n\n`).join('');
 
@@ -74,6 +74,9 @@ describe('createUpstreamFetch', () => {
     const got = await pieces(response);
     expect(got.length).toBeGreaterThanOrEqual(Math.ceil(SSE.length / 1024));
     expect(got.every((piece) => piece.length <= 1024)).toBe(true);
+    // Whole events: every piece but a read's last ends where an event ends.
+    const whole = got.filter((piece) => Buffer.from(piece).toString().endsWith('\n\n'));
+    expect(whole.length).toBeGreaterThan(got.length / 2);
     expect(Buffer.concat(got).toString()).toBe(SSE);
   });
 
@@ -134,5 +137,35 @@ describe('createUpstreamFetch', () => {
       await (await fetch(`${base}/json`, { method: 'POST', body: new FormData() })).text(),
     ).toBe('fallback');
     expect(calls).toHaveLength(2);
+  });
+});
+
+describe('eventPieces', () => {
+  const event = (data: string) => `event: e\ndata: ${data}\n\n`;
+  const text = (pieces: Buffer[]) => pieces.map((piece) => piece.toString());
+
+  it('cuts after the last whole event that fits, so each piece holds whole events', () => {
+    const small = Array.from({ length: 40 }, (_, i) => event(`{"n":${i}}`)).join('');
+    const got = text(eventPieces(Buffer.from(small), 100));
+    expect(got.join('')).toBe(small);
+    expect(got.every((piece) => piece.length <= 100 && piece.endsWith('\n\n'))).toBe(true);
+    expect(got.length).toBeLessThan(small.length / 60); // several events a piece, not one
+  });
+
+  it('hands on an event longer than the limit as one piece', () => {
+    const long = event('x'.repeat(1000));
+    const chunk = event('a') + long + event('b') + event('c');
+    const got = text(eventPieces(Buffer.from(chunk), 100));
+    expect(got.join('')).toBe(chunk);
+    expect(got).toContain(long);
+  });
+
+  it('cuts at the limit where no blank line follows, and leaves a short read whole', () => {
+    const crlf = Array.from({ length: 30 }, (_, i) => `data: ${i}\r\n\r\n`).join('');
+    const got = eventPieces(Buffer.from(crlf), 64);
+    expect(Buffer.concat(got).toString()).toBe(crlf);
+    expect(got.slice(0, -1).every((piece) => piece.length === 64)).toBe(true);
+    const short = Buffer.from(event('a'));
+    expect(eventPieces(short, 64)).toEqual([short]);
   });
 });
