@@ -253,9 +253,7 @@ export class JsonConversationStore implements ConversationStore {
     const metadata = copyMetadata(header);
     return this.change(username, (conversations) => {
       const conversation = requireConversation(conversations, conversationId);
-      const current = conversation.messages.findLast((message) => message.id === messageId);
-      if (!current) throw new NotFoundError(`Message ${messageId} not found`);
-      const message = patchMessage(current, patch);
+      const message = patchMessage(requireMessage(conversation, messageId), patch);
       const ops: JournalOp[] = [{ op: 'msg', conv: conversationId, message }];
       if (header) {
         ops.push(headerOp(conversationId, patchedHeader(conversation, header, metadata)));
@@ -296,23 +294,20 @@ export class JsonConversationStore implements ConversationStore {
       // A message's text length once the earlier pieces of this batch are applied.
       const lengths = new Map<StoredMessage, number>();
       for (const { conversationId, messageId, from, text } of pieces) {
-        const conversation = conversations.get(conversationId);
-        const current = conversation?.messages.findLast((message) => message.id === messageId);
-        const length = current ? (lengths.get(current) ?? current.text.length) : 0;
-        if (!conversation) {
-          outcomes.push(new NotFoundError('Conversation not found', { conversationId }));
-        } else if (!current) {
-          outcomes.push(new NotFoundError(`Message ${messageId} not found`));
-        } else if (length < from) {
-          outcomes.push(
-            new ConflictError(
+        try {
+          const conversation = requireConversation(conversations, conversationId);
+          const current = requireMessage(conversation, messageId);
+          const length = lengths.get(current) ?? current.text.length;
+          if (length < from) {
+            throw new ConflictError(
               `Message ${messageId} has ${length} characters; cannot extend from ${from}`,
-            ),
-          );
-        } else {
+            );
+          }
           lengths.set(current, from + text.length);
           ops.push({ op: 'text', conv: conversationId, id: messageId, from, text });
           outcomes.push(undefined);
+        } catch (error) {
+          outcomes.push(error);
         }
       }
       return { ops, result: () => outcomes };
@@ -570,6 +565,12 @@ function patchedHeader(
     patch.last_update ?? conversation.last_update,
     patch.last_response_id === undefined ? conversation.last_response_id : patch.last_response_id,
   );
+}
+
+function requireMessage(conversation: StoredConversation, messageId: string): StoredMessage {
+  const message = conversation.messages.findLast((m) => m.id === messageId);
+  if (!message) throw new NotFoundError(`Message ${messageId} not found`);
+  return message;
 }
 
 function requireConversation(
