@@ -29,13 +29,18 @@ export type ProcessedEvent =
 type StreamErrorOutcome = Extract<ProcessedEvent, { type: 'STREAM_ERROR' }>;
 
 export class StreamEventProcessor {
-  #text = '';
+  /**
+   * The deltas so far, joined only when the text is read. Appending to one string would build a
+   * rope of one node per delta that lives as long as the turn.
+   */
+  #pieces: string[] = [];
   #responseId: string | null = null;
   #created = false;
 
   /** The text received so far. */
   get text(): string {
-    return this.#text;
+    if (this.#pieces.length > 1) this.#pieces = [this.#pieces.join('')];
+    return this.#pieces[0] ?? '';
   }
 
   get responseId(): string | null {
@@ -75,7 +80,7 @@ export class StreamEventProcessor {
       case 'response.output_text.delta':
       case 'response.refusal.delta':
         if (event.delta === '') return false;
-        this.#text += event.delta;
+        this.#pieces.push(event.delta);
         this.#ensureCreated(emit);
         emit({ type: 'TEXT_DELTA', delta: event.delta });
         return false;
@@ -126,10 +131,10 @@ export class StreamEventProcessor {
   #completed(response: Response): ProcessedEvent {
     this.#responseId = response.id;
     // A provider that does not stream deltas still puts the answer in the final response.
-    if (this.#text === '') this.#text = outputText(response);
+    if (this.#pieces.length === 0) this.#pieces.push(outputText(response));
     return {
       type: 'TEXT_DONE',
-      text: this.#text,
+      text: this.text,
       responseId: response.id,
       usage: toUsage(response),
       model: response.model,

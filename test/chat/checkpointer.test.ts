@@ -28,10 +28,10 @@ describe('checkpoint clock', () => {
     const a = recorded(clock, 'a', writes);
     const b = recorded(clock, 'b', writes);
     const start = Date.now();
-    a.update('Hel');
+    a.append('Hel');
     await vi.advanceTimersByTimeAsync(300);
-    b.update('Wor');
-    a.update('Hello');
+    b.append('Wor');
+    a.append('lo');
     await vi.advanceTimersByTimeAsync(200);
     // Both at the same tick, 500 ms after the first unsaved text.
     expect(writes).toEqual([
@@ -39,7 +39,7 @@ describe('checkpoint clock', () => {
       ['b', 0, 'Wor', start + 500],
     ]);
 
-    b.update('World');
+    b.append('ld');
     await vi.advanceTimersByTimeAsync(500);
     // Only what is new, from where the last piece ended; `a` had nothing new.
     expect(writes.slice(2)).toEqual([['b', 3, 'ld', start + 1000]]);
@@ -52,15 +52,15 @@ describe('checkpoint clock', () => {
     const writes: unknown[][] = [];
     const a = recorded(clock, 'a', writes);
     expect(vi.getTimerCount()).toBe(0);
-    a.update('x');
+    a.append('x');
     expect(vi.getTimerCount()).toBe(1);
     await vi.advanceTimersByTimeAsync(100);
     await vi.advanceTimersByTimeAsync(100);
     expect(vi.getTimerCount()).toBe(0);
-    a.update('xy');
+    a.append('y');
     await a.close();
     expect(vi.getTimerCount()).toBe(0);
-    a.update('xyz');
+    a.append('z');
     await vi.advanceTimersByTimeAsync(500);
     expect(writes.map(([, from, piece]) => [from, piece])).toEqual([[0, 'x']]);
   });
@@ -80,7 +80,7 @@ describe('checkpoint clock', () => {
         }),
       () => {},
     );
-    a.update('abc');
+    a.append('abc');
     await vi.advanceTimersByTimeAsync(100);
     let closed = false;
     const closing = a.close().then(() => {
@@ -91,5 +91,69 @@ describe('checkpoint clock', () => {
     finish();
     await closing;
     expect(done).toEqual(['abc']);
+  });
+
+  it('writes again what a failed write held, with what came after it', async () => {
+    const clock = new CheckpointClock(100);
+    const writes: Array<[number, string]> = [];
+    const errors: unknown[] = [];
+    let fail = true;
+    const a = new Checkpointer(
+      clock,
+      async (piece, from) => {
+        if (fail) throw new Error('disk full');
+        writes.push([from, piece]);
+      },
+      (error) => errors.push(error),
+    );
+    a.append('He');
+    a.append('l');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(errors).toHaveLength(1);
+    fail = false;
+    a.append('lo');
+    await vi.advanceTimersByTimeAsync(100);
+    a.append('!');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(writes).toEqual([
+      [0, 'Hello'],
+      [5, '!'],
+    ]);
+    await a.close();
+  });
+
+  it('a tick during a slow write writes the text that came since, once, after it', async () => {
+    const clock = new CheckpointClock(100);
+    const writes: Array<[number, string]> = [];
+    let release: () => void = () => {};
+    let slow = true;
+    const a = new Checkpointer(
+      clock,
+      (piece, from) => {
+        writes.push([from, piece]);
+        if (!slow) return Promise.resolve();
+        slow = false;
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+      (error) => {
+        throw error;
+      },
+    );
+    a.append('ab');
+    await vi.advanceTimersByTimeAsync(100);
+    a.append('c');
+    await vi.advanceTimersByTimeAsync(100);
+    a.append('d');
+    await vi.advanceTimersByTimeAsync(100);
+    // Two ticks queued behind the slow write: the first takes all that came, the second none.
+    expect(writes).toEqual([[0, 'ab']]);
+    release();
+    await a.close();
+    expect(writes).toEqual([
+      [0, 'ab'],
+      [2, 'cd'],
+    ]);
   });
 });

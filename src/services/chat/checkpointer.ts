@@ -1,12 +1,14 @@
 /**
  * Writes a streaming answer's partial text at most once per interval, so a crash loses at most
  * that much and the store is not written per delta. The text only grows, so each write is the
- * piece added since the last one and where it starts. Writes never overlap; `close()` stops the
- * checkpoints and waits for a write in flight, so the final write that follows is the last one.
+ * piece added since the last one and where it starts. The deltas are kept as they came and
+ * joined once per write: neither the whole text nor a rope of every delta is built per
+ * interval. Writes never overlap; `close()` stops the checkpoints and waits for a write in
+ * flight, so the final write that follows is the last one.
  */
 export class Checkpointer {
-  #latest = '';
-  /** Characters of `#latest` already written. */
+  /** The text after the first `#written` characters, in pieces. */
+  #unsaved: string[] = [];
   #written = 0;
   #inFlight: Promise<void> = Promise.resolve();
   #closed = false;
@@ -17,9 +19,9 @@ export class Checkpointer {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  update(text: string): void {
+  append(delta: string): void {
     if (this.#closed) return;
-    this.#latest = text;
+    this.#unsaved.push(delta);
     this.clock.due(this);
   }
 
@@ -31,18 +33,24 @@ export class Checkpointer {
 
   /** Called by the clock. */
   tick(): void {
-    if (this.#closed || this.#latest.length === this.#written) return;
-    const from = this.#written;
-    const to = this.#latest.length;
-    const piece = this.#latest.slice(from);
-    this.#inFlight = this.#inFlight
-      .then(() => this.write(piece, from))
-      .then(
-        () => {
-          this.#written = to;
-        },
-        (error: unknown) => this.onError(error),
-      );
+    if (this.#closed || this.#unsaved.length === 0) return;
+    this.#inFlight = this.#inFlight.then(() => this.#save());
+  }
+
+  async #save(): Promise<void> {
+    const count = this.#unsaved.length;
+    // An earlier tick's write, queued behind a slow one, already took the text.
+    if (count === 0) return;
+    const piece = count === 1 ? (this.#unsaved[0] as string) : this.#unsaved.join('');
+    try {
+      await this.write(piece, this.#written);
+      this.#written += piece.length;
+      this.#unsaved.splice(0, count);
+    } catch (error) {
+      // Kept, joined, for the next write to try again with what came after it.
+      this.#unsaved.splice(0, count, piece);
+      this.onError(error);
+    }
   }
 }
 

@@ -67,7 +67,7 @@ export async function runTurn(turn: TurnInput): Promise<void> {
         turn.publisher.publish({ type: 'TEXT_CREATED' });
       } else if (event.type === 'TEXT_DELTA') {
         turn.publisher.publish({ type: 'TEXT_DELTA', delta: event.delta });
-        checkpointer.update(processor.text);
+        checkpointer.append(event.delta);
       } else {
         outcome = event;
       }
