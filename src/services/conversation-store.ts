@@ -253,8 +253,9 @@ export class JsonConversationStore implements ConversationStore {
     const metadata = copyMetadata(header);
     return this.change(username, (conversations) => {
       const conversation = requireConversation(conversations, conversationId);
-      const message = patchMessage(requireMessage(conversation, messageId), patch);
-      const ops: JournalOp[] = [{ op: 'msg', conv: conversationId, message }];
+      const current = requireMessage(conversation, messageId);
+      const message = patchMessage(current, patch);
+      const ops: JournalOp[] = [messageOp(conversationId, current, message)];
       if (header) {
         ops.push(headerOp(conversationId, patchedHeader(conversation, header, metadata)));
       }
@@ -582,4 +583,17 @@ function requireConversation(
     throw new NotFoundError('Conversation not found', { conversationId });
   }
   return conversation;
+}
+
+/**
+ * The operation that turns `current` into `next`: when the text kept its start (an answer
+ * finished after its checkpoints), the text already journaled is not written again.
+ */
+function messageOp(conversationId: string, current: StoredMessage, next: StoredMessage): JournalOp {
+  const from = current.text.length;
+  if (from === 0 || !next.text.startsWith(current.text)) {
+    return { op: 'msg', conv: conversationId, message: next };
+  }
+  const { text, ...rest } = next;
+  return { op: 'msgtail', conv: conversationId, message: rest, from, text: text.slice(from) };
 }

@@ -82,6 +82,29 @@ describe('journal format', () => {
     expect(parseJournal(Buffer.from(bad)).corruptLines).toEqual([1]);
   });
 
+  it('replaces a message keeping its text up to an offset, and skips one that would leave a gap', () => {
+    const conversations: Conversations = new Map();
+    applyOp(conversations, headerOp('c1', header('c1', 1)));
+    applyOp(conversations, { op: 'msg', conv: 'c1', message: message('m1', 'Hello') });
+    const { text: _, ...fields } = message('m1', '');
+    const done = { ...fields, response_id: 'resp_1' };
+    const tail = (from: number, text: string, id = 'm1'): JournalOp => ({
+      op: 'msgtail',
+      conv: 'c1',
+      message: { ...done, id },
+      from,
+      text,
+    });
+    expect(applyOp(conversations, tail(5, ', world'))).toBe(true);
+    expect(conversations.get('c1')?.messages[0]).toEqual({ ...done, text: 'Hello, world' });
+    expect(applyOp(conversations, tail(99, '!'))).toBe(false);
+    expect(applyOp(conversations, tail(0, '!', 'nope'))).toBe(false);
+    expect(conversations.get('c1')?.messages).toHaveLength(1);
+    expect(parseJournal(Buffer.from(encodeOps([tail(5, '!')]))).ops).toEqual([tail(5, '!')]);
+    const bad = '{"op":"msgtail","conv":"c1","message":{"id":"m1"},"from":1.5,"text":"x"}\n';
+    expect(parseJournal(Buffer.from(bad)).corruptLines).toEqual([1]);
+  });
+
   it('replaces a message in place and keeps messages when the header changes', () => {
     const conversations: Conversations = new Map();
     applyOp(conversations, headerOp('c1', header('c1', 1)));
@@ -128,6 +151,14 @@ describe('journal format', () => {
         text: fc.string({ maxLength: 3 }),
         back: fc.nat(2),
       }),
+      // An answer's final write: new fields, and its text from `back` before the stored end.
+      fc.record({
+        kind: fc.constant('finish' as const),
+        conv: fc.nat(3),
+        msg: fc.nat(4),
+        text: fc.string({ maxLength: 3 }),
+        back: fc.nat(2),
+      }),
     );
     fc.assert(
       fc.property(
@@ -147,6 +178,14 @@ describe('journal format', () => {
                 const current = state.get(id)?.messages.findLast((m) => m.id === `m${c.msg}`);
                 const from = Math.max(0, (current?.text.length ?? 0) - c.back);
                 if (current) op = { op: 'text', conv: id, id: current.id, from, text: c.text };
+              } else if (c.kind === 'finish') {
+                const current = state.get(id)?.messages.findLast((m) => m.id === `m${c.msg}`);
+                if (current) {
+                  const { text: _, ...fields } = current;
+                  const from = Math.max(0, current.text.length - c.back);
+                  const message = { ...fields, response_id: `resp_${c.text.length}` };
+                  op = { op: 'msgtail', conv: id, message, from, text: c.text };
+                }
               }
               if (op) {
                 applyOp(state, op);

@@ -331,6 +331,48 @@ describe('updateMessage with the conversation header', () => {
     });
     expect(read?.messages[0]).toMatchObject({ text: 'Done.', status: 'COMPLETE' });
   });
+  it('finishing a checkpointed answer journals only the text after the checkpoints', async () => {
+    const store = await openStore();
+    const { data } = await store.createConversation('alice', 'Tail');
+    const answer = await store.addMessage('alice', data.id, {
+      role: 'assistant',
+      text: '',
+      status: 'STREAMING',
+    });
+    const saved = 'y'.repeat(5_000);
+    await store.appendMessageText('alice', data.id, answer.id, 0, saved);
+    const journal = path.join(temp.path, 'chats', 'alice.journal');
+    const lines = async () => (await fs.readFile(journal, 'utf8')).trim().split('\n');
+    const before = (await lines()).length;
+    await store.updateMessage('alice', data.id, answer.id, {
+      text: `${saved} the end.`,
+      status: 'COMPLETE',
+      response_id: 'resp_1',
+    });
+    const [finish] = (await lines()).slice(before).map((line) => JSON.parse(line));
+    expect(finish).toMatchObject({ op: 'msgtail', from: saved.length, text: ' the end.' });
+    expect(finish.message).not.toHaveProperty('text');
+    expect(finish.message).toMatchObject({ id: answer.id, status: 'COMPLETE' });
+
+    // A text that does not keep the stored start is written whole.
+    const other = await store.addMessage('alice', data.id, { role: 'assistant', text: 'draft' });
+    await store.updateMessage('alice', data.id, other.id, { text: 'final' });
+    expect(JSON.parse((await lines()).at(-1) as string)).toMatchObject({
+      op: 'msg',
+      message: { id: other.id, text: 'final' },
+    });
+
+    const expected = [`${saved} the end.`, 'final'];
+    const texts = async (s: typeof store) =>
+      (await s.getConversation('alice', data.id))?.messages.map((m) => m.text);
+    expect(await texts(store)).toEqual(expected);
+    // A second reader loads the file as a restart after a crash would: the journal replayed.
+    const replayed = new JsonConversationStore({ dataDir: temp.path, logger: silentLogger });
+    expect(await texts(replayed)).toEqual(expected);
+    await store.close();
+    // And from the snapshot close() folds the journal into.
+    expect(await texts(await openStore())).toEqual(expected);
+  });
 });
 
 describe('appendMessageText', () => {

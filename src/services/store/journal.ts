@@ -7,9 +7,9 @@ export type ConversationHeader = Omit<StoredConversation, 'messages'>;
 
 /**
  * One journal line. Replaying a journal in order, twice or over a snapshot that already
- * contains some of it, gives the same document: every operation but `text` is a full-value
- * upsert keyed by id, and a `text` operation says where its piece starts, so replaying it over
- * a longer text cuts it back to the same prefix the later operations then extend again.
+ * contains some of it, gives the same document: every operation is a full-value upsert keyed by
+ * id, except that `text` and `msgtail` say where their piece of text starts, so replaying one
+ * over a longer text cuts it back to the same prefix the later operations then extend again.
  */
 export type JournalOp =
   /** Insert or replace a conversation's header fields, keeping its messages. */
@@ -22,6 +22,18 @@ export type JournalOp =
    * quadratic, journal bytes.
    */
   | { op: 'text'; conv: string; id: string; from: number; text: string }
+  /**
+   * Replace a message like `msg`, its text being the stored text's first `from` characters
+   * followed by `text`. A finished answer's checkpoints already hold most of its text, so only
+   * the rest is written again.
+   */
+  | {
+      op: 'msgtail';
+      conv: string;
+      message: Omit<StoredMessage, 'text'>;
+      from: number;
+      text: string;
+    }
   | { op: 'del'; id: string };
 
 export const headerOp = (id: string, header: ConversationHeader): JournalOp => ({
@@ -39,8 +51,8 @@ export const encodeOps = (ops: readonly JournalOp[]): string =>
 
 /**
  * Applies one operation. Returns false when it cannot apply (the operation is skipped): a
- * message whose conversation does not exist, or a `text` piece for an unknown message or one
- * whose text is shorter than where the piece starts.
+ * message whose conversation does not exist, or a `text` or `msgtail` piece for an unknown
+ * message or one whose text is shorter than where the piece starts.
  */
 export function applyOp(conversations: Conversations, op: JournalOp): boolean {
   switch (op.op) {
@@ -61,12 +73,15 @@ export function applyOp(conversations: Conversations, op: JournalOp): boolean {
       else messages[index] = op.message;
       return true;
     }
-    case 'text': {
+    case 'text':
+    case 'msgtail': {
+      const id = op.op === 'text' ? op.id : op.message.id;
       const messages = conversations.get(op.conv)?.messages;
-      const index = messages?.findLastIndex((message) => message.id === op.id) ?? -1;
+      const index = messages?.findLastIndex((message) => message.id === id) ?? -1;
       const message = messages?.[index];
       if (!messages || !message || message.text.length < op.from) return false;
-      messages[index] = { ...message, text: message.text.slice(0, op.from) + op.text };
+      const text = message.text.slice(0, op.from) + op.text;
+      messages[index] = op.op === 'text' ? { ...message, text } : { ...op.message, text };
       return true;
     }
     case 'del':
@@ -126,6 +141,15 @@ function isJournalOp(value: unknown): value is JournalOp {
         typeof value.conv === 'string' &&
         isRecord(value.message) &&
         typeof value.message.id === 'string'
+      );
+    case 'msgtail':
+      return (
+        typeof value.conv === 'string' &&
+        isRecord(value.message) &&
+        typeof value.message.id === 'string' &&
+        Number.isSafeInteger(value.from) &&
+        (value.from as number) >= 0 &&
+        typeof value.text === 'string'
       );
     case 'text':
       return (
