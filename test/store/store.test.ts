@@ -24,6 +24,18 @@ async function openStore(): Promise<JsonConversationStore> {
   return store;
 }
 
+/** An open store with one conversation of alice's whose assistant answer is streaming. */
+async function streamingAnswer(title: string) {
+  const store = await openStore();
+  const { data } = await store.createConversation('alice', title);
+  const answer = await store.addMessage('alice', data.id, {
+    role: 'assistant',
+    text: '',
+    status: 'STREAMING',
+  });
+  return { store, data, answer, journal: path.join(temp.path, 'chats', 'alice.journal') };
+}
+
 describe('JsonConversationStore CRUD', () => {
   it('creates, reads, updates and deletes conversations and messages', async () => {
     const store = await openStore();
@@ -331,17 +343,11 @@ describe('updateMessage with the conversation header', () => {
     });
     expect(read?.messages[0]).toMatchObject({ text: 'Done.', status: 'COMPLETE' });
   });
+
   it('finishing a checkpointed answer journals only the text after the checkpoints', async () => {
-    const store = await openStore();
-    const { data } = await store.createConversation('alice', 'Tail');
-    const answer = await store.addMessage('alice', data.id, {
-      role: 'assistant',
-      text: '',
-      status: 'STREAMING',
-    });
+    const { store, data, answer, journal } = await streamingAnswer('Tail');
     const saved = 'y'.repeat(5_000);
     await store.appendMessageText('alice', data.id, answer.id, 0, saved);
-    const journal = path.join(temp.path, 'chats', 'alice.journal');
     const lines = async () => (await fs.readFile(journal, 'utf8')).trim().split('\n');
     const before = (await lines()).length;
     await store.updateMessage('alice', data.id, answer.id, {
@@ -377,14 +383,7 @@ describe('updateMessage with the conversation header', () => {
 
 describe('appendMessageText', () => {
   it('journals only the new piece, and a reopened store reads the whole text', async () => {
-    const store = await openStore();
-    const { data } = await store.createConversation('alice', 'Streaming');
-    const answer = await store.addMessage('alice', data.id, {
-      role: 'assistant',
-      text: '',
-      status: 'STREAMING',
-    });
-    const journal = path.join(temp.path, 'chats', 'alice.journal');
+    const { store, data, answer, journal } = await streamingAnswer('Streaming');
     const before = (await fs.stat(journal)).size;
     const long = 'x'.repeat(5_000);
     await store.appendMessageText('alice', data.id, answer.id, 0, long);
