@@ -5,9 +5,11 @@
  * exactly once, in order. Deltas published within one tick are coalesced into one TEXT_DELTA,
  * so the event rate does not depend on how finely the upstream splits its tokens. Every turn's
  * coalesced delta is published from one shared immediate, so the frames they cause go out
- * together (see http/graphql-ws.ts) rather than one socket write each. Coalescing is
- * bounded in age and size: when the upstream's bytes are already buffered, the SDK reads them in
- * one long run of microtasks and the tick would not end until the whole answer was read.
+ * together (see http/graphql-ws.ts) rather than one socket write each. Coalescing is bounded in
+ * size and age: once the oldest waiting delta of any turn is `maxCoalesceMs` old, the next delta
+ * published publishes every waiting one. A busy server reads every upstream socket in one long
+ * tick, and the SDK reads already-buffered bytes in one long run of microtasks; the deltas read
+ * first would otherwise wait for all of it.
  */
 import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
@@ -36,7 +38,7 @@ export interface StreamHubOptions {
   maxFinishedBytes?: number;
   /** Per subscriber, before it is ended with SubscriberOverflowError. @default 10_000 */
   maxQueuedEvents?: number;
-  /** A coalesced delta is published once it is this old, even within one tick. @default 5 */
+  /** Waiting deltas are published once the oldest is this old, even within one tick. @default 5 */
   maxCoalesceMs?: number;
   /** ...or once it holds this many characters. @default 8_192 */
   maxCoalesceChars?: number;
@@ -65,8 +67,6 @@ interface TurnBuffer {
   evictedThrough: number;
   lastSeq: number;
   pendingDelta: string;
-  /** `performance.now()` when `pendingDelta` got its first character. */
-  pendingSince: number;
   ended: boolean;
 }
 
@@ -80,6 +80,8 @@ export class StreamHub {
   readonly #subscriptions = new Set<Subscription<ChatEvent>>();
   /** Turns that may hold a coalesced delta, published by `#flush`. */
   #pending = new Set<TurnBuffer>();
+  /** `performance.now()` when the first turn of `#pending` joined it. */
+  #pendingSince = 0;
   #flush: NodeJS.Immediate | null = null;
   readonly #maxTurnEvents: number;
   readonly #maxTurnBytes: number;
@@ -112,7 +114,6 @@ export class StreamHub {
       evictedThrough: 0,
       lastSeq: 0,
       pendingDelta: '',
-      pendingSince: 0,
       ended: false,
     };
     const turns = this.#turns.get(conversationId) ?? [];
@@ -123,14 +124,14 @@ export class StreamHub {
         if (turn.ended) return;
         if (event.type === 'TEXT_DELTA') {
           const now = performance.now();
-          if (turn.pendingDelta === '') turn.pendingSince = now;
+          if (this.#pending.size > 0 && now - this.#pendingSince >= this.#maxCoalesceMs) {
+            this.#publishPending();
+          }
           turn.pendingDelta += event.delta;
-          if (
-            turn.pendingDelta.length >= this.#maxCoalesceChars ||
-            now - turn.pendingSince >= this.#maxCoalesceMs
-          ) {
+          if (turn.pendingDelta.length >= this.#maxCoalesceChars) {
             this.#flushDelta(turn);
           } else {
+            if (this.#pending.size === 0) this.#pendingSince = now;
             this.#pending.add(turn);
             this.#flush ??= setImmediate(this.#flushPending);
           }
@@ -219,10 +220,14 @@ export class StreamHub {
 
   readonly #flushPending = (): void => {
     this.#flush = null;
+    this.#publishPending();
+  };
+
+  #publishPending(): void {
     const turns = this.#pending;
     this.#pending = new Set();
     for (const turn of turns) this.#flushDelta(turn);
-  };
+  }
 
   /** A turn left in `#pending` after this is skipped there, its delta being gone. */
   #flushDelta(turn: TurnBuffer): void {

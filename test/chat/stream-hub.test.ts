@@ -107,20 +107,47 @@ describe('StreamHub', () => {
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
   });
 
-  it('publishes a coalesced delta within the tick once it reaches the age bound', async () => {
+  /** One long synchronous run, as when the SDK drains an already-buffered response. */
+  const busy = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+
+  it('publishes a waiting delta within the tick once it reaches the age bound', async () => {
     const hub = makeHub({ maxCoalesceMs: 1 });
     const live = hub.subscribe('c1');
     const turn = hub.openTurn('c1', 'm1');
     turn.publish({ type: 'TEXT_DELTA', delta: 'a' });
-    // One long synchronous run, as when the SDK drains an already-buffered response.
-    const until = performance.now() + 2;
-    while (performance.now() < until);
+    busy(2);
     turn.publish({ type: 'TEXT_DELTA', delta: 'b' });
     turn.publish({ type: 'TEXT_DELTA', delta: 'c' });
     turn.publish({ type: 'TEXT_DONE', text: 'abc', responseId: 'r1', usage: null, model: 'x' });
 
     const events = await collect(live, isEnd);
-    expect(events.flatMap((e) => (e.type === 'TEXT_DELTA' ? [e.delta] : []))).toEqual(['ab', 'c']);
+    expect(events.flatMap((e) => (e.type === 'TEXT_DELTA' ? [e.delta] : []))).toEqual(['a', 'bc']);
+  });
+
+  it("another turn's delta publishes every waiting one past the age bound, before the tick ends", async () => {
+    const hub = makeHub({ maxCoalesceMs: 1 });
+    const first = hub.subscribe('c1');
+    const second = hub.subscribe('c2');
+    const a = hub.openTurn('c1', 'm1');
+    const b = hub.openTurn('c2', 'm2');
+    a.publish({ type: 'TEXT_DELTA', delta: 'a' });
+    b.publish({ type: 'TEXT_DELTA', delta: 'x' });
+    busy(2);
+    b.publish({ type: 'TEXT_DELTA', delta: 'y' });
+    // Already queued, not waiting for the immediate at the end of the tick.
+    const notYet = Symbol('not yet');
+    const settled = <T>(result: Promise<T>) => Promise.race([result, Promise.resolve(notYet)]);
+    expect(await settled(first.next())).toMatchObject({ value: { delta: 'a', seq: 1 } });
+    expect(await settled(second.next())).toMatchObject({ value: { delta: 'x', seq: 1 } });
+    // The newer delta still waits for the tick to end, coalescing with what follows.
+    b.publish({ type: 'TEXT_DELTA', delta: 'z' });
+    const next = second.next();
+    expect(await settled(next)).toBe(notYet);
+    expect(await next).toMatchObject({ value: { delta: 'yz', seq: 2 } });
+    hub.close();
   });
 
   it('replays a running turn to late subscribers exactly once, from any seq', async () => {
