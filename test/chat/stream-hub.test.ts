@@ -61,12 +61,16 @@ describe('StreamHub', () => {
     expect(textOf(events)).toBe('abcd');
   });
 
-  it('coalesces the deltas of many turns in one tick, each turn apart and in order', async () => {
-    const hub = makeHub();
+  /** Subscribers to conversations c1 and c2, then a turn in each. */
+  const twoTurns = (hub: StreamHub) => {
     const first = hub.subscribe('c1');
     const second = hub.subscribe('c2');
-    const one = hub.openTurn('c1', 'm1');
-    const two = hub.openTurn('c2', 'm2');
+    return { first, second, one: hub.openTurn('c1', 'm1'), two: hub.openTurn('c2', 'm2') };
+  };
+
+  it('coalesces the deltas of many turns in one tick, each turn apart and in order', async () => {
+    const hub = makeHub();
+    const { first, second, one, two } = twoTurns(hub);
     one.publish({ type: 'TEXT_DELTA', delta: 'a' });
     two.publish({ type: 'TEXT_DELTA', delta: 'x' });
     one.publish({ type: 'TEXT_DELTA', delta: 'b' });
@@ -129,10 +133,7 @@ describe('StreamHub', () => {
 
   it("another turn's delta publishes every waiting one past the age bound, before the tick ends", async () => {
     const hub = makeHub({ maxCoalesceMs: 1 });
-    const first = hub.subscribe('c1');
-    const second = hub.subscribe('c2');
-    const a = hub.openTurn('c1', 'm1');
-    const b = hub.openTurn('c2', 'm2');
+    const { first, second, one: a, two: b } = twoTurns(hub);
     a.publish({ type: 'TEXT_DELTA', delta: 'a' });
     b.publish({ type: 'TEXT_DELTA', delta: 'x' });
     busy(2);
