@@ -78,7 +78,7 @@ export class StreamHub {
   readonly #turns = new Map<string, TurnBuffer[]>();
   readonly #finished: LRUCache<string, TurnBuffer>;
   readonly #subscriptions = new Set<Subscription<ChatEvent>>();
-  /** Turns that may hold a coalesced delta, published by `#flush`. */
+  /** Turns that may hold a coalesced delta: published by `#flush`, or sooner by the age bound. */
   #pending = new Set<TurnBuffer>();
   /** `performance.now()` when the first turn of `#pending` joined it. */
   #pendingSince = 0;
