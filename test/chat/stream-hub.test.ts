@@ -138,13 +138,14 @@ describe('StreamHub', () => {
     b.publish({ type: 'TEXT_DELTA', delta: 'x' });
     busy(2);
     b.publish({ type: 'TEXT_DELTA', delta: 'y' });
+    // Right after, with no await between: the newer delta, not yet at the bound, waits.
+    b.publish({ type: 'TEXT_DELTA', delta: 'z' });
     // Already queued, not waiting for the immediate at the end of the tick.
     const notYet = Symbol('not yet');
     const settled = <T>(result: Promise<T>) => Promise.race([result, Promise.resolve(notYet)]);
     expect(await settled(first.next())).toMatchObject({ value: { delta: 'a', seq: 1 } });
     expect(await settled(second.next())).toMatchObject({ value: { delta: 'x', seq: 1 } });
-    // The newer delta still waits for the tick to end, coalescing with what follows.
-    b.publish({ type: 'TEXT_DELTA', delta: 'z' });
+    // The newer deltas still wait for the tick to end, coalesced.
     const next = second.next();
     expect(await settled(next)).toBe(notYet);
     expect(await next).toMatchObject({ value: { delta: 'yz', seq: 2 } });
