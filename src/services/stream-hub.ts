@@ -234,7 +234,15 @@ export class StreamHub {
     if (turn.pendingDelta === '' || turn.ended) return;
     const delta = turn.pendingDelta;
     turn.pendingDelta = '';
-    this.#emit(turn, { type: 'TEXT_DELTA', delta });
+    // A literal rather than `#emit`'s spread: this is the event of nearly every publish.
+    const event: ChatEvent = {
+      type: 'TEXT_DELTA',
+      delta,
+      conversationId: turn.conversationId,
+      messageId: turn.messageId,
+      seq: ++turn.lastSeq,
+    };
+    this.#record(turn, event, delta);
   }
 
   #emit(turn: TurnBuffer, payload: ChatEventPayload): void {
@@ -244,7 +252,11 @@ export class StreamHub {
       messageId: turn.messageId,
       seq: ++turn.lastSeq,
     } as ChatEvent;
-    const buffered = event.type === 'TEXT_DELTA' ? event.delta : event;
+    this.#record(turn, event, event);
+  }
+
+  /** Buffers `event` (as `buffered`) for replay and publishes it. */
+  #record(turn: TurnBuffer, event: ChatEvent, buffered: Buffered): void {
     turn.events.push(buffered);
     turn.bytes += bufferedBytes(buffered);
     this.#enforceBounds(turn);

@@ -120,6 +120,19 @@ describe('upstream faults', () => {
     });
   }
 
+  it('lets a stream run past the timeout while its events keep coming', async () => {
+    // 20 deltas at 40 a second: about 500 ms in all, no gap near the 300 ms timeout.
+    const f = await setup({
+      config: { timeoutMs: 300 },
+      emulator: { tokensPerSecond: 40, replyWords: 20 },
+    });
+    const started = performance.now();
+    const { answer } = await turn(f, 'Take your time');
+    expect(performance.now() - started).toBeGreaterThan(400);
+    expect(answer.status).toBe('COMPLETE');
+    expect(words(answer.text)).toBe(20);
+  });
+
   it('retries a 429 in the SDK and then succeeds', async () => {
     const f = await setup({ config: { maxRetries: 1 } });
     f.emulator.queueFault({ type: 'http_error', status: 429, retryAfterSeconds: 0 });
