@@ -9,7 +9,7 @@ import type {
 } from '../services/types.js';
 import { builder } from './builder.js';
 import { ConversationRef } from './conversation.js';
-import { whileAuthorized } from './live.js';
+import { watchAuthorization } from './live.js';
 import { MessageRef, MessageStatusEnum, UsageRef } from './message.js';
 
 const SendMessageInput = builder.inputType('SendMessageInput', {
@@ -121,16 +121,22 @@ builder.subscriptionField('messageStream', (t) =>
     },
     subscribe: async (_root, args, context) => {
       const stop = new AbortController();
-      const source = await context.services.chat.subscribe(
-        requireUser(context),
-        String(args.conversationId),
-        {
-          after: args.after,
-          messageId: args.messageId == null ? null : String(args.messageId),
-          signal: stop.signal,
-        },
-      );
-      return whileAuthorized(source, stop, context);
+      const ended = watchAuthorization(stop, context);
+      try {
+        return await context.services.chat.subscribe(
+          requireUser(context),
+          String(args.conversationId),
+          {
+            after: args.after,
+            messageId: args.messageId == null ? null : String(args.messageId),
+            signal: stop.signal,
+            onEnd: ended,
+          },
+        );
+      } catch (error) {
+        ended();
+        throw error;
+      }
     },
     resolve: (event) => event,
   }),

@@ -157,6 +157,7 @@ export class StreamHub {
       unsubscribe();
       options.signal?.removeEventListener('abort', onAbort);
       this.#subscriptions.delete(subscription);
+      options.onEnd?.();
     });
     const deliver = (event: ChatEvent, replayed = false) => {
       if (event.seq <= (delivered.get(event.messageId) ?? 0)) return;

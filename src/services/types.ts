@@ -222,6 +222,8 @@ export interface SubscribeOptions {
   /** The message `after` refers to; later turns are replayed whole. Default: the latest turn. */
   messageId?: string | null;
   signal?: AbortSignal;
+  /** Called once when the stream ends, however it ends (including before `subscribe` returns). */
+  onEnd?: () => void;
 }
 
 export interface ChatService {

@@ -216,6 +216,30 @@ describe('StreamHub', () => {
     await expect(next).resolves.toEqual({ value: undefined, done: true });
   });
 
+  it('calls onEnd once, however the subscription ends', async () => {
+    const hub = makeHub({ maxTurnEvents: 2 });
+    const ends: string[] = [];
+    const onEnd = (name: string) => () => ends.push(name);
+
+    const aborted = new AbortController();
+    const byAbort = hub.subscribe('c1', { signal: aborted.signal, onEnd: onEnd('abort') });
+    const byReturn = hub.subscribe('c1', { onEnd: onEnd('return') });
+    const turn = hub.openTurn('c1', 'm1');
+    await publishDeltas((d) => turn.publish({ type: 'TEXT_DELTA', delta: d }), words(3));
+    expect(ends).toEqual([]);
+
+    aborted.abort();
+    await byReturn.return?.();
+    await byReturn.return?.();
+    // Already aborted, and a replay gap: both end before subscribe returns.
+    hub.subscribe('c1', { signal: aborted.signal, onEnd: onEnd('pre-aborted') });
+    hub.subscribe('c1', { after: 0, onEnd: onEnd('gap') });
+    expect(ends).toEqual(['abort', 'return', 'pre-aborted', 'gap']);
+    // An aborted subscription still hands over what it had queued, then ends.
+    expect(textOf(await collect(byAbort, () => false))).toBe('w1 w2 w3 ');
+    expect(ends).toHaveLength(4);
+  });
+
   it('ends a consumer that falls too far behind with a resumable error', async () => {
     const hub = makeHub({ maxQueuedEvents: 5 });
     const turn = hub.openTurn('c1', 'm1');

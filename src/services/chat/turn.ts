@@ -66,7 +66,7 @@ export async function runTurn(turn: TurnInput): Promise<void> {
       if (event.type === 'TEXT_CREATED') {
         turn.publisher.publish({ type: 'TEXT_CREATED' });
       } else if (event.type === 'TEXT_DELTA') {
-        turn.publisher.publish({ type: 'TEXT_DELTA', delta: event.delta });
+        turn.publisher.publish(event);
         checkpointer.append(event.delta);
       } else {
         outcome = event;
