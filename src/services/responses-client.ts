@@ -5,7 +5,6 @@
  * which the SDK's timeout does not cover once the response headers have arrived.
  */
 
-import { performance } from 'node:perf_hooks';
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ResponseInputItem, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import type { Config } from '../config.js';
@@ -133,25 +132,8 @@ function withIdleTimeout(
   release: () => void,
 ): AsyncIterableIterator<ResponseStreamEvent> {
   const source = events[Symbol.asyncIterator]();
-  // One timer for the whole stream. An event only notes when it came; when the timer fires
-  // after events, it waits out what is left of `idleMs` since the last one. Moving the timer
-  // on every delta cost more than reading the clock.
-  let lastEventAt = performance.now();
-  const check = () => {
-    const quiet = performance.now() - lastEventAt;
-    if (quiet >= idleMs) watchdog.abort();
-    else timer = setTimeout(check, idleMs - quiet);
-  };
-  let timer = setTimeout(check, idleMs);
-  // The caller's abort is forwarded to the watchdog, so this is set by either.
-  let stopped = watchdog.signal.aborted;
-  watchdog.signal.addEventListener(
-    'abort',
-    () => {
-      stopped = true;
-    },
-    { once: true },
-  );
+  // One timer for the whole stream, pushed back per event: cheaper than a new one per delta.
+  const timer = setTimeout(() => watchdog.abort(), idleMs);
   let ended = false;
   const end = () => {
     if (ended) return;
@@ -167,7 +149,7 @@ function withIdleTimeout(
     return null;
   };
   const onResult = (result: IteratorResult<ResponseStreamEvent>) => {
-    const error = stopped ? abortError() : null;
+    const error = abortError();
     if (error) {
       end();
       // Stop reading the aborted request; its own failure is not the one to report.
@@ -175,7 +157,7 @@ function withIdleTimeout(
       throw error;
     }
     if (result.done) end();
-    else lastEventAt = performance.now();
+    else timer.refresh();
     return result;
   };
   const onError = (error: unknown) => {
