@@ -235,15 +235,7 @@ export class StreamHub {
     if (turn.pendingDelta === '' || turn.ended) return;
     const delta = turn.pendingDelta;
     turn.pendingDelta = '';
-    // A literal rather than `#emit`'s spread: this is the event of nearly every publish.
-    const event: ChatEvent = {
-      type: 'TEXT_DELTA',
-      delta,
-      conversationId: turn.conversationId,
-      messageId: turn.messageId,
-      seq: ++turn.lastSeq,
-    };
-    this.#record(turn, event, delta);
+    this.#record(turn, textDelta(turn, delta, ++turn.lastSeq), delta);
   }
 
   #emit(turn: TurnBuffer, payload: ChatEventPayload): void {
@@ -279,13 +271,7 @@ export class StreamHub {
   #eventAt(turn: TurnBuffer, index: number): ChatEvent {
     const buffered = turn.events[index] as Buffered;
     if (typeof buffered !== 'string') return buffered;
-    return {
-      type: 'TEXT_DELTA',
-      delta: buffered,
-      conversationId: turn.conversationId,
-      messageId: turn.messageId,
-      seq: turn.evictedThrough + 1 + index,
-    };
+    return textDelta(turn, buffered, turn.evictedThrough + 1 + index);
   }
 
   #end(turn: TurnBuffer): void {
@@ -300,6 +286,20 @@ export class StreamHub {
     if (remaining.length > 0) this.#turns.set(turn.conversationId, remaining);
     else this.#turns.delete(turn.conversationId);
   }
+}
+
+/**
+ * A TEXT_DELTA of `turn`, published or rebuilt from its buffered text. A literal rather than
+ * `#emit`'s spread: it is nearly every event.
+ */
+function textDelta(turn: TurnBuffer, delta: string, seq: number): ChatEvent {
+  return {
+    type: 'TEXT_DELTA',
+    delta,
+    conversationId: turn.conversationId,
+    messageId: turn.messageId,
+    seq,
+  };
 }
 
 function bufferedBytes(event: Buffered): number {
