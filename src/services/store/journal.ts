@@ -125,6 +125,14 @@ function parseOp(line: string): JournalOp | null {
   return isJournalOp(value) ? value : null;
 }
 
+/** `msg` and `msgtail`: a conversation id and a message with an id. */
+const hasMessage = (value: Record<string, unknown>): boolean =>
+  typeof value.conv === 'string' && isRecord(value.message) && typeof value.message.id === 'string';
+
+/** `text` and `msgtail`: where the piece starts, and the piece. */
+const hasTextPiece = (value: Record<string, unknown>): boolean =>
+  Number.isSafeInteger(value.from) && (value.from as number) >= 0 && typeof value.text === 'string';
+
 function isJournalOp(value: unknown): value is JournalOp {
   if (!isRecord(value)) return false;
   switch (value.op) {
@@ -137,28 +145,11 @@ function isJournalOp(value: unknown): value is JournalOp {
         (value.last_response_id === null || typeof value.last_response_id === 'string')
       );
     case 'msg':
-      return (
-        typeof value.conv === 'string' &&
-        isRecord(value.message) &&
-        typeof value.message.id === 'string'
-      );
+      return hasMessage(value);
     case 'msgtail':
-      return (
-        typeof value.conv === 'string' &&
-        isRecord(value.message) &&
-        typeof value.message.id === 'string' &&
-        Number.isSafeInteger(value.from) &&
-        (value.from as number) >= 0 &&
-        typeof value.text === 'string'
-      );
+      return hasMessage(value) && hasTextPiece(value);
     case 'text':
-      return (
-        typeof value.conv === 'string' &&
-        typeof value.id === 'string' &&
-        Number.isSafeInteger(value.from) &&
-        (value.from as number) >= 0 &&
-        typeof value.text === 'string'
-      );
+      return typeof value.conv === 'string' && typeof value.id === 'string' && hasTextPiece(value);
     case 'del':
       return typeof value.id === 'string';
     default:
