@@ -104,9 +104,7 @@ function readable(
     {
       start(controller) {
         res.on('data', (chunk: Buffer) => {
-          // Most reads are a delta or a few: handed on whole, without building a list.
-          if (chunk.length <= maxPieceBytes) controller.enqueue(chunk);
-          else for (const piece of eventPieces(chunk, maxPieceBytes)) controller.enqueue(piece);
+          for (const piece of eventPieces(chunk, maxPieceBytes)) controller.enqueue(piece);
           if ((controller.desiredSize ?? 1) <= 0) res.pause();
         });
         finished(res, (error) => {

@@ -12,8 +12,6 @@ export class Checkpointer {
   #written = 0;
   #inFlight: Promise<void> = Promise.resolve();
   #closed = false;
-  /** Registered with the clock since its last tick: later deltas need not register again. */
-  #due = false;
 
   constructor(
     private readonly clock: CheckpointClock,
@@ -24,8 +22,6 @@ export class Checkpointer {
   append(delta: string): void {
     if (this.#closed) return;
     this.#unsaved.push(delta);
-    if (this.#due) return;
-    this.#due = true;
     this.clock.due(this);
   }
 
@@ -37,7 +33,6 @@ export class Checkpointer {
 
   /** Called by the clock. */
   tick(): void {
-    this.#due = false;
     if (this.#closed || this.#unsaved.length === 0) return;
     this.#inFlight = this.#inFlight.then(() => this.#save());
   }
