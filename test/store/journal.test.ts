@@ -174,17 +174,16 @@ describe('journal format', () => {
               else if (c.kind === 'delete') op = { op: 'del', id };
               else if (c.kind === 'message' && state.has(id))
                 op = { op: 'msg', conv: id, message: message(`m${c.msg}`, c.text) };
-              else if (c.kind === 'append') {
-                const current = state.get(id)?.messages.findLast((m) => m.id === `m${c.msg}`);
-                const from = Math.max(0, (current?.text.length ?? 0) - c.back);
-                if (current) op = { op: 'text', conv: id, id: current.id, from, text: c.text };
-              } else if (c.kind === 'finish') {
+              else if (c.kind === 'append' || c.kind === 'finish') {
                 const current = state.get(id)?.messages.findLast((m) => m.id === `m${c.msg}`);
                 if (current) {
-                  const { text: _, ...fields } = current;
                   const from = Math.max(0, current.text.length - c.back);
+                  const { text: _, ...fields } = current;
                   const message = { ...fields, response_id: `resp_${c.text.length}` };
-                  op = { op: 'msgtail', conv: id, message, from, text: c.text };
+                  op =
+                    c.kind === 'append'
+                      ? { op: 'text', conv: id, id: current.id, from, text: c.text }
+                      : { op: 'msgtail', conv: id, message, from, text: c.text };
                 }
               }
               if (op) {
