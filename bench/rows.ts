@@ -2,6 +2,7 @@
 import type { Row } from './lib/report.js';
 import { type Spread, spread } from './lib/stats.js';
 import type { MigrationBenchResult } from './migration.js';
+import type { DirectStreamsResult } from './scenarios/direct-streams.js';
 import type { ManyStreamsResult } from './scenarios/many-streams.js';
 import type { RelayResult } from './scenarios/relay.js';
 import type { StartupResult } from './scenarios/startup.js';
@@ -115,6 +116,51 @@ export function manyStreamsRows(groups: ManyStreamsResult[][]): Row[] {
     ];
   });
 }
+
+/**
+ * The baseline's runs: the same streams read by the SDK alone in one process. No target; its
+ * latency and CPU are the floor the relay's figures above stand on.
+ */
+export function directStreamsRows(runs: DirectStreamsResult[]): Row[] {
+  const first = runs[0];
+  if (!first) return [];
+  const scenario = `3 Baseline: ${count(first.streams)}, SDK alone`;
+  const n = runs.length;
+  const of = n > 1 ? `, median (min–max) of ${n} runs` : '';
+  const show = (values: number[]) => (n > 1 ? range(spread(values)) : String(values[0]));
+  const each = (key: NumericDirectKey) => runs.map((r) => r[key]);
+  const total = (key: NumericDirectKey) => runs.reduce((sum, r) => sum + r[key], 0);
+  const mainShares = runs.flatMap((r) =>
+    r.mainThreadRunShare === null ? [] : [r.mainThreadRunShare],
+  );
+  return [
+    {
+      scenario,
+      measure: `delivered / expected deltas (duplicates, missing)${n > 1 ? `, ${n} runs` : ''}`,
+      result: `${count(total('deliveredDeltas'))} / ${count(total('expectedDeltas'))} (${total('duplicates')}, ${total('missing')})`,
+      target: '',
+      met: null,
+    },
+    {
+      scenario,
+      measure: `latency emulator write -> SDK reader, p50 / p99 / max, ms${of}`,
+      result: `${show(each('latencyP50Ms'))} / ${show(each('latencyP99Ms'))} / ${show(each('latencyMaxMs'))}`,
+      target: '',
+      met: null,
+    },
+    {
+      scenario,
+      measure: `reader CPU s, share of one core; main thread on a core; peak RSS MiB${of}`,
+      result: `${show(each('cpuSeconds'))}, ${spread(each('cpuShare')).median}; ${mainShares.length > 0 ? show(mainShares) : 'n/a'}; ${show(each('peakRssMiB'))}`,
+      target: '',
+      met: null,
+    },
+  ];
+}
+
+type NumericDirectKey = {
+  [K in keyof DirectStreamsResult]: DirectStreamsResult[K] extends number ? K : never;
+}[keyof DirectStreamsResult];
 
 type NumericKey = {
   [K in keyof ManyStreamsResult]: ManyStreamsResult[K] extends number ? K : never;

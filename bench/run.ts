@@ -13,7 +13,15 @@ import { machineLine, serverSettingsLine } from './lib/machine.js';
 import { ROOT } from './lib/processes.js';
 import { replaceBenchSection } from './lib/readme.js';
 import { type Row, renderMarkdown, renderText } from './lib/report.js';
-import { manyStreamsRows, migrationRows, relayRows, startupRows, storageRows } from './rows.js';
+import {
+  directStreamsRows,
+  manyStreamsRows,
+  migrationRows,
+  relayRows,
+  startupRows,
+  storageRows,
+} from './rows.js';
+import { benchDirectStreams } from './scenarios/direct-streams.js';
 import { benchManyStreams } from './scenarios/many-streams.js';
 import { benchMigrationThroughput } from './scenarios/migration.js';
 import { benchRelay } from './scenarios/relay.js';
@@ -102,7 +110,18 @@ const runs: Record<Scenario, () => Promise<{ result: unknown; rows: Row[] }>> = 
       }
       result.push(group);
     }
-    return { result, rows: manyStreamsRows(result) };
+    // The baseline at the largest count: the same streams read by the SDK alone, no relay.
+    const sdkAlone = [];
+    for (let run = 1; run <= streamRuns; run++) {
+      console.error(`  1,000 streams read by the SDK alone, run ${run} of ${streamRuns}...`);
+      sdkAlone.push(
+        await benchDirectStreams({ streams: 1_000, tokensPerSecond: 30, seconds: quick ? 5 : 20 }),
+      );
+    }
+    return {
+      result: { threadline: result, sdkAlone },
+      rows: [...manyStreamsRows(result), ...directStreamsRows(sdkAlone)],
+    };
   },
 };
 

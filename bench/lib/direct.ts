@@ -14,8 +14,9 @@ export interface DirectRun {
   deltas: number;
 }
 
-export function directClient(baseURL: string): OpenAI {
-  return new OpenAI({ apiKey: 'bench-key', baseURL, maxRetries: 0, logLevel: 'off' });
+/** `fetch`: the SDK's own (the global fetch) unless given, e.g. Threadline's upstream fetch. */
+export function directClient(baseURL: string, fetch?: typeof globalThis.fetch): OpenAI {
+  return new OpenAI({ apiKey: 'bench-key', baseURL, maxRetries: 0, logLevel: 'off', fetch });
 }
 
 export async function directStream(client: OpenAI): Promise<DirectRun> {

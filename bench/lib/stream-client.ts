@@ -6,8 +6,8 @@
  * from the emulator's write to its receipt here. Run by `fork`; talks over IPC.
  */
 import type { Client } from 'graphql-ws';
-import { parseStamps } from '../../src/emulator/stamp.js';
 import { connect, sendMessage, subscribe } from './graphql.js';
+import { checkStamps, LatencyLog } from './stamps.js';
 
 export interface ClientAssignment {
   url: string;
@@ -51,11 +51,10 @@ type ParentMessage = { type: 'start'; assignment: ClientAssignment } | { type: '
 const send = (message: unknown, done?: () => void) => process.send?.(message, undefined, {}, done);
 
 async function main(assignment: ClientAssignment): Promise<void> {
-  const latencies = new Float64Array(
+  const latencies = new LatencyLog(
     assignment.connections.reduce((n, c) => n + c.conversationIds.length, 0) *
       assignment.expectedDeltas,
   );
-  let latencyCount = 0;
   const report: Omit<ClientReport, 'latencies' | 'cpuSeconds'> = {
     streams: 0,
     completed: 0,
@@ -96,18 +95,7 @@ async function main(assignment: ClientAssignment): Promise<void> {
           if (event.__typename === 'TextDelta') {
             const delta = event.delta ?? '';
             stream.text += delta;
-            for (const stamp of parseStamps(delta)) {
-              if (stamp.index < stream.nextIndex) {
-                report.duplicates++;
-                continue;
-              }
-              report.missing += stamp.index - stream.nextIndex;
-              stream.nextIndex = stamp.index + 1;
-              report.delivered++;
-              if (latencyCount < latencies.length) {
-                latencies[latencyCount++] = receivedAt - stamp.writtenAt;
-              }
-            }
+            checkStamps(stream, delta, receivedAt, report, latencies);
           } else if (event.__typename === 'TextDone' || event.__typename === 'StreamError') {
             if (event.__typename === 'StreamError') {
               report.errors.push(`${conversationId}: ${event.code} ${event.message}`);
@@ -161,7 +149,7 @@ async function main(assignment: ClientAssignment): Promise<void> {
     send(
       {
         type: 'report',
-        report: { ...report, cpuSeconds, latencies: latencies.slice(0, latencyCount) },
+        report: { ...report, cpuSeconds, latencies: latencies.taken() },
       },
       resolve,
     ),

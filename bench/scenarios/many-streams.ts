@@ -5,11 +5,12 @@
  * `streamsPerConnection` subscriptions per WebSocket (one user per WebSocket), so that the
  * clients' own JSON parsing is spread over processes and kept out of the server's.
  */
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkTs, waitFor } from '../lib/children.js';
 import { createConversation } from '../lib/graphql.js';
 import { mib, renice, sampleProcess, sampleThread } from '../lib/process-stats.js';
 import { spawnEmulator, spawnServer } from '../lib/processes.js';
+import { mergeLatencies } from '../lib/stamps.js';
 import { percentile, round } from '../lib/stats.js';
 import type { ClientAssignment, ClientReport } from '../lib/stream-client.js';
 
@@ -75,7 +76,7 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
     nodeArgs: options.nodeArgs,
     users: Array.from({ length: connections }, (_, i) => `load${i}`),
   });
-  const workers: ReturnType<typeof fork>[] = [];
+  const workers: ReturnType<typeof forkTs>[] = [];
   try {
     await emulator.setPacing({
       tokensPerSecond: options.tokensPerSecond,
@@ -102,11 +103,7 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
     const reports: Promise<ClientReport>[] = [];
     const ready: Promise<void>[] = [];
     for (const share of shares) {
-      const worker = fork(CLIENT, [], {
-        execArgv: ['--import', 'tsx'],
-        serialization: 'advanced',
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
+      const worker = forkTs(CLIENT);
       workers.push(worker);
       const assignment: ClientAssignment = {
         url: server.url,
@@ -200,23 +197,4 @@ async function createConversations(
   };
   await Promise.all(Array.from({ length: 16 }, worker));
   return plan;
-}
-
-function waitFor(worker: ReturnType<typeof fork>, type: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: Record<string, unknown>) => {
-      if (message.type === 'failed') reject(new Error(`client failed: ${String(message.error)}`));
-      if (message.type !== type) return;
-      worker.off('message', onMessage);
-      resolve(message);
-    };
-    worker.on('message', onMessage);
-    worker.once('exit', (code) => reject(new Error(`client exited (${code}) before ${type}`)));
-  });
-}
-
-function mergeLatencies(parts: Float64Array[]): number[] {
-  const all: number[] = [];
-  for (const part of parts) for (const value of part) all.push(value);
-  return all;
 }

@@ -1,0 +1,77 @@
+/**
+ * The many-streams baseline's reader: opens `streams` paced, stamped streams straight from the
+ * emulator with the openai SDK, through Threadline's upstream fetch, and reads them in this one
+ * process with nothing else to do. It checks the stamps as the relay's clients do. What it costs
+ * is the floor for any relay that reads its upstream with the SDK on one thread. Run by `fork`;
+ * talks over IPC.
+ */
+import { createUpstreamFetch } from '../../src/services/upstream-fetch.js';
+import { directClient, MODEL, PROMPT } from './direct.js';
+import { epochMs } from './graphql.js';
+import { checkStamps, LatencyLog, type StampTotals } from './stamps.js';
+
+export interface DirectAssignment {
+  baseURL: string;
+  streams: number;
+  expectedDeltas: number;
+  timeoutMs: number;
+}
+
+export interface DirectReport extends StampTotals {
+  completed: number;
+  errors: string[];
+  latencies: Float64Array;
+}
+
+const send = (message: unknown, done?: () => void) => process.send?.(message, undefined, {}, done);
+
+async function main(assignment: DirectAssignment): Promise<void> {
+  const client = directClient(assignment.baseURL, createUpstreamFetch());
+  const latencies = new LatencyLog(assignment.streams * assignment.expectedDeltas);
+  const totals: StampTotals = { delivered: 0, duplicates: 0, missing: 0 };
+  const errors: string[] = [];
+  let completed = 0;
+
+  // Every stream is opened first; the emulator holds their deltas until the parent releases them.
+  const opened = await Promise.all(
+    Array.from({ length: assignment.streams }, () =>
+      client.responses.create({ model: MODEL, input: PROMPT, stream: true }),
+    ),
+  );
+  send({ type: 'started' });
+  const timer = setTimeout(() => {
+    for (const stream of opened) stream.controller.abort();
+  }, assignment.timeoutMs);
+  await Promise.all(
+    opened.map(async (stream) => {
+      const cursor = { nextIndex: 0 };
+      try {
+        for await (const event of stream) {
+          if (event.type === 'response.output_text.delta') {
+            checkStamps(cursor, event.delta, epochMs(), totals, latencies);
+          } else if (event.type === 'response.completed') {
+            completed++;
+          }
+        }
+      } catch (error) {
+        errors.push(String(error));
+      }
+      totals.missing += Math.max(0, assignment.expectedDeltas - cursor.nextIndex);
+    }),
+  );
+  clearTimeout(timer);
+  const report: DirectReport = { ...totals, completed, errors, latencies: latencies.taken() };
+  await new Promise<void>((resolve) => send({ type: 'report', report }, resolve));
+}
+
+send({ type: 'ready' });
+process.once('message', (message: { type: string; assignment: DirectAssignment }) => {
+  if (message.type !== 'start') return;
+  main(message.assignment).then(
+    () => process.disconnect(),
+    (error: unknown) => {
+      console.error('direct stream reader failed:', error);
+      send({ type: 'failed', error: String(error) }, () => process.disconnect());
+    },
+  );
+});
