@@ -130,9 +130,10 @@ export function directStreamsRows(runs: DirectStreamsResult[]): Row[] {
   const show = (values: number[]) => (n > 1 ? range(spread(values)) : String(values[0]));
   const each = (key: NumericDirectKey) => runs.map((r) => r[key]);
   const total = (key: NumericDirectKey) => runs.reduce((sum, r) => sum + r[key], 0);
-  const mainShares = runs.flatMap((r) =>
-    r.mainThreadRunShare === null ? [] : [r.mainThreadRunShare],
-  );
+  const shares = (key: 'mainThreadRunShare' | 'mainThreadWaitShare') => {
+    const values = runs.flatMap((r) => (r[key] === null ? [] : [r[key]]));
+    return values.length > 0 ? show(values) : 'n/a';
+  };
   return [
     {
       scenario,
@@ -150,8 +151,15 @@ export function directStreamsRows(runs: DirectStreamsResult[]): Row[] {
     },
     {
       scenario,
-      measure: `reader CPU s, share of one core; main thread on a core; peak RSS MiB${of}`,
-      result: `${show(each('cpuSeconds'))}, ${spread(each('cpuShare')).median}; ${mainShares.length > 0 ? show(mainShares) : 'n/a'}; ${show(each('peakRssMiB'))}`,
+      measure: `reader CPU s, share of one core; peak RSS MiB${of}`,
+      result: `${show(each('cpuSeconds'))}, ${spread(each('cpuShare')).median}; ${show(each('peakRssMiB'))}`,
+      target: '',
+      met: null,
+    },
+    {
+      scenario,
+      measure: `reader main thread: share of the wall time on a core / ready but waiting for one${of}`,
+      result: `${shares('mainThreadRunShare')} / ${shares('mainThreadWaitShare')}`,
       target: '',
       met: null,
     },

@@ -32,8 +32,9 @@ export interface DirectStreamsResult {
   cpuSeconds: number;
   cpuShare: number;
   peakRssMiB: number;
-  /** Share of the wall time its main thread was on a core; null without schedstat. */
+  /** Shares of the wall time its main thread was on a core, and ready but waiting for one. */
   mainThreadRunShare: number | null;
+  mainThreadWaitShare: number | null;
   emulatorCpuSeconds: number;
   wallSeconds: number;
 }
@@ -79,6 +80,8 @@ export async function benchDirectStreams(
     const emulatorAfter = sampleProcess(emulator.pid);
     const latencies = mergeLatencies([report.latencies]);
     const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+    const mainShare = (key: 'runSeconds' | 'waitSeconds') =>
+      mainBefore && mainAfter ? round((mainAfter[key] - mainBefore[key]) / wallSeconds, 2) : null;
     return {
       streams: options.streams,
       expectedDeltas: options.streams * replyWords,
@@ -92,10 +95,8 @@ export async function benchDirectStreams(
       cpuSeconds: round(cpuSeconds, 1),
       cpuShare: round(cpuSeconds / wallSeconds, 2),
       peakRssMiB: mib(after.peakRssBytes),
-      mainThreadRunShare:
-        mainBefore && mainAfter
-          ? round((mainAfter.runSeconds - mainBefore.runSeconds) / wallSeconds, 2)
-          : null,
+      mainThreadRunShare: mainShare('runSeconds'),
+      mainThreadWaitShare: mainShare('waitSeconds'),
       emulatorCpuSeconds: round(emulatorAfter.cpuSeconds - emulatorBefore.cpuSeconds, 1),
       wallSeconds: round(wallSeconds, 1),
     };

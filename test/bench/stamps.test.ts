@@ -48,9 +48,10 @@ describe('the many-streams baseline (the SDK alone)', () => {
       missing: 0,
       errors: [],
     });
+    // Paced: 30 deltas at 30 a second take about a second, however fast the reader.
+    expect(result.wallSeconds).toBeGreaterThanOrEqual(0.9);
     expect(result.latencyP50Ms).toBeGreaterThanOrEqual(0);
     expect(result.latencyP99Ms).toBeGreaterThanOrEqual(result.latencyP50Ms);
-    expect(result.cpuSeconds).toBeGreaterThan(0);
     expect(result.peakRssMiB).toBeGreaterThan(0);
   });
 });
