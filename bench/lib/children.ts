@@ -22,3 +22,24 @@ export function waitFor(child: ChildProcess, type: string): Promise<Record<strin
     child.once('exit', (code) => reject(new Error(`child exited (${code}) before ${type}`)));
   });
 }
+
+/** In a forked child: a message to the parent; `done` once it is sent. */
+export const sendToParent = (message: unknown, done?: () => void) =>
+  process.send?.(message, undefined, {}, done);
+
+/**
+ * In a forked child: runs `main` with the assignment of the parent's `start` message, then
+ * disconnects; a failure is reported to the parent as `failed`.
+ */
+export function runChild<T>(name: string, main: (assignment: T) => Promise<void>): void {
+  process.once('message', (message: { type: string; assignment: T }) => {
+    if (message.type !== 'start') return;
+    main(message.assignment).then(
+      () => process.disconnect(),
+      (error: unknown) => {
+        console.error(`${name} failed:`, error);
+        sendToParent({ type: 'failed', error: String(error) }, () => process.disconnect());
+      },
+    );
+  });
+}

@@ -6,6 +6,7 @@
  * talks over IPC.
  */
 import { createUpstreamFetch } from '../../src/services/upstream-fetch.js';
+import { runChild, sendToParent } from './children.js';
 import { directClient, MODEL, PROMPT } from './direct.js';
 import { epochMs } from './graphql.js';
 import { checkStamps, LatencyLog, type StampTotals } from './stamps.js';
@@ -23,8 +24,6 @@ export interface DirectReport extends StampTotals {
   latencies: Float64Array;
 }
 
-const send = (message: unknown, done?: () => void) => process.send?.(message, undefined, {}, done);
-
 async function main(assignment: DirectAssignment): Promise<void> {
   const client = directClient(assignment.baseURL, createUpstreamFetch());
   const latencies = new LatencyLog(assignment.streams * assignment.expectedDeltas);
@@ -38,7 +37,7 @@ async function main(assignment: DirectAssignment): Promise<void> {
       client.responses.create({ model: MODEL, input: PROMPT, stream: true }),
     ),
   );
-  send({ type: 'started' });
+  sendToParent({ type: 'started' });
   const timer = setTimeout(() => {
     for (const stream of opened) stream.controller.abort();
   }, assignment.timeoutMs);
@@ -61,17 +60,8 @@ async function main(assignment: DirectAssignment): Promise<void> {
   );
   clearTimeout(timer);
   const report: DirectReport = { ...totals, completed, errors, latencies: latencies.taken() };
-  await new Promise<void>((resolve) => send({ type: 'report', report }, resolve));
+  await new Promise<void>((resolve) => sendToParent({ type: 'report', report }, resolve));
 }
 
-send({ type: 'ready' });
-process.once('message', (message: { type: string; assignment: DirectAssignment }) => {
-  if (message.type !== 'start') return;
-  main(message.assignment).then(
-    () => process.disconnect(),
-    (error: unknown) => {
-      console.error('direct stream reader failed:', error);
-      send({ type: 'failed', error: String(error) }, () => process.disconnect());
-    },
-  );
-});
+sendToParent({ type: 'ready' });
+runChild('direct stream reader', main);

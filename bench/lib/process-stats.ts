@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { round } from './stats.js';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -47,6 +48,23 @@ export function sampleThread(pid: number, tid = pid): ThreadSchedule | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The shares of `wallSeconds` a thread spent on a core and ready but waiting for one, between
+ * two samples; null where the kernel keeps no schedstat.
+ */
+export function threadShares(
+  before: ThreadSchedule | null,
+  after: ThreadSchedule | null,
+  wallSeconds: number,
+): { run: number | null; wait: number | null } {
+  if (!before || !after) return { run: null, wait: null };
+  const share = (seconds: number) => round(seconds / wallSeconds, 2);
+  return {
+    run: share(after.runSeconds - before.runSeconds),
+    wait: share(after.waitSeconds - before.waitSeconds),
+  };
 }
 
 /**

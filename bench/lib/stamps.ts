@@ -5,6 +5,7 @@
  * baseline, so both count the same way.
  */
 import { parseStamps } from '../../src/emulator/stamp.js';
+import { percentile, round } from './stats.js';
 
 export interface StampTotals {
   /** Stamps received once and in order. */
@@ -56,9 +57,17 @@ export function checkStamps(
   }
 }
 
-/** All the processes' latencies as one list. */
-export function mergeLatencies(parts: Float64Array[]): number[] {
+/** p50, p99 and max of the latencies of every process, in ms to a tenth. */
+export function latencySummary(parts: Float64Array[]): {
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+} {
   const all: number[] = [];
   for (const part of parts) for (const value of part) all.push(value);
-  return all;
+  return {
+    latencyP50Ms: round(percentile(all, 50), 1),
+    latencyP99Ms: round(percentile(all, 99), 1),
+    latencyMaxMs: round(percentile(all, 100), 1),
+  };
 }

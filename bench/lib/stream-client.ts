@@ -6,6 +6,7 @@
  * from the emulator's write to its receipt here. Run by `fork`; talks over IPC.
  */
 import type { Client } from 'graphql-ws';
+import { runChild, sendToParent } from './children.js';
 import { connect, sendMessage, subscribe } from './graphql.js';
 import { checkStamps, LatencyLog } from './stamps.js';
 
@@ -47,8 +48,6 @@ interface StreamState {
 }
 
 type ParentMessage = { type: 'start'; assignment: ClientAssignment } | { type: 'go' };
-
-const send = (message: unknown, done?: () => void) => process.send?.(message, undefined, {}, done);
 
 async function main(assignment: ClientAssignment): Promise<void> {
   const latencies = new LatencyLog(
@@ -112,7 +111,7 @@ async function main(assignment: ClientAssignment): Promise<void> {
       );
     }
   }
-  send({ type: 'ready' });
+  sendToParent({ type: 'ready' });
   await new Promise<void>((resolve) => {
     process.on('message', (message: ParentMessage) => {
       if (message.type === 'go') resolve();
@@ -135,7 +134,7 @@ async function main(assignment: ClientAssignment): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: assignment.sendConcurrency }, starter));
-  send({ type: 'started' });
+  sendToParent({ type: 'started' });
   const timer = setTimeout(finish, assignment.timeoutMs);
   await allDone;
   clearTimeout(timer);
@@ -146,7 +145,7 @@ async function main(assignment: ClientAssignment): Promise<void> {
   }
   await Promise.all(clients.map((client) => client.dispose()));
   await new Promise<void>((resolve) =>
-    send(
+    sendToParent(
       {
         type: 'report',
         report: { ...report, cpuSeconds, latencies: latencies.taken() },
@@ -156,13 +155,4 @@ async function main(assignment: ClientAssignment): Promise<void> {
   );
 }
 
-process.once('message', (message: ParentMessage) => {
-  if (message.type !== 'start') return;
-  main(message.assignment).then(
-    () => process.disconnect(),
-    (error: unknown) => {
-      console.error('stream client failed:', error);
-      send({ type: 'failed', error: String(error) }, () => process.disconnect());
-    },
-  );
-});
+runChild('stream client', main);

@@ -7,10 +7,10 @@
 import { fileURLToPath } from 'node:url';
 import { forkTs, waitFor } from '../lib/children.js';
 import type { DirectAssignment, DirectReport } from '../lib/direct-streams-client.js';
-import { mib, sampleProcess, sampleThread } from '../lib/process-stats.js';
+import { mib, sampleProcess, sampleThread, threadShares } from '../lib/process-stats.js';
 import { SERVE_NODE_FLAGS, spawnEmulator } from '../lib/processes.js';
-import { mergeLatencies } from '../lib/stamps.js';
-import { percentile, round } from '../lib/stats.js';
+import { latencySummary } from '../lib/stamps.js';
+import { round } from '../lib/stats.js';
 
 export interface DirectStreamsOptions {
   streams: number;
@@ -78,10 +78,9 @@ export async function benchDirectStreams(
     const after = sampleProcess(pid);
     const mainAfter = sampleThread(pid);
     const emulatorAfter = sampleProcess(emulator.pid);
-    const latencies = mergeLatencies([report.latencies]);
+    const latencyParts = [report.latencies];
     const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
-    const mainShare = (key: 'runSeconds' | 'waitSeconds') =>
-      mainBefore && mainAfter ? round((mainAfter[key] - mainBefore[key]) / wallSeconds, 2) : null;
+    const main = threadShares(mainBefore, mainAfter, wallSeconds);
     return {
       streams: options.streams,
       expectedDeltas: options.streams * replyWords,
@@ -89,14 +88,12 @@ export async function benchDirectStreams(
       duplicates: report.duplicates,
       missing: report.missing,
       errors: report.errors.slice(0, 10),
-      latencyP50Ms: round(percentile(latencies, 50), 1),
-      latencyP99Ms: round(percentile(latencies, 99), 1),
-      latencyMaxMs: round(percentile(latencies, 100), 1),
+      ...latencySummary(latencyParts),
       cpuSeconds: round(cpuSeconds, 1),
       cpuShare: round(cpuSeconds / wallSeconds, 2),
       peakRssMiB: mib(after.peakRssBytes),
-      mainThreadRunShare: mainShare('runSeconds'),
-      mainThreadWaitShare: mainShare('waitSeconds'),
+      mainThreadRunShare: main.run,
+      mainThreadWaitShare: main.wait,
       emulatorCpuSeconds: round(emulatorAfter.cpuSeconds - emulatorBefore.cpuSeconds, 1),
       wallSeconds: round(wallSeconds, 1),
     };

@@ -8,10 +8,10 @@
 import { fileURLToPath } from 'node:url';
 import { forkTs, waitFor } from '../lib/children.js';
 import { createConversation } from '../lib/graphql.js';
-import { mib, renice, sampleProcess, sampleThread } from '../lib/process-stats.js';
+import { mib, renice, sampleProcess, sampleThread, threadShares } from '../lib/process-stats.js';
 import { spawnEmulator, spawnServer } from '../lib/processes.js';
-import { mergeLatencies } from '../lib/stamps.js';
-import { percentile, round } from '../lib/stats.js';
+import { latencySummary } from '../lib/stamps.js';
+import { round } from '../lib/stats.js';
 import type { ClientAssignment, ClientReport } from '../lib/stream-client.js';
 
 export interface ManyStreamsOptions {
@@ -138,12 +138,11 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
     const mainAfter = sampleThread(server.pid);
     const emulatorAfter = sampleProcess(emulator.pid);
 
-    const latencies = mergeLatencies(done.map((report) => report.latencies));
+    const latencyParts = done.map((report) => report.latencies);
     const sum = (key: 'delivered' | 'duplicates' | 'missing' | 'seqErrors' | 'textMismatches') =>
       done.reduce((n, report) => n + report[key], 0);
     const serverCpuSeconds = serverAfter.cpuSeconds - serverBefore.cpuSeconds;
-    const mainShare = (key: 'runSeconds' | 'waitSeconds') =>
-      mainBefore && mainAfter ? round((mainAfter[key] - mainBefore[key]) / wallSeconds, 2) : null;
+    const main = threadShares(mainBefore, mainAfter, wallSeconds);
     return {
       streams: options.streams,
       connections,
@@ -156,14 +155,12 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
       seqErrors: sum('seqErrors'),
       textMismatches: sum('textMismatches'),
       errors: done.flatMap((report) => report.errors).slice(0, 10),
-      latencyP50Ms: round(percentile(latencies, 50), 1),
-      latencyP99Ms: round(percentile(latencies, 99), 1),
-      latencyMaxMs: round(percentile(latencies, 100), 1),
+      ...latencySummary(latencyParts),
       serverCpuSeconds: round(serverCpuSeconds, 1),
       serverCpuShare: round(serverCpuSeconds / wallSeconds, 2),
       serverPeakRssMiB: mib(serverAfter.peakRssBytes),
-      mainThreadRunShare: mainShare('runSeconds'),
-      mainThreadWaitShare: mainShare('waitSeconds'),
+      mainThreadRunShare: main.run,
+      mainThreadWaitShare: main.wait,
       emulatorCpuSeconds: round(emulatorAfter.cpuSeconds - emulatorBefore.cpuSeconds, 1),
       clientCpuSeconds: round(
         done.reduce((n, report) => n + report.cpuSeconds, 0),
