@@ -115,7 +115,12 @@ const runs: Record<Scenario, () => Promise<{ result: unknown; rows: Row[] }>> = 
     for (let run = 1; run <= streamRuns; run++) {
       console.error(`  1,000 streams read by the SDK alone, run ${run} of ${streamRuns}...`);
       sdkAlone.push(
-        await benchDirectStreams({ streams: 1_000, tokensPerSecond: 30, seconds: quick ? 5 : 20 }),
+        await benchDirectStreams({
+          streams: 1_000,
+          tokensPerSecond: 30,
+          seconds: quick ? 5 : 20,
+          harnessNice,
+        }),
       );
     }
     return {

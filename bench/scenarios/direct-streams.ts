@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { forkTs, waitFor } from '../lib/children.js';
 import type { DirectAssignment, DirectReport } from '../lib/direct-streams-client.js';
-import { mib, sampleProcess, sampleThread, threadShares } from '../lib/process-stats.js';
+import { mib, renice, sampleProcess, sampleThread, threadShares } from '../lib/process-stats.js';
 import { SERVE_NODE_FLAGS, spawnEmulator } from '../lib/processes.js';
 import { latencySummary } from '../lib/stamps.js';
 import { round } from '../lib/stats.js';
@@ -16,6 +16,8 @@ export interface DirectStreamsOptions {
   streams: number;
   tokensPerSecond: number;
   seconds: number;
+  /** Nice value for the emulator, as in `benchManyStreams`. @default none */
+  harnessNice?: number;
 }
 
 export interface DirectStreamsResult {
@@ -57,6 +59,7 @@ export async function benchDirectStreams(
       stampDeltas: true,
       hold: true,
     });
+    if (options.harnessNice !== undefined) renice(emulator.pid, options.harnessNice);
     const pid = reader.pid ?? -1;
     const before = sampleProcess(pid);
     const mainBefore = sampleThread(pid);
