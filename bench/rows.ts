@@ -11,6 +11,27 @@ import type { StorageBenchResult } from './storage.js';
 const range = (s: Spread, unit = '') => `${s.median}${unit} (${s.min}–${s.max})`;
 const count = (n: number) => n.toLocaleString('en-US');
 
+type NumericKeyOf<T> = { [K in keyof T]: T[K] extends number ? K : never }[keyof T];
+type ShareKey = 'mainThreadRunShare' | 'mainThreadWaitShare';
+
+/** Figures of repeated runs: one run's value, or the median (min–max) of several. */
+function overRuns<R extends Record<ShareKey, number | null>>(runs: R[]) {
+  const n = runs.length;
+  const show = (s: Spread) => (n > 1 ? range(s) : String(s.median));
+  return {
+    n,
+    of: n > 1 ? `, median (min–max) of ${n} runs` : '',
+    show,
+    each: (key: NumericKeyOf<R>) => spread(runs.map((r) => r[key] as number)),
+    total: (key: NumericKeyOf<R>) => runs.reduce((sum, r) => sum + (r[key] as number), 0),
+    /** Like `show(each(key))`, for a share the kernel may not have kept (n/a then). */
+    share: (key: ShareKey) => {
+      const values = runs.flatMap((r) => (r[key] === null ? [] : [r[key]]));
+      return values.length === 0 ? 'n/a' : show(spread(values));
+    },
+  };
+}
+
 export function relayRows(r: RelayResult): Row[] {
   const scenario = '1 Relay overhead';
   return [
@@ -51,11 +72,7 @@ export function manyStreamsRows(groups: ManyStreamsResult[][]): Row[] {
     const first = runs[0];
     if (!first) return [];
     const scenario = `3 Many streams: ${count(first.streams)}`;
-    const n = runs.length;
-    const of = n > 1 ? `, median (min–max) of ${n} runs` : '';
-    const show = (s: Spread) => (n > 1 ? range(s) : String(s.median));
-    const each = (key: NumericKey) => spread(runs.map((r) => r[key]));
-    const total = (key: NumericKey) => runs.reduce((sum, r) => sum + r[key], 0);
+    const { n, of, show, each, total, share } = overRuns(runs);
     const exact = runs.every(
       (r) =>
         r.deliveredDeltas === r.expectedDeltas &&
@@ -63,11 +80,6 @@ export function manyStreamsRows(groups: ManyStreamsResult[][]): Row[] {
         r.errors.length === 0,
     );
     const largest = first.streams >= 1_000;
-    /** Like `show(each(key))`, for a figure the kernel may not have kept (n/a then). */
-    const ifKept = (key: 'mainThreadRunShare' | 'mainThreadWaitShare') => {
-      const values = runs.flatMap((r) => (typeof r[key] === 'number' ? [r[key]] : []));
-      return values.length === 0 ? 'n/a' : show(spread(values));
-    };
     const p99 = each('latencyP99Ms');
     const rss = each('serverPeakRssMiB');
     return [
@@ -102,7 +114,7 @@ export function manyStreamsRows(groups: ManyStreamsResult[][]): Row[] {
       {
         scenario,
         measure: `server main thread: share of the wall time on a core / ready but waiting for one${of}`,
-        result: `${ifKept('mainThreadRunShare')} / ${ifKept('mainThreadWaitShare')}`,
+        result: `${share('mainThreadRunShare')} / ${share('mainThreadWaitShare')}`,
         target: '',
         met: null,
       },
@@ -125,15 +137,7 @@ export function directStreamsRows(runs: DirectStreamsResult[]): Row[] {
   const first = runs[0];
   if (!first) return [];
   const scenario = `3 Baseline: ${count(first.streams)}, SDK alone`;
-  const n = runs.length;
-  const of = n > 1 ? `, median (min–max) of ${n} runs` : '';
-  const show = (values: number[]) => (n > 1 ? range(spread(values)) : String(values[0]));
-  const each = (key: NumericDirectKey) => runs.map((r) => r[key]);
-  const total = (key: NumericDirectKey) => runs.reduce((sum, r) => sum + r[key], 0);
-  const shares = (key: 'mainThreadRunShare' | 'mainThreadWaitShare') => {
-    const values = runs.flatMap((r) => (r[key] === null ? [] : [r[key]]));
-    return values.length > 0 ? show(values) : 'n/a';
-  };
+  const { n, of, show, each, total, share } = overRuns(runs);
   return [
     {
       scenario,
@@ -152,27 +156,19 @@ export function directStreamsRows(runs: DirectStreamsResult[]): Row[] {
     {
       scenario,
       measure: `reader CPU s, share of one core; peak RSS MiB${of}`,
-      result: `${show(each('cpuSeconds'))}, ${spread(each('cpuShare')).median}; ${show(each('peakRssMiB'))}`,
+      result: `${show(each('cpuSeconds'))}, ${each('cpuShare').median}; ${show(each('peakRssMiB'))}`,
       target: '',
       met: null,
     },
     {
       scenario,
       measure: `reader main thread: share of the wall time on a core / ready but waiting for one${of}`,
-      result: `${shares('mainThreadRunShare')} / ${shares('mainThreadWaitShare')}`,
+      result: `${share('mainThreadRunShare')} / ${share('mainThreadWaitShare')}`,
       target: '',
       met: null,
     },
   ];
 }
-
-type NumericDirectKey = {
-  [K in keyof DirectStreamsResult]: DirectStreamsResult[K] extends number ? K : never;
-}[keyof DirectStreamsResult];
-
-type NumericKey = {
-  [K in keyof ManyStreamsResult]: ManyStreamsResult[K] extends number ? K : never;
-}[keyof ManyStreamsResult];
 
 export function storageRows(results: StorageBenchResult[]): Row[] {
   return results.map((r) => ({
