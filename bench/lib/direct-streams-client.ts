@@ -19,7 +19,6 @@ export interface DirectAssignment {
 }
 
 export interface DirectReport extends StampTotals {
-  completed: number;
   errors: string[];
   latencies: Float64Array;
 }
@@ -29,7 +28,6 @@ async function main(assignment: DirectAssignment): Promise<void> {
   const latencies = new LatencyLog(assignment.streams * assignment.expectedDeltas);
   const totals: StampTotals = { delivered: 0, duplicates: 0, missing: 0 };
   const errors: string[] = [];
-  let completed = 0;
 
   // Every stream is opened first; the emulator holds their deltas until the parent releases them.
   const opened = await Promise.all(
@@ -48,8 +46,6 @@ async function main(assignment: DirectAssignment): Promise<void> {
         for await (const event of stream) {
           if (event.type === 'response.output_text.delta') {
             checkStamps(cursor, event.delta, epochMs(), totals, latencies);
-          } else if (event.type === 'response.completed') {
-            completed++;
           }
         }
       } catch (error) {
@@ -59,7 +55,7 @@ async function main(assignment: DirectAssignment): Promise<void> {
     }),
   );
   clearTimeout(timer);
-  const report: DirectReport = { ...totals, completed, errors, latencies: latencies.taken() };
+  const report: DirectReport = { ...totals, errors, latencies: latencies.taken() };
   await new Promise<void>((resolve) => sendToParent({ type: 'report', report }, resolve));
 }
 

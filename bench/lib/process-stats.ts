@@ -50,20 +50,40 @@ export function sampleThread(pid: number, tid = pid): ThreadSchedule | null {
   }
 }
 
+/** What a process used over a stretch of wall time (see `measureUsage`). */
+export interface ProcessUsage {
+  cpuSeconds: number;
+  /** `cpuSeconds` as a share of one core. */
+  cpuShare: number;
+  peakRssMiB: number;
+  /**
+   * Shares of the wall time the process's main thread spent on a core and ready but waiting for
+   * one; null where the kernel keeps no schedstat.
+   */
+  mainThreadRunShare: number | null;
+  mainThreadWaitShare: number | null;
+}
+
 /**
- * The shares of `wallSeconds` a thread spent on a core and ready but waiting for one, between
- * two samples; null where the kernel keeps no schedstat.
+ * Samples process `pid` now; the returned function samples it again and gives what it used in
+ * between, over `wallSeconds` of wall time.
  */
-export function threadShares(
-  before: ThreadSchedule | null,
-  after: ThreadSchedule | null,
-  wallSeconds: number,
-): { run: number | null; wait: number | null } {
-  if (!before || !after) return { run: null, wait: null };
-  const share = (seconds: number) => round(seconds / wallSeconds, 2);
-  return {
-    run: share(after.runSeconds - before.runSeconds),
-    wait: share(after.waitSeconds - before.waitSeconds),
+export function measureUsage(pid: number): (wallSeconds: number) => ProcessUsage {
+  const before = sampleProcess(pid);
+  const mainBefore = sampleThread(pid);
+  return (wallSeconds) => {
+    const after = sampleProcess(pid);
+    const mainAfter = sampleThread(pid);
+    const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+    const share = (key: keyof ThreadSchedule) =>
+      mainBefore && mainAfter ? round((mainAfter[key] - mainBefore[key]) / wallSeconds, 2) : null;
+    return {
+      cpuSeconds: round(cpuSeconds, 1),
+      cpuShare: round(cpuSeconds / wallSeconds, 2),
+      peakRssMiB: mib(after.peakRssBytes),
+      mainThreadRunShare: share('runSeconds'),
+      mainThreadWaitShare: share('waitSeconds'),
+    };
   };
 }
 

@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { forkTs, waitFor } from '../lib/children.js';
 import type { DirectAssignment, DirectReport } from '../lib/direct-streams-client.js';
-import { mib, renice, sampleProcess, sampleThread, threadShares } from '../lib/process-stats.js';
+import { measureUsage, type ProcessUsage, renice } from '../lib/process-stats.js';
 import { SERVE_NODE_FLAGS, spawnEmulator } from '../lib/processes.js';
 import { latencySummary } from '../lib/stamps.js';
 import { round } from '../lib/stats.js';
@@ -20,7 +20,8 @@ export interface DirectStreamsOptions {
   harnessNice?: number;
 }
 
-export interface DirectStreamsResult {
+/** `ProcessUsage` is the reader process's, stream opens included. */
+export interface DirectStreamsResult extends ProcessUsage {
   streams: number;
   expectedDeltas: number;
   deliveredDeltas: number;
@@ -30,13 +31,6 @@ export interface DirectStreamsResult {
   latencyP50Ms: number;
   latencyP99Ms: number;
   latencyMaxMs: number;
-  /** The reader process, stream opens included, and as a share of one core. */
-  cpuSeconds: number;
-  cpuShare: number;
-  peakRssMiB: number;
-  /** Shares of the wall time its main thread was on a core, and ready but waiting for one. */
-  mainThreadRunShare: number | null;
-  mainThreadWaitShare: number | null;
   emulatorCpuSeconds: number;
   wallSeconds: number;
 }
@@ -60,10 +54,8 @@ export async function benchDirectStreams(
       hold: true,
     });
     if (options.harnessNice !== undefined) renice(emulator.pid, options.harnessNice);
-    const pid = reader.pid ?? -1;
-    const before = sampleProcess(pid);
-    const mainBefore = sampleThread(pid);
-    const emulatorBefore = sampleProcess(emulator.pid);
+    const readerUsage = measureUsage(reader.pid ?? -1);
+    const emulatorUsage = measureUsage(emulator.pid);
     const startedAt = performance.now();
     const started = waitFor(reader, 'started');
     const reported = waitFor(reader, 'report');
@@ -78,12 +70,8 @@ export async function benchDirectStreams(
     await emulator.setPacing({ hold: false });
     const report = (await reported).report as DirectReport;
     const wallSeconds = (performance.now() - startedAt) / 1000;
-    const after = sampleProcess(pid);
-    const mainAfter = sampleThread(pid);
-    const emulatorAfter = sampleProcess(emulator.pid);
-    const latencyParts = [report.latencies];
-    const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
-    const main = threadShares(mainBefore, mainAfter, wallSeconds);
+    const used = readerUsage(wallSeconds);
+    const emulatorUsed = emulatorUsage(wallSeconds);
     return {
       streams: options.streams,
       expectedDeltas: options.streams * replyWords,
@@ -91,13 +79,9 @@ export async function benchDirectStreams(
       duplicates: report.duplicates,
       missing: report.missing,
       errors: report.errors.slice(0, 10),
-      ...latencySummary(latencyParts),
-      cpuSeconds: round(cpuSeconds, 1),
-      cpuShare: round(cpuSeconds / wallSeconds, 2),
-      peakRssMiB: mib(after.peakRssBytes),
-      mainThreadRunShare: main.run,
-      mainThreadWaitShare: main.wait,
-      emulatorCpuSeconds: round(emulatorAfter.cpuSeconds - emulatorBefore.cpuSeconds, 1),
+      ...latencySummary([report.latencies]),
+      ...used,
+      emulatorCpuSeconds: emulatorUsed.cpuSeconds,
       wallSeconds: round(wallSeconds, 1),
     };
   } finally {

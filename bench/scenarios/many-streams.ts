@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { forkTs, waitFor } from '../lib/children.js';
 import { createConversation } from '../lib/graphql.js';
-import { mib, renice, sampleProcess, sampleThread, threadShares } from '../lib/process-stats.js';
+import { measureUsage, renice } from '../lib/process-stats.js';
 import { spawnEmulator, spawnServer } from '../lib/processes.js';
 import { latencySummary } from '../lib/stamps.js';
 import { round } from '../lib/stats.js';
@@ -123,9 +123,8 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
       }
     }
 
-    const serverBefore = sampleProcess(server.pid);
-    const mainBefore = sampleThread(server.pid);
-    const emulatorBefore = sampleProcess(emulator.pid);
+    const serverUsage = measureUsage(server.pid);
+    const emulatorUsage = measureUsage(emulator.pid);
     const startedAt = performance.now();
     const started = workers.map((worker) => waitFor(worker, 'started'));
     for (const worker of workers) worker.send({ type: 'go' });
@@ -134,15 +133,11 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
     await emulator.setPacing({ hold: false });
     const done = await Promise.all(reports);
     const wallSeconds = (performance.now() - startedAt) / 1000;
-    const serverAfter = sampleProcess(server.pid);
-    const mainAfter = sampleThread(server.pid);
-    const emulatorAfter = sampleProcess(emulator.pid);
+    const serverUsed = serverUsage(wallSeconds);
+    const emulatorUsed = emulatorUsage(wallSeconds);
 
-    const latencyParts = done.map((report) => report.latencies);
     const sum = (key: 'delivered' | 'duplicates' | 'missing' | 'seqErrors' | 'textMismatches') =>
       done.reduce((n, report) => n + report[key], 0);
-    const serverCpuSeconds = serverAfter.cpuSeconds - serverBefore.cpuSeconds;
-    const main = threadShares(mainBefore, mainAfter, wallSeconds);
     return {
       streams: options.streams,
       connections,
@@ -155,13 +150,13 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
       seqErrors: sum('seqErrors'),
       textMismatches: sum('textMismatches'),
       errors: done.flatMap((report) => report.errors).slice(0, 10),
-      ...latencySummary(latencyParts),
-      serverCpuSeconds: round(serverCpuSeconds, 1),
-      serverCpuShare: round(serverCpuSeconds / wallSeconds, 2),
-      serverPeakRssMiB: mib(serverAfter.peakRssBytes),
-      mainThreadRunShare: main.run,
-      mainThreadWaitShare: main.wait,
-      emulatorCpuSeconds: round(emulatorAfter.cpuSeconds - emulatorBefore.cpuSeconds, 1),
+      ...latencySummary(done.map((report) => report.latencies)),
+      serverCpuSeconds: serverUsed.cpuSeconds,
+      serverCpuShare: serverUsed.cpuShare,
+      serverPeakRssMiB: serverUsed.peakRssMiB,
+      mainThreadRunShare: serverUsed.mainThreadRunShare,
+      mainThreadWaitShare: serverUsed.mainThreadWaitShare,
+      emulatorCpuSeconds: emulatorUsed.cpuSeconds,
       clientCpuSeconds: round(
         done.reduce((n, report) => n + report.cpuSeconds, 0),
         1,
