@@ -57,6 +57,9 @@ async function main(assignment: DirectAssignment): Promise<void> {
   clearTimeout(timer);
   const report: DirectReport = { ...totals, errors, latencies: latencies.taken() };
   await new Promise<void>((resolve) => sendToParent({ type: 'report', report }, resolve));
+  // The parent samples this process from /proc after the report and then ends it. Exited, it
+  // would be a zombie until reaped, whose /proc entry has no memory figures (peak RSS 0).
+  await new Promise<void>((resolve) => process.once('disconnect', resolve));
 }
 
 sendToParent({ type: 'ready' });
