@@ -124,12 +124,28 @@ export async function readIfExists(file: string): Promise<Buffer | null> {
   }
 }
 
-/** Appends `text` with one write and waits until it is on disk. */
+/**
+ * Appends `text` and waits until it is on disk. A short write (a file-size limit, a disk filling
+ * up) is continued until every byte is written or the system refuses with an error. On any
+ * failure the file is cut back to where the append began, so the caller's error is the whole
+ * truth: no part of the text is left to be replayed, or to run into the next append's first line.
+ */
 export async function appendDurably(file: string, text: string): Promise<void> {
   const handle = await fs.open(file, 'a', 0o600);
   try {
-    await handle.write(text);
-    await handle.datasync();
+    const { size } = await handle.stat();
+    const bytes = Buffer.from(text, 'utf8');
+    try {
+      for (let offset = 0; offset < bytes.length; ) {
+        const { bytesWritten } = await handle.write(bytes, offset);
+        if (bytesWritten === 0) throw new Error(`No byte of ${file} could be written`);
+        offset += bytesWritten;
+      }
+      await handle.datasync();
+    } catch (error) {
+      await handle.truncate(size).catch(() => {});
+      throw error;
+    }
   } finally {
     await handle.close();
   }
