@@ -156,7 +156,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const userMessage = question.stored ?? added[0]!;
       const assistantMessage = added.at(-1)!;
       turn.messageId = assistantMessage.id;
-      const publisher = hub.openTurn(conversationId, assistantMessage.id);
+      const publisher = hub.openTurn(username, conversationId, assistantMessage.id);
       runTurn({
         config,
         store,
@@ -239,7 +239,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         throw new ValidationError('after must be a seq of 0 or more', { field: 'after' });
       }
       await ownConversation(username, conversationId);
-      return hub.subscribe(conversationId, options);
+      return hub.subscribe(username, conversationId, options);
     },
   };
 }

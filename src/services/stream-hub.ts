@@ -58,6 +58,8 @@ export class ReplayGapError extends Error {
 type Buffered = ChatEvent | string;
 
 interface TurnBuffer {
+  /** The owner's and the conversation's streams are one topic (see `topicOf`). */
+  topic: string;
   conversationId: string;
   messageId: string;
   /** Events with seq `evictedThrough + 1` onwards, without gaps. */
@@ -104,9 +106,11 @@ export class StreamHub {
     });
   }
 
-  /** Starts the stream of one assistant message. */
-  openTurn(conversationId: string, messageId: string): TurnPublisher {
+  /** Starts the stream of one assistant message of `owner`'s conversation. */
+  openTurn(owner: string, conversationId: string, messageId: string): TurnPublisher {
+    const topic = topicOf(owner, conversationId);
     const turn: TurnBuffer = {
+      topic,
       conversationId,
       messageId,
       events: [],
@@ -116,9 +120,9 @@ export class StreamHub {
       pendingDelta: '',
       ended: false,
     };
-    const turns = this.#turns.get(conversationId) ?? [];
+    const turns = this.#turns.get(topic) ?? [];
     turns.push(turn);
-    this.#turns.set(conversationId, turns);
+    this.#turns.set(topic, turns);
     return {
       publish: (event) => {
         if (turn.ended) return;
@@ -149,9 +153,11 @@ export class StreamHub {
    * above `after`, then the later turns whole, then goes live until `signal` aborts.
    */
   subscribe(
+    owner: string,
     conversationId: string,
     options: SubscribeOptions = {},
   ): AsyncIterableIterator<ChatEvent> {
+    const topic = topicOf(owner, conversationId);
     const delivered = new Map<string, number>();
     const subscription: Subscription<ChatEvent> = new Subscription(this.#maxQueued, () => {
       unsubscribe();
@@ -167,7 +173,7 @@ export class StreamHub {
     const onAbort = () => subscription.end();
     // Listening starts before the replay is read; both happen in this synchronous block, and
     // `delivered` drops anything seen twice.
-    const unsubscribe = this.#pubsub.subscribe('event', conversationId, (event) => deliver(event));
+    const unsubscribe = this.#pubsub.subscribe('event', topic, (event) => deliver(event));
     this.#subscriptions.add(subscription);
     if (options.signal?.aborted) {
       subscription.end();
@@ -176,7 +182,7 @@ export class StreamHub {
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
     const after = options.after ?? 0;
-    const plan = this.#replayPlan(conversationId, options.messageId ?? null, after);
+    const plan = this.#replayPlan(topic, options.messageId ?? null, after);
     for (const { turn, from } of plan) {
       if (from < turn.evictedThrough) {
         subscription.end(
@@ -204,11 +210,11 @@ export class StreamHub {
   }
 
   #replayPlan(
-    conversationId: string,
+    topic: string,
     messageId: string | null,
     after: number,
   ): Array<{ turn: TurnBuffer; from: number }> {
-    const turns = this.#turns.get(conversationId) ?? [];
+    const turns = this.#turns.get(topic) ?? [];
     if (messageId === null) {
       const latest = turns.at(-1);
       return latest ? [{ turn: latest, from: after }] : [];
@@ -253,7 +259,7 @@ export class StreamHub {
     turn.events.push(buffered);
     turn.bytes += bufferedBytes(buffered);
     this.#enforceBounds(turn);
-    this.#pubsub.publish('event', turn.conversationId, event);
+    this.#pubsub.publish('event', turn.topic, event);
   }
 
   #enforceBounds(turn: TurnBuffer): void {
@@ -280,12 +286,20 @@ export class StreamHub {
   }
 
   #forget(turn: TurnBuffer): void {
-    const turns = this.#turns.get(turn.conversationId);
+    const turns = this.#turns.get(turn.topic);
     if (!turns) return;
     const remaining = turns.filter((t) => t !== turn);
-    if (remaining.length > 0) this.#turns.set(turn.conversationId, remaining);
-    else this.#turns.delete(turn.conversationId);
+    if (remaining.length > 0) this.#turns.set(turn.topic, remaining);
+    else this.#turns.delete(turn.topic);
   }
+}
+
+/**
+ * Conversation ids are unique only within one user's conversations (a migration keeps the ids
+ * of its source, so two users importing one export share them): a stream is the owner's.
+ */
+function topicOf(owner: string, conversationId: string): string {
+  return `${owner}\u0000${conversationId}`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { SubscriberOverflowError } from '../../src/services/chat/subscription.js
 import { ReplayGapError, StreamHub, type StreamHubOptions } from '../../src/services/stream-hub.js';
 import type { ChatEvent } from '../../src/services/types.js';
 
+const OWNER = 'alice';
 const hubs: StreamHub[] = [];
 afterEach(() => {
   for (const hub of hubs.splice(0)) hub.close();
@@ -41,8 +42,8 @@ const textOf = (events: ChatEvent[]) =>
 describe('StreamHub', () => {
   it('numbers events from 1 per message and coalesces deltas of one tick', async () => {
     const hub = makeHub();
-    const live = hub.subscribe('c1');
-    const turn = hub.openTurn('c1', 'm1');
+    const live = hub.subscribe(OWNER, 'c1');
+    const turn = hub.openTurn(OWNER, 'c1', 'm1');
     turn.publish({ type: 'TEXT_CREATED' });
     turn.publish({ type: 'TEXT_DELTA', delta: 'a' });
     turn.publish({ type: 'TEXT_DELTA', delta: 'b' });
@@ -63,9 +64,14 @@ describe('StreamHub', () => {
 
   /** Subscribers to conversations c1 and c2, then a turn in each. */
   const twoTurns = (hub: StreamHub) => {
-    const first = hub.subscribe('c1');
-    const second = hub.subscribe('c2');
-    return { first, second, one: hub.openTurn('c1', 'm1'), two: hub.openTurn('c2', 'm2') };
+    const first = hub.subscribe(OWNER, 'c1');
+    const second = hub.subscribe(OWNER, 'c2');
+    return {
+      first,
+      second,
+      one: hub.openTurn(OWNER, 'c1', 'm1'),
+      two: hub.openTurn(OWNER, 'c2', 'm2'),
+    };
   };
 
   it('coalesces the deltas of many turns in one tick, each turn apart and in order', async () => {
@@ -96,10 +102,36 @@ describe('StreamHub', () => {
     expect(textOf(twos)).toBe('x');
   });
 
+  it("keeps each owner's streams apart when two owners have a conversation with one id", async () => {
+    const hub = makeHub();
+    const bobs = hub.subscribe('bob', 'c1');
+    const alices = hub.subscribe(OWNER, 'c1');
+    const alice = hub.openTurn(OWNER, 'c1', 'm1');
+    alice.publish({ type: 'TEXT_DELTA', delta: 'private' });
+    alice.publish({
+      type: 'TEXT_DONE',
+      text: 'private',
+      responseId: 'r1',
+      usage: null,
+      model: 'x',
+    });
+    const bob = hub.openTurn('bob', 'c1', 'm2');
+    bob.publish({ type: 'TEXT_DONE', text: '', responseId: 'r2', usage: null, model: 'x' });
+
+    expect((await collect(alices, isEnd)).map((e) => e.messageId)).toEqual(['m1', 'm1']);
+    expect((await collect(bobs, isEnd)).map((e) => [e.messageId, e.type])).toEqual([
+      ['m2', 'TEXT_DONE'],
+    ]);
+    // Nor does a late subscriber replay the other owner's buffered turn.
+    const late = hub.subscribe('carol', 'c1', { after: 0 });
+    const nothing = await Promise.race([late.next(), nextTick().then(() => 'none')]);
+    expect(nothing).toBe('none');
+  });
+
   it('publishes a coalesced delta within the tick once it reaches the size bound', async () => {
     const hub = makeHub({ maxCoalesceChars: 4 });
-    const live = hub.subscribe('c1');
-    const turn = hub.openTurn('c1', 'm1');
+    const live = hub.subscribe(OWNER, 'c1');
+    const turn = hub.openTurn(OWNER, 'c1', 'm1');
     for (const delta of ['ab', 'cd', 'ef', 'g']) turn.publish({ type: 'TEXT_DELTA', delta });
     turn.publish({ type: 'TEXT_DONE', text: 'abcdefg', responseId: 'r1', usage: null, model: 'x' });
 
@@ -119,8 +151,8 @@ describe('StreamHub', () => {
 
   it('publishes a waiting delta within the tick once it reaches the age bound', async () => {
     const hub = makeHub({ maxCoalesceMs: 1 });
-    const live = hub.subscribe('c1');
-    const turn = hub.openTurn('c1', 'm1');
+    const live = hub.subscribe(OWNER, 'c1');
+    const turn = hub.openTurn(OWNER, 'c1', 'm1');
     turn.publish({ type: 'TEXT_DELTA', delta: 'a' });
     busy(2);
     turn.publish({ type: 'TEXT_DELTA', delta: 'b' });
@@ -154,13 +186,13 @@ describe('StreamHub', () => {
 
   it('replays a running turn to late subscribers exactly once, from any seq', async () => {
     const hub = makeHub();
-    const turn = hub.openTurn('c1', 'm1');
+    const turn = hub.openTurn(OWNER, 'c1', 'm1');
     const publish = (delta: string) => turn.publish({ type: 'TEXT_DELTA', delta });
     const all = words(100);
     await publishDeltas(publish, all.slice(0, 50));
 
-    const fromStart = hub.subscribe('c1', { after: 0 });
-    const from37 = hub.subscribe('c1', { after: 37, messageId: 'm1' });
+    const fromStart = hub.subscribe(OWNER, 'c1', { after: 0 });
+    const from37 = hub.subscribe(OWNER, 'c1', { after: 37, messageId: 'm1' });
     await publishDeltas(publish, all.slice(50));
     turn.publish({
       type: 'TEXT_DONE',
@@ -182,14 +214,14 @@ describe('StreamHub', () => {
 
   it('replays a finished turn, then later turns whole, then live events', async () => {
     const hub = makeHub();
-    const first = hub.openTurn('c1', 'm1');
+    const first = hub.openTurn(OWNER, 'c1', 'm1');
     first.publish({ type: 'TEXT_CREATED' });
     await publishDeltas((d) => first.publish({ type: 'TEXT_DELTA', delta: d }), ['x', 'y']);
     first.publish({ type: 'TEXT_DONE', text: 'xy', responseId: 'r1', usage: null, model: 'x' });
-    const second = hub.openTurn('c1', 'm2');
+    const second = hub.openTurn(OWNER, 'c1', 'm2');
     second.publish({ type: 'TEXT_CREATED' });
 
-    const sub = hub.subscribe('c1', { after: 2, messageId: 'm1' });
+    const sub = hub.subscribe(OWNER, 'c1', { after: 2, messageId: 'm1' });
     second.publish({
       type: 'STREAM_ERROR',
       code: 'ABORTED',
@@ -210,7 +242,7 @@ describe('StreamHub', () => {
   it('ends a subscription when its signal aborts', async () => {
     const hub = makeHub();
     const controller = new AbortController();
-    const sub = hub.subscribe('c1', { signal: controller.signal });
+    const sub = hub.subscribe(OWNER, 'c1', { signal: controller.signal });
     const next = sub.next();
     controller.abort();
     await expect(next).resolves.toEqual({ value: undefined, done: true });
@@ -222,9 +254,9 @@ describe('StreamHub', () => {
     const onEnd = (name: string) => () => ends.push(name);
 
     const aborted = new AbortController();
-    const byAbort = hub.subscribe('c1', { signal: aborted.signal, onEnd: onEnd('abort') });
-    const byReturn = hub.subscribe('c1', { onEnd: onEnd('return') });
-    const turn = hub.openTurn('c1', 'm1');
+    const byAbort = hub.subscribe(OWNER, 'c1', { signal: aborted.signal, onEnd: onEnd('abort') });
+    const byReturn = hub.subscribe(OWNER, 'c1', { onEnd: onEnd('return') });
+    const turn = hub.openTurn(OWNER, 'c1', 'm1');
     await publishDeltas((d) => turn.publish({ type: 'TEXT_DELTA', delta: d }), words(3));
     expect(ends).toEqual([]);
 
@@ -232,8 +264,8 @@ describe('StreamHub', () => {
     await byReturn.return?.();
     await byReturn.return?.();
     // Already aborted, and a replay gap: both end before subscribe returns.
-    hub.subscribe('c1', { signal: aborted.signal, onEnd: onEnd('pre-aborted') });
-    hub.subscribe('c1', { after: 0, onEnd: onEnd('gap') });
+    hub.subscribe(OWNER, 'c1', { signal: aborted.signal, onEnd: onEnd('pre-aborted') });
+    hub.subscribe(OWNER, 'c1', { after: 0, onEnd: onEnd('gap') });
     expect(ends).toEqual(['abort', 'return', 'pre-aborted', 'gap']);
     // An aborted subscription still hands over what it had queued, then ends.
     expect(textOf(await collect(byAbort, () => false))).toBe('w1 w2 w3 ');
@@ -242,13 +274,13 @@ describe('StreamHub', () => {
 
   it('ends a consumer that falls too far behind with a resumable error', async () => {
     const hub = makeHub({ maxQueuedEvents: 5 });
-    const turn = hub.openTurn('c1', 'm1');
-    const slow = hub.subscribe('c1');
+    const turn = hub.openTurn(OWNER, 'c1', 'm1');
+    const slow = hub.subscribe(OWNER, 'c1');
     await publishDeltas((d) => turn.publish({ type: 'TEXT_DELTA', delta: d }), words(10));
     await expect(slow.next()).rejects.toBeInstanceOf(SubscriberOverflowError);
 
     // Resubscribing from the last seq received (none) gets everything, in order.
-    const again = hub.subscribe('c1', { after: 0, messageId: 'm1' });
+    const again = hub.subscribe(OWNER, 'c1', { after: 0, messageId: 'm1' });
     turn.publish({ type: 'TEXT_DONE', text: '', responseId: 'r', usage: null, model: 'x' });
     const events = await collect(again, isEnd);
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
@@ -256,10 +288,12 @@ describe('StreamHub', () => {
 
   it('bounds the replay buffer and reports a gap instead of skipping events', async () => {
     const hub = makeHub({ maxTurnEvents: 10 });
-    const turn = hub.openTurn('c1', 'm1');
+    const turn = hub.openTurn(OWNER, 'c1', 'm1');
     await publishDeltas((d) => turn.publish({ type: 'TEXT_DELTA', delta: d }), words(25));
-    await expect(hub.subscribe('c1', { after: 3 }).next()).rejects.toBeInstanceOf(ReplayGapError);
-    const recent = hub.subscribe('c1', { after: 20 });
+    await expect(hub.subscribe(OWNER, 'c1', { after: 3 }).next()).rejects.toBeInstanceOf(
+      ReplayGapError,
+    );
+    const recent = hub.subscribe(OWNER, 'c1', { after: 20 });
     turn.publish({ type: 'TEXT_DONE', text: '', responseId: 'r', usage: null, model: 'x' });
     const events = await collect(recent, isEnd);
     expect(events.map((e) => e.seq)).toEqual([21, 22, 23, 24, 25, 26]);
@@ -267,7 +301,7 @@ describe('StreamHub', () => {
 
   it('forgets finished turns after the replay TTL', async () => {
     const hub = makeHub({ replayTtlMs: 30 });
-    const turn = hub.openTurn('c1', 'm1');
+    const turn = hub.openTurn(OWNER, 'c1', 'm1');
     turn.publish({ type: 'TEXT_CREATED' });
     turn.publish({ type: 'TEXT_DONE', text: '', responseId: 'r', usage: null, model: 'x' });
     const deadline = Date.now() + 2_000;
@@ -275,7 +309,7 @@ describe('StreamHub', () => {
     while (replayed > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       const controller = new AbortController();
-      const sub = hub.subscribe('c1', { signal: controller.signal });
+      const sub = hub.subscribe(OWNER, 'c1', { signal: controller.signal });
       controller.abort();
       replayed = (await collect(sub, () => false)).length;
     }
