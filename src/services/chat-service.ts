@@ -269,20 +269,21 @@ function validate(input: SendInput, config: Config): { text: string; chatName: s
 
 /**
  * The index of the question to ask again: the last message must be an answer that failed or
- * was cut short, right after the user message it answers.
+ * was cut short. Earlier tries of the same question, failed or cut short too, may stand between
+ * it and the user message it answers.
  */
 function retryableQuestion(messages: readonly StoredMessage[]): number {
-  const last = messages.at(-1);
-  const question = messages.length - 2;
-  const status = last?.status ?? 'COMPLETE';
-  if (
-    last?.role !== 'assistant' ||
-    (status !== 'FAILED' && status !== 'INCOMPLETE') ||
-    messages[question]?.role !== 'user'
-  ) {
+  let question = messages.length - 1;
+  while (question >= 0 && isUnfinishedAnswer(messages[question])) question--;
+  if (question === messages.length - 1 || messages[question]?.role !== 'user') {
     throw new ValidationError('Only the last answer can be retried, once it failed or stopped');
   }
   return question;
+}
+
+function isUnfinishedAnswer(message: StoredMessage | undefined): boolean {
+  const status = message?.status ?? 'COMPLETE';
+  return message?.role === 'assistant' && (status === 'FAILED' || status === 'INCOMPLETE');
 }
 
 /** The start of the first message, cut at a word boundary when it is long. */

@@ -60,6 +60,30 @@ describe('retry', () => {
     expect(input[2]).toEqual(userItem('Again'));
   });
 
+  it('retries again after a retry that failed too, asking the question once', async () => {
+    const f = await setup();
+    f.emulator.queueFault({ type: 'http_error', status: 503 });
+    const sent = await f.service.send(USER, { text: 'Stubborn' });
+    const id = sent.conversation.data.id;
+    expect((await f.settled(USER, id, sent.assistantMessage.id)).status).toBe('FAILED');
+    f.emulator.queueFault({ type: 'http_error', status: 503 });
+    const again = await f.service.retry(USER, id);
+    expect((await f.settled(USER, id, again.assistantMessage.id)).status).toBe('FAILED');
+
+    const third = await f.service.retry(USER, id);
+    expect(third.userMessage.id).toBe(sent.userMessage.id);
+    const answer = await f.settled(USER, id, third.assistantMessage.id);
+    expect(answer.status).toBe('COMPLETE');
+    const stored = await f.store.getConversation(USER, id);
+    expect(stored?.messages.map((m) => [m.role, m.status])).toEqual([
+      ['user', 'COMPLETE'],
+      ['assistant', 'FAILED'],
+      ['assistant', 'FAILED'],
+      ['assistant', 'COMPLETE'],
+    ]);
+    expect(f.emulator.requests().at(-1)?.input).toEqual([userItem('Stubborn')]);
+  });
+
   it('refuses when the last answer completed, and while an answer streams', async () => {
     const f = await setup({ emulator: { tokensPerSecond: 20 } });
     const first = await f.service.send(USER, { text: 'Fine' });
