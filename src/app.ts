@@ -97,11 +97,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     authRecheckMs,
   };
+  const maskError = createMaskError(logger);
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     context: (initial) => buildContext(initial as InitialContext, base),
-    maskedErrors: { maskError: createMaskError(logger) },
+    maskedErrors: { maskError },
     graphiql: graphiqlOptions,
     renderGraphiQL,
     landingPage: false,
@@ -140,6 +141,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     server,
     yoga,
     users,
+    maskError,
+    logger,
     maxPayloadBytes: config.maxBodyBytes,
     keepAliveMs: options.wsKeepAliveMs,
     connectionInitWaitTimeoutMs: options.wsInitTimeoutMs,

@@ -5,13 +5,14 @@
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ExecutionArgs } from 'graphql';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
 import type { ConnectionInitMessage } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocket, WebSocketServer } from 'ws';
 import { bearerToken } from '../context.js';
-import { isGraphQLError } from '../schema/errors.js';
+import type { Logger } from '../logger.js';
+import { isGraphQLError, type MaskError } from '../schema/errors.js';
 import type { UserService } from '../services/users.js';
 
 export interface GraphQLWsOptions {
@@ -19,6 +20,9 @@ export interface GraphQLWsOptions {
   // biome-ignore lint/suspicious/noExplicitAny: yoga's server and user context types vary by app
   yoga: YogaServerInstance<any, any>;
   users: UserService;
+  /** The yoga server's `maskedErrors.maskError`: errors reach WebSocket clients as over HTTP. */
+  maskError: MaskError;
+  logger: Logger;
   /** Largest message accepted from a client. */
   maxPayloadBytes: number;
   /** A socket that has not sent `connection_init` by then is closed. @default 3_000 */
@@ -74,6 +78,8 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
     WebSocket: BatchingWebSocket,
   });
   const maxOperations = options.maxOperationsPerSocket ?? 500;
+  const mask = (error: unknown) =>
+    asYogaError(options.maskError(error, 'Unexpected error.') as GraphQLError);
   wss.on('connection', (socket, request) => socket.batchWrites(request.socket as Socket));
   const handle = useServer<ConnectionParams>(
     {
@@ -83,7 +89,13 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
       onConnect: async ({ connectionParams }) => {
         const header = connectionParams?.authorization;
         if (header === undefined) return true;
-        return (await options.users.authenticate(bearerToken(header))) !== null;
+        try {
+          return (await options.users.authenticate(bearerToken(header))) !== null;
+        } catch (error) {
+          // graphql-ws would send the error's message as the close reason: log it instead.
+          options.logger.error('could not authenticate a WebSocket connection', { error });
+          throw new Error('Internal server error');
+        }
       },
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
@@ -97,30 +109,37 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
             }),
           ];
         }
-        const { schema, execute, subscribe, contextFactory, parse, validate } =
-          options.yoga.getEnveloped({
-            ...ctx,
-            req: ctx.extra.request,
-            socket: ctx.extra.socket,
-            params,
-          });
-        let document: ReturnType<typeof parse>;
+        // Every error goes out as an `error` message, masked and coded as over HTTP. A throw
+        // would close the socket (4500) and end every other operation on it: the armor limits
+        // throw from `validate`, and the context factory may fail.
         try {
-          document = parse(params.query);
+          const { schema, execute, subscribe, contextFactory, parse, validate } =
+            options.yoga.getEnveloped({
+              ...ctx,
+              req: ctx.extra.request,
+              socket: ctx.extra.socket,
+              params,
+            });
+          let document: ReturnType<typeof parse>;
+          try {
+            document = parse(params.query);
+          } catch (error) {
+            if (isGraphQLError(error)) return [parseFailed(error)];
+            throw error;
+          }
+          const errors = validate(schema, document);
+          if (errors.length > 0) return errors.map(mask);
+          return {
+            schema,
+            operationName: params.operationName,
+            document,
+            variableValues: params.variables,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+          };
         } catch (error) {
-          if (isGraphQLError(error)) return [error];
-          throw error;
+          return [mask(error)];
         }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
-        return {
-          schema,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
-        };
       },
     },
     wss,
@@ -142,4 +161,24 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
       }
     },
   };
+}
+
+/** A syntax error, with the code yoga gives it over HTTP (a copy: parse results are cached). */
+function parseFailed(error: GraphQLError): GraphQLError {
+  return asYogaError(error, { code: error.extensions?.code ?? 'GRAPHQL_PARSE_FAILED' });
+}
+
+/**
+ * A copy made with yoga's GraphQLError class. graphql-ws sends returned errors only if they are
+ * `instanceof` its class, and a plugin may throw another copy of graphql's (the limit plugins do),
+ * which would be taken for execution arguments and close the socket instead.
+ */
+function asYogaError(error: GraphQLError, extensions: Record<string, unknown> = {}): GraphQLError {
+  return createGraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...error.extensions, ...extensions },
+  });
 }

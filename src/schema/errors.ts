@@ -12,7 +12,7 @@ import { SubscriberOverflowError } from '../services/chat/subscription.js';
 import { DomainError } from '../services/errors.js';
 import { ReplayGapError } from '../services/stream-hub.js';
 
-type MaskError = (error: unknown, message: string, isDev?: boolean) => Error;
+export type MaskError = (error: unknown, message: string, isDev?: boolean) => Error;
 
 export const isGraphQLError = (error: unknown): error is GraphQLError =>
   error instanceof Error && error.name === 'GraphQLError';

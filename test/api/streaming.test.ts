@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { type Client, createClient } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -187,6 +189,46 @@ describe('messageStream over graphql-ws', () => {
     const anonymous = wsClient();
     const result = await anonymous.iterate({ query: STREAM, variables: { conversationId } }).next();
     expect(codes(result.value as ExecResult)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('answers a refused operation with a coded error and keeps the socket for the others', async () => {
+    const client = wsClient(bearer(fx.tokens.alice));
+    // graphql-ws's client throws the errors of an `error` message.
+    const run = (query: string) =>
+      client
+        .iterate({ query })
+        .next()
+        .then(
+          () => ['no error'],
+          (errors: Array<{ extensions?: { code?: string } }>) =>
+            errors.map((error) => error.extensions?.code),
+        );
+    const aliases = Array.from({ length: 20 }, (_, i) => `a${i}: me { name }`).join(' ');
+    expect(await run(`{ ${aliases} }`)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(await run('{ conversations(first: 99999999) { edges { node { id } } } }')).toEqual([
+      'GRAPHQL_VALIDATION_FAILED',
+    ]);
+    expect(await run('{ me { nope } }')).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(await run('{ me { name }')).toEqual(['GRAPHQL_PARSE_FAILED']);
+    const fine = await client.iterate({ query: '{ me { name } }' }).next();
+    expect((fine.value as ExecResult).data).toEqual({ me: { name: 'alice' } });
+  });
+
+  it('closes a connection with no detail when its token cannot be checked', async () => {
+    const file = path.join(fx.dataDir, 'users.json');
+    const users = await fs.readFile(file);
+    await fs.writeFile(file, '{oops');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const client = wsClient(bearer(fx.tokens.alice));
+      const closed = await client
+        .iterate({ query: '{ me { name } }' })
+        .next()
+        .catch((event: { code: number; reason: string }) => event);
+      expect(closed).toMatchObject({ code: 4500, reason: 'Internal server error' });
+    } finally {
+      await fs.writeFile(file, users);
+    }
   });
 
   it('closes a socket that never sends connection_init (4408)', async () => {
