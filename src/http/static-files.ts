@@ -41,6 +41,12 @@ const NOT_BUILT_PAGE = `<!doctype html>
 
 const COMMON_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
+  // The app loads only its own code and talks only to this server; answers render no remote
+  // content, and the page cannot be framed.
+  'Content-Security-Policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; " +
+    "object-src 'none'",
   // Pages may be opened with ?token=; it must not leak to other sites through Referer.
   'Referrer-Policy': 'no-referrer',
 };

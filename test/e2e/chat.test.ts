@@ -99,6 +99,24 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('shows raw HTML in an answer as text, and an image as a link that loads nothing', async () => {
+    const { page } = alice;
+    await page.goto(`${app.url}/`);
+    // The emulator's answer quotes the question, markup and all.
+    await sendMessage(
+      page,
+      '<style>body{display:none}</style> <b id="composer-input">bold</b> ![leak](https://evil.example/x.png)',
+    );
+    await waitForFinalAnswer(page);
+    const answer = page.locator(ASSISTANT).last().locator('.markdown');
+    expect(await answer.locator('style, b, img, [id]').count()).toBe(0);
+    expect(await answer.textContent()).toContain('<style>body{display:none}</style>');
+    expect(await answer.locator('a[href="https://evil.example/x.png"]').textContent()).toBe('leak');
+    expect(await page.locator('[id="composer-input"]').count()).toBe(1);
+    const policy = (await page.request.get(`${app.url}/`)).headers()['content-security-policy'];
+    expect(policy).toContain("img-src 'self' data:");
+  });
+
   it('stops an answer and keeps its partial text as stopped', async () => {
     const { page } = alice;
     app.fixture.emulator.setPacing({ tokensPerSecond: 6 });

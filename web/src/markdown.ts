@@ -46,6 +46,16 @@ const marked = new Marked({
   gfm: true,
   breaks: false,
   renderer: {
+    // Markup is Markdown's alone: raw HTML in an answer shows as text, so an answer (or a prompt
+    // injected into one) cannot restyle the page, overlay it, or add a form posting elsewhere.
+    html({ text }) {
+      return escapeHtml(text);
+    },
+    // An image would load as the answer renders, and its URL could carry the conversation to
+    // another site; a link to it loads nothing until followed.
+    image({ href, text }) {
+      return `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`;
+    },
     code({ text, lang }) {
       const name = (lang ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
       const known = name !== '' && hljs.getLanguage(name) !== undefined;
@@ -69,5 +79,10 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
 /** Markdown to sanitized HTML. Safe on partial input: an open fence renders as code so far. */
 export function renderMarkdown(source: string): string {
   const html = marked.parse(source, { async: false });
-  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true } });
+  // A second line behind the renderer: nothing that styles, submits or names page elements.
+  return DOMPurify.sanitize(html, {
+    USE_PROFILES: { html: true },
+    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'img'],
+    FORBID_ATTR: ['style', 'id', 'name'],
+  });
 }
