@@ -14,15 +14,24 @@ export function parseLegacyMessage(value: unknown): LegacyMessage | string {
   return value as unknown as LegacyMessage;
 }
 
-/** Oldest first: by `created_at`, then id (ids of one second are issued in order). */
-export function compareLegacyMessages(a: LegacyMessage, b: LegacyMessage): number {
-  if (a.created_at !== b.created_at) return a.created_at - b.created_at;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-/** Sorts oldest first and drops repeated ids (overlapping pages, export plus fetch). */
+/**
+ * Oldest first by `created_at`, dropping repeated ids (overlapping pages, export plus fetch).
+ * The sort is stable: messages of one second keep the order they are given in, the only record
+ * of which came first (message ids are random, not issued in order).
+ */
 export function orderMessages(messages: Iterable<LegacyMessage>): LegacyMessage[] {
   const byId = new Map<string, LegacyMessage>();
   for (const message of messages) if (!byId.has(message.id)) byId.set(message.id, message);
-  return [...byId.values()].sort(compareLegacyMessages);
+  return [...byId.values()].sort((a, b) => a.created_at - b.created_at);
+}
+
+/**
+ * One listing (an API page, or an array of messages) turned oldest first. Its direction shows
+ * in `created_at`; a listing within one second is taken as `newestFirst` says (the API lists
+ * newest first unless asked otherwise).
+ */
+export function oldestFirst(listing: LegacyMessage[], newestFirst: boolean): LegacyMessage[] {
+  const first = listing[0]?.created_at ?? 0;
+  const last = listing.at(-1)?.created_at ?? 0;
+  return first > last || (first === last && newestFirst) ? [...listing].reverse() : listing;
 }

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { isCode } from '../services/store/atomic-file.js';
 import { isRecord, readJson } from './json.js';
-import { orderMessages, parseLegacyMessage } from './legacy-message.js';
+import { oldestFirst, orderMessages, parseLegacyMessage } from './legacy-message.js';
 import type { LegacyMessage } from './types.js';
 
 export interface MessageExport {
@@ -37,21 +37,36 @@ export async function readMessageExport(
     if (isCode(error, 'ENOENT')) return null;
     throw error;
   }
-  const { items, problems } = extractItems(parsed);
-  const messages: LegacyMessage[] = [];
-  for (const item of items) {
-    const message = parseLegacyMessage(item);
-    if (typeof message === 'string') problems.push(message);
-    else messages.push(message);
+  const { listings, problems } = extractListings(parsed);
+  const ordered: LegacyMessage[][] = [];
+  for (const listing of listings) {
+    const messages: LegacyMessage[] = [];
+    for (const item of listing.items) {
+      const message = parseLegacyMessage(item);
+      if (typeof message === 'string') problems.push(message);
+      else messages.push(message);
+    }
+    if (messages.length > 0) ordered.push(oldestFirst(messages, listing.apiPage));
   }
-  return { messages: orderMessages(messages), problems };
+  // Pages may have been saved in any order: the oldest page first, so that messages of one
+  // second split over two pages keep their order too.
+  ordered.sort((a, b) => (a[0] as LegacyMessage).created_at - (b[0] as LegacyMessage).created_at);
+  return { messages: orderMessages(ordered.flat()), problems };
+}
+
+/** The items of one API page (listed newest first by default), or of a bare array. */
+interface Listing {
+  items: unknown[];
+  apiPage: boolean;
 }
 
 const isPage = (value: unknown): value is Record<string, unknown> & { data: unknown[] } =>
   isRecord(value) && value.object === 'list' && Array.isArray(value.data);
 
-function extractItems(parsed: unknown): { items: unknown[]; problems: string[] } {
-  if (isPage(parsed)) return { items: parsed.data, problems: pageProblems([parsed]) };
+function extractListings(parsed: unknown): { listings: Listing[]; problems: string[] } {
+  if (isPage(parsed)) {
+    return { listings: [{ items: parsed.data, apiPage: true }], problems: pageProblems([parsed]) };
+  }
   if (!Array.isArray(parsed)) {
     throw new Error('expected a list page, an array of pages or an array of messages');
   }
@@ -59,9 +74,12 @@ function extractItems(parsed: unknown): { items: unknown[]; problems: string[] }
   if (parsed.length > 0 && isPage(parsed[0])) {
     const pages = parsed.filter(isPage);
     if (pages.length !== parsed.length) throw new Error('array mixes pages with other values');
-    return { items: pages.flatMap((page) => page.data), problems: pageProblems(pages) };
+    return {
+      listings: pages.map((page) => ({ items: page.data, apiPage: true })),
+      problems: pageProblems(pages),
+    };
   }
-  return { items: parsed, problems: [] };
+  return { listings: [{ items: parsed, apiPage: false }], problems: [] };
 }
 
 /**

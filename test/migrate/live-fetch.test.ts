@@ -55,6 +55,15 @@ describe('live fetch through the openai SDK', () => {
     expect(messages[1]?.content).toEqual(long[1]?.content);
   });
 
+  it('keeps the order of messages of one second as the API lists them', async () => {
+    upstream.emulator.seedThread('thread_tie', [
+      { id: 'msg_zAsk', created_at: T, role: 'user', content: 'question' },
+      { id: 'msg_aAnswer', created_at: T, role: 'assistant', content: 'answer' },
+    ]);
+    const { messages } = await createThreadFetcher(upstream.client)('thread_tie');
+    expect(messages.map((m) => m.id)).toEqual(['msg_zAsk', 'msg_aAnswer']);
+  });
+
   it('migrates fetched threads, completes a cut-short export and reports a failed fetch', async () => {
     upstream.emulator.seedThread('thread_live', long);
     // The full thread whose export (in the fixtures) holds only its last two messages.

@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertThread } from '../../src/migrate/convert.js';
@@ -19,8 +21,52 @@ describe('message exports', () => {
     expect(await idsOf('thread_bare')).toEqual(['msg_b1', 'msg_b2']);
     // Two pages, each newest first, saved newest page first.
     expect(await idsOf('thread_pages')).toEqual(['msg_p0', 'msg_p1', 'msg_p2', 'msg_p3', 'msg_p4']);
-    // Newest first; two messages of the same second are ordered by id.
+    // Newest first; two messages of the same second keep the order the API listed them in.
     expect(await idsOf('thread_newest')).toEqual(['msg_n1', 'msg_n2a', 'msg_n2b', 'msg_n3']);
+  });
+
+  it('orders messages of one second as the API listed them, not by their random ids', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'threadline-export-'));
+    try {
+      const message = (id: string, created_at: number, role: string) => ({
+        id,
+        object: 'thread.message',
+        created_at,
+        role,
+        content: [{ type: 'text', text: { value: id, annotations: [] } }],
+      });
+      // Newest first, as the API lists by default: the answer came after the question.
+      const page = (data: unknown[], has_more: boolean) => ({ object: 'list', data, has_more });
+      await writeFile(
+        path.join(dir, 'thread_tie.json'),
+        JSON.stringify([
+          page(
+            [message('msg_aAnswer2', 300, 'assistant'), message('msg_zAsk2', 300, 'user')],
+            false,
+          ),
+          page([message('msg_aAnswer', 200, 'assistant'), message('msg_zAsk', 200, 'user')], true),
+        ]),
+      );
+      await writeFile(
+        path.join(dir, 'thread_bare_tie.json'),
+        JSON.stringify([
+          message('msg_zAsk', 200, 'user'),
+          message('msg_aAnswer', 200, 'assistant'),
+        ]),
+      );
+      const ids = async (id: string) =>
+        (await readMessageExport(dir, id))?.messages.map((m) => m.id);
+      expect(await ids('thread_tie')).toEqual([
+        'msg_zAsk',
+        'msg_aAnswer',
+        'msg_zAsk2',
+        'msg_aAnswer2',
+      ]);
+      // A bare array is taken in the order it is given.
+      expect(await ids('thread_bare_tie')).toEqual(['msg_zAsk', 'msg_aAnswer']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the messages of an export whose pages all say has_more, and says it is incomplete', async () => {
