@@ -1,3 +1,5 @@
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import OpenAI from 'openai';
@@ -52,7 +54,8 @@ Exit codes:
   0  complete: everything migrated (or, with --verify, every message found)
   1  partial: a file, thread or fetch failed (listed), or --verify found messages missing
   2  usage error
-  3  could not run: the data directory is in use (stop the server first) or a source is missing`;
+  3  could not run: the data directory is in use (stop the server first) or a source is
+     missing; or the migration ran but its --report file could not be written`;
 
 interface Values {
   legacy?: string;
@@ -109,6 +112,7 @@ export async function run(
     const mode = modeOf(values);
     const config = loadConfig(process.env, { 'data-dir': values['data-dir'] });
     const source = values.from ?? 'assistants';
+    if (values.report) await checkWritable(values.report);
     const sources = await readSources(source, values, positionals, config);
     const report = await runMigration({
       source: source as 'assistants' | 'chatgpt',
@@ -120,7 +124,16 @@ export async function run(
       logger: createLogger('warn'),
     });
     console.log(formatReport(report));
-    if (values.report) await writeReportFile(values.report, report);
+    if (values.report) {
+      try {
+        await writeReportFile(values.report, report);
+      } catch (error) {
+        console.error(
+          `threadline migrate: could not write the report to ${values.report}: ${(error as Error).message}`,
+        );
+        return EXIT.cannotRun;
+      }
+    }
     return report.status === 'complete' ? EXIT.complete : EXIT.partial;
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
@@ -132,6 +145,15 @@ export async function run(
       return EXIT.cannotRun;
     }
     throw error;
+  }
+}
+
+/** A report that cannot be written is refused before anything is migrated. */
+async function checkWritable(file: string): Promise<void> {
+  try {
+    await fs.access(path.dirname(path.resolve(file)), constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`--report ${file}: ${(error as Error).message}`);
   }
 }
 

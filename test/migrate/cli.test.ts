@@ -57,6 +57,11 @@ describe('threadline migrate', () => {
     expect(await runQuiet(['--from', 'chatgpt', 'conversations.json'])).toBe(2);
     expect(await runQuiet([...flags(layout), '--concurrency', '0'])).toBe(2);
     expect(printed(error)).toContain('--from chatgpt needs --user NAME');
+    // A report that could not be written is refused up front, not after the migration.
+    const nowhere = path.join(temp.path, 'no-such-dir', 'report.json');
+    expect(await runQuiet([...flags(layout), '--report', nowhere])).toBe(2);
+    expect(printed(error)).toContain(`--report ${nowhere}:`);
+    expect((await storedConversations(layout.dataDir, 'alice')).size).toBe(0);
   });
 
   it('prints what a dry run would change, then migrates and verifies', async () => {
