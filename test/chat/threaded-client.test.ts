@@ -230,6 +230,13 @@ describe('threaded Responses client', () => {
       for await (const event of other.events)
         if (event.type === 'response.output_text.delta') break;
       await waitFor(() => (slow.closed === closedBefore + 2 ? true : undefined));
+
+      // Aborted before it starts: refused at once, as the in-process client does.
+      const openedBefore = slow.open;
+      await expect(client.stream({ input, signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+        APIUserAbortError,
+      );
+      expect(slow.open).toBe(openedBefore);
     } finally {
       await client.close();
     }

@@ -5,7 +5,7 @@
  * Same contract as the in-process client: the same events, the same SDK error classes.
  */
 import { Worker } from 'node:worker_threads';
-import { APIConnectionError } from 'openai';
+import { APIConnectionError, APIUserAbortError } from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
@@ -118,6 +118,9 @@ export function createThreadedResponsesClient(
   return {
     async stream(request: ResponseRequest): Promise<ResponseStream> {
       if (closed) throw new APIConnectionError({ message: 'The upstream client is closed' });
+      // As the in-process client does: a thread would not know the id of a request it has not
+      // opened yet, and would run it whole.
+      if (request.signal?.aborted) throw new APIUserAbortError();
       const thread = pick();
       const id = nextId++;
       const post = (message: ToThread) => thread.worker.postMessage(message);
@@ -135,8 +138,7 @@ export function createThreadedResponsesClient(
       thread.streams.set(id, state);
       const abort = () => post({ t: 'abort', id });
       const release = () => request.signal?.removeEventListener('abort', abort);
-      if (request.signal?.aborted) abort();
-      else request.signal?.addEventListener('abort', abort, { once: true });
+      request.signal?.addEventListener('abort', abort, { once: true });
       post({
         t: 'open',
         id,
