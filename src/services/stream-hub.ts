@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
 import { PubSub } from './chat/pubsub.js';
 import { Subscription } from './chat/subscription.js';
+import { DomainError } from './errors.js';
 import type { ChatEvent, SubscribeOptions } from './types.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -170,7 +171,11 @@ export class StreamHub {
       delivered.set(event.messageId, event.seq);
       subscription.push(event, !replayed);
     };
-    const onAbort = () => subscription.end();
+    // A domain error as the abort's reason ends the stream with it (a revoked token, say).
+    const onAbort = () => {
+      const reason: unknown = options.signal?.reason;
+      subscription.end(reason instanceof DomainError ? reason : undefined);
+    };
     // Listening starts before the replay is read; both happen in this synchronous block, and
     // `delivered` drops anything seen twice.
     const unsubscribe = this.#pubsub.subscribe('event', topic, (event) => deliver(event));

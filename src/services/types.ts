@@ -221,6 +221,7 @@ export interface SubscribeOptions {
   after?: number | null;
   /** The message `after` refers to; later turns are replayed whole. Default: the latest turn. */
   messageId?: string | null;
+  /** Ends the stream; a DomainError as the abort's reason ends it with that error. */
   signal?: AbortSignal;
   /** Called once when the stream ends, however it ends (including before `subscribe` returns). */
   onEnd?: () => void;

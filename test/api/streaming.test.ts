@@ -260,10 +260,17 @@ describe('messageStream over graphql-ws', () => {
     expect((await results.next()).value?.data?.messageStream.__typename).toBe('TextCreated');
     await fx.app.services.users.remove('dave');
     const rest: string[] = [];
-    for await (const result of results) rest.push(result.data?.messageStream.__typename);
-    // It ended early (a 200-word answer at 20 words/s would take 10 s), without an answer.
+    let ended: unknown = null;
+    try {
+      for await (const result of results) rest.push(result.data?.messageStream.__typename);
+    } catch (errors) {
+      ended = errors;
+    }
+    // It ended early (a 200-word answer at 20 words/s would take 10 s), without an answer,
+    // and said why.
     expect(rest).not.toContain('TextDone');
     expect(rest.length).toBeLessThan(100);
+    expect(ended).toMatchObject([{ extensions: { code: 'UNAUTHENTICATED' } }]);
   });
 });
 
