@@ -72,14 +72,16 @@ const text = (raw: string, name: string): string => {
 const optionalText = (raw: string): string | undefined => raw.trim() || undefined;
 
 const url = (raw: string, name: string): string | undefined => {
-  if (raw.trim() === '') return undefined;
+  // Trimmed: a value from a .env file written on Windows ends in \r.
+  const value = raw.trim();
+  if (value === '') return undefined;
   try {
-    const parsed = new URL(raw);
+    const parsed = new URL(value);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error();
   } catch {
     throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
   }
-  return raw.replace(/\/+$/, '');
+  return value.replace(/\/+$/, '');
 };
 
 const list = (raw: string): string[] =>

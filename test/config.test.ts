@@ -40,6 +40,12 @@ describe('config', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
+  it('trims a base URL, as a .env file written on Windows leaves a carriage return', () => {
+    expect(loadConfig({ OPENAI_BASE_URL: ' http://h:1/v1/\r' }).openaiBaseUrl).toBe(
+      'http://h:1/v1',
+    );
+  });
+
   it('names a flag as a flag', () => {
     expect(() => loadConfig({}, { 'checkpoint-ms': '1' })).toThrow(/^--checkpoint-ms must be/);
   });

@@ -65,6 +65,10 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   async function send(username: string, input: SendInput): Promise<SendResult> {
     if (closing) throw new UpstreamUnavailableError('The server is shutting down');
     const { text, chatName } = validate(input, config);
+    // An empty id is a mistake, not a request for a new conversation.
+    if (input.conversationId === '') {
+      throw new ValidationError('conversationId must not be empty', { field: 'conversationId' });
+    }
     const created = input.conversationId
       ? null
       : await store.createConversation(username, chatName ?? defaultChatName(text), {

@@ -189,8 +189,13 @@ describe('sendMessage and stopResponse', () => {
     });
   });
 
-  it('refuses empty and too long text', async () => {
+  it('refuses empty and too long text, and an empty conversation id', async () => {
     expect(codes(await fx.exec(SEND, { input: { text: '  ' } }))).toEqual(['BAD_USER_INPUT']);
+    const before = (await fx.app.services.store.listConversations('alice')).length;
+    expect(codes(await fx.exec(SEND, { input: { conversationId: '', text: 'Hi' } }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(await fx.app.services.store.listConversations('alice')).toHaveLength(before);
     expect(codes(await fx.exec(SEND, { input: { text: 'x'.repeat(1_001) } }))).toEqual([
       'BAD_USER_INPUT',
     ]);
