@@ -91,13 +91,12 @@ builder.mutationFields((t) => ({
       ),
   }),
   deleteConversation: t.boolean({
-    description: 'Stops an answer still streaming, then deletes the conversation.',
+    description:
+      'Stops an answer still streaming, then deletes the conversation; its open streams end with NOT_FOUND.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, context) => {
-      const user = requireUser(context);
-      const id = String(args.id);
-      await context.services.chat.stop(user, id);
-      if (!(await context.services.store.deleteConversation(user, id))) throw new NotFoundError();
+      const deleted = await context.services.chat.remove(requireUser(context), String(args.id));
+      if (!deleted) throw new NotFoundError();
       return true;
     },
   }),

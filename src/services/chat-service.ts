@@ -199,6 +199,39 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return conversation.messages.find((message) => message.id === turn.messageId) ?? null;
   }
 
+  /**
+   * Deletes a conversation: an answer in flight is stopped first, no new one can start while it
+   * is deleted, and its open streams end with NOT_FOUND. False when there was none.
+   */
+  async function remove(username: string, conversationId: string): Promise<boolean> {
+    await ownConversation(username, conversationId);
+    const key = turnKey(username, conversationId);
+    for (let turn = open.get(key); turn; turn = open.get(key)) {
+      turn.controller.abort('stop' satisfies AbortReason);
+      await turn.done;
+    }
+    // Held from here, with no await before it, so a send meanwhile meets CONFLICT.
+    let release = () => {};
+    const holder: OpenTurn = {
+      controller: new AbortController(),
+      messageId: null,
+      done: new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    };
+    open.set(key, holder);
+    try {
+      const deleted = await store.deleteConversation(username, conversationId);
+      if (deleted) {
+        hub.endStreams(username, conversationId, new NotFoundError('The conversation was deleted'));
+      }
+      return deleted;
+    } finally {
+      if (open.get(key) === holder) open.delete(key);
+      release();
+    }
+  }
+
   async function recover(): Promise<number> {
     let recovered = 0;
     for (const username of await store.listUsers()) {
@@ -235,6 +268,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     send,
     retry,
     stop,
+    remove,
     recover,
     shutdown,
     async subscribe(username, conversationId, options = {}) {

@@ -80,7 +80,8 @@ export class StreamHub {
   /** Turns of each conversation still in flight or replayable, oldest first. */
   readonly #turns = new Map<string, TurnBuffer[]>();
   readonly #finished: LRUCache<string, TurnBuffer>;
-  readonly #subscriptions = new Set<Subscription<ChatEvent>>();
+  /** Each live subscription, with its topic. */
+  readonly #subscriptions = new Map<Subscription<ChatEvent>, string>();
   /** Turns that may hold a coalesced delta: published by `#flush`, or sooner by the age bound. */
   #pending = new Set<TurnBuffer>();
   /** `performance.now()` when the first turn of `#pending` joined it. */
@@ -179,7 +180,7 @@ export class StreamHub {
     // Listening starts before the replay is read; both happen in this synchronous block, and
     // `delivered` drops anything seen twice.
     const unsubscribe = this.#pubsub.subscribe('event', topic, (event) => deliver(event));
-    this.#subscriptions.add(subscription);
+    this.#subscriptions.set(subscription, topic);
     if (options.signal?.aborted) {
       subscription.end();
       return subscription;
@@ -204,9 +205,26 @@ export class StreamHub {
     return subscription;
   }
 
+  /**
+   * Ends the streams of `owner`'s conversation with `error` and forgets its turns (the
+   * conversation was deleted).
+   */
+  endStreams(owner: string, conversationId: string, error: Error): void {
+    const topic = topicOf(owner, conversationId);
+    for (const [subscription, of] of [...this.#subscriptions]) {
+      if (of === topic) subscription.end(error);
+    }
+    for (const turn of this.#turns.get(topic) ?? []) {
+      turn.ended = true;
+      this.#pending.delete(turn);
+      this.#finished.delete(turn.messageId);
+    }
+    this.#turns.delete(topic);
+  }
+
   /** Ends every subscription and drops every buffer. */
   close(): void {
-    for (const subscription of [...this.#subscriptions]) subscription.end();
+    for (const subscription of [...this.#subscriptions.keys()]) subscription.end();
     if (this.#flush) clearImmediate(this.#flush);
     this.#flush = null;
     this.#pending.clear();

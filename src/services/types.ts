@@ -236,6 +236,8 @@ export interface ChatService {
   retry(username: string, conversationId: string): Promise<SendResult>;
   /** Aborts the open turn; the partial text stays as INCOMPLETE. Null when nothing was open. */
   stop(username: string, conversationId: string): Promise<StoredMessage | null>;
+  /** Deletes the conversation, stopping its answer and ending its streams; false if none. */
+  remove(username: string, conversationId: string): Promise<boolean>;
   /** Throws NotFoundError unless the user owns the conversation. */
   subscribe(
     username: string,

@@ -247,6 +247,37 @@ describe('messageStream over graphql-ws', () => {
     expect((result.value as ExecResult).data).toEqual({ me: { name: 'bob' } });
   });
 
+  it('ends open streams with NOT_FOUND when their conversation is deleted', async () => {
+    fx.emulator.setPacing({ tokensPerSecond: 20, replyWords: 200 });
+    const conversationId = await createConversation();
+    const results = wsClient(bearer(fx.tokens.alice)).iterate({
+      query: STREAM,
+      variables: { conversationId },
+    }) as AsyncIterableIterator<ExecResult>;
+    await send(fx.tokens.alice, { conversationId, text: 'A long one' });
+    expect((await results.next()).value?.data?.messageStream.__typename).toBe('TextCreated');
+    const deleted = await fx.exec('mutation ($id: ID!) { deleteConversation(id: $id) }', {
+      id: conversationId,
+    });
+    expect(deleted.data).toEqual({ deleteConversation: true });
+    let ended: unknown = null;
+    try {
+      for await (const _ of results);
+    } catch (errors) {
+      ended = errors;
+    }
+    expect(ended).toMatchObject([{ extensions: { code: 'NOT_FOUND' } }]);
+    // An idle conversation's stream ends too.
+    const idle = await createConversation();
+    const waiting = wsClient(bearer(fx.tokens.alice))
+      .iterate({ query: STREAM, variables: { conversationId: idle } })
+      .next()
+      .catch((errors: unknown) => errors);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await fx.exec('mutation ($id: ID!) { deleteConversation(id: $id) }', { id: idle });
+    expect(await waiting).toMatchObject([{ extensions: { code: 'NOT_FOUND' } }]);
+  });
+
   it('ends an open subscription once its token is removed', async () => {
     fx.emulator.setPacing({ tokensPerSecond: 20, replyWords: 200 });
     const token = await fx.app.services.users.add('dave');
