@@ -146,6 +146,41 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
     }
   });
 
+  it('shows the answer of a send whose response was lost, and asks nothing twice', async () => {
+    const { context, page } = await signedInPage();
+    try {
+      await sendMessage(page, 'First, sent normally');
+      await waitForFinalAnswer(page);
+      let lossy = true;
+      await page.route('**/graphql', async (route) => {
+        if (!lossy || !route.request().postData()?.includes('sendMessage')) {
+          return route.continue();
+        }
+        lossy = false;
+        // The server gets the request and answers; the page never sees the answer.
+        await route.fetch();
+        await route.abort('connectionreset');
+      });
+      await sendMessage(page, 'Second, its response lost');
+      await waitForFinalAnswer(page, 2);
+      expect(await page.locator('.notice-slot [role="alert"]').count()).toBe(0);
+      expect(await page.locator('.message--user').count()).toBe(2);
+      const stored = await storedMessages(
+        app.fixture,
+        conversationIdOf(page),
+        app.fixture.tokens.alice,
+      );
+      expect(stored.map((m) => [m.role, m.text.slice(0, 6)])).toEqual([
+        ['USER', 'First,'],
+        ['ASSISTANT', expect.any(String)],
+        ['USER', 'Second'],
+        ['ASSISTANT', expect.any(String)],
+      ]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('marks an answer cut off upstream as incomplete, also after a reload', async () => {
     const { context, page } = await signedInPage();
     try {

@@ -329,6 +329,10 @@ export function createController(
       return true;
     } catch (error) {
       setMessages((messages) => messages.filter((m) => m.id !== pendingId));
+      // A request whose response was lost may still have landed: look before offering to send
+      // the question a second time.
+      const lost = toApiError(error).code === 'NETWORK' && conversationId !== null;
+      if (lost && (await landed(conversationId, before.messages.length, trimmed))) return true;
       fail(error, () => {
         void send(trimmed);
       });
@@ -337,6 +341,14 @@ export function createController(
       sendsInFlight -= 1;
       store.set({ sending: false });
     }
+  }
+
+  /** Whether the conversation, read again, holds `text` as a question after the first `known`. */
+  async function landed(conversationId: string, known: number, text: string): Promise<boolean> {
+    await refresh(conversationId);
+    const state = store.get();
+    if (state.activeId !== conversationId) return false;
+    return state.messages.slice(known).some((m) => m.role === 'USER' && m.text === text);
   }
 
   async function stop() {
