@@ -188,7 +188,19 @@ export class StreamHub {
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
     const after = options.after ?? 0;
-    const plan = this.#replayPlan(topic, options.messageId ?? null, after);
+    const messageId = options.messageId ?? null;
+    const turns = this.#turns.get(topic) ?? [];
+    if (after > 0 && messageId !== null && !turns.some((turn) => turn.messageId === messageId)) {
+      // Gone (past the replay TTL, or never streamed here): whether its end was missed is
+      // unknown, so the client reads the conversation instead.
+      subscription.end(
+        new ReplayGapError(
+          `Events after seq ${after} of message ${messageId} are no longer buffered`,
+        ),
+      );
+      return subscription;
+    }
+    const plan = this.#replayPlan(topic, messageId, after);
     for (const { turn, from } of plan) {
       if (from < turn.evictedThrough) {
         subscription.end(

@@ -314,5 +314,12 @@ describe('StreamHub', () => {
       replayed = (await collect(sub, () => false)).length;
     }
     expect(replayed).toBe(0);
+    // A client resuming inside that turn learns that its end may be gone, rather than nothing.
+    await expect(
+      hub.subscribe(OWNER, 'c1', { messageId: 'm1', after: 1 }).next(),
+    ).rejects.toBeInstanceOf(ReplayGapError);
+    const fresh = hub.subscribe(OWNER, 'c1', { messageId: 'm1', after: 0 });
+    const nothing = await Promise.race([fresh.next(), nextTick().then(() => 'none')]);
+    expect(nothing).toBe('none');
   });
 });

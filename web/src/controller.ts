@@ -52,6 +52,8 @@ export interface Controller extends Actions {
 }
 
 const PAGE_SIZE = 30;
+/** At most one automatic catch-up after a stream gap in this long. */
+const CATCH_UP_INTERVAL_MS = 5_000;
 
 export function createController(
   store: Store<AppState>,
@@ -59,6 +61,7 @@ export function createController(
   socket: Socket,
 ): Controller {
   let stream: MessageStream | null = null;
+  let lastCatchUp = 0;
   /** Bumped on every open, so a slow load of a conversation left behind is dropped. */
   let openTicket = 0;
   let sendsInFlight = 0;
@@ -152,6 +155,16 @@ export function createController(
     stream = null;
     if (error.code === 'UNAUTHENTICATED') return showSignIn('Your token is no longer accepted.');
     if (store.get().activeId !== conversationId || error.code === 'NOT_FOUND') return;
+    const catchUp = error.code === 'REPLAY_GAP' || error.code === 'SUBSCRIBER_OVERFLOW';
+    // The stored conversation has what the stream can no longer replay; then follow it anew.
+    // Once per few seconds, so a gap that keeps coming back is shown instead of looping.
+    if (catchUp && Date.now() - lastCatchUp > CATCH_UP_INTERVAL_MS) {
+      lastCatchUp = Date.now();
+      void refresh(conversationId).then(() => {
+        if (store.get().activeId === conversationId) follow(conversationId, null);
+      });
+      return;
+    }
     fail(error, () => {
       void refresh(conversationId).then(() => follow(conversationId, null));
     });

@@ -6,6 +6,9 @@ const SERVER_CODES = [
   'CONFLICT',
   'RATE_LIMITED',
   'UPSTREAM_UNAVAILABLE',
+  // A stream ended because its replay is gone or the page fell behind: read and follow again.
+  'REPLAY_GAP',
+  'SUBSCRIBER_OVERFLOW',
 ] as const;
 
 /** A server code, NETWORK for a request that never landed, or INTERNAL for anything else. */
@@ -15,6 +18,8 @@ const knownCodes = new Set<string>(SERVER_CODES);
 
 /** Trying again later may succeed for these; the others need the user to change something. */
 const retryableCodes = new Set<ApiErrorCode>([
+  'REPLAY_GAP',
+  'SUBSCRIBER_OVERFLOW',
   'CONFLICT',
   'RATE_LIMITED',
   'UPSTREAM_UNAVAILABLE',

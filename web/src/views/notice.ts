@@ -10,6 +10,8 @@ const titles: Record<ApiErrorCode, string> = {
   NOT_FOUND: 'Not found',
   BAD_USER_INPUT: 'That did not work',
   UNAUTHENTICATED: 'Signed out',
+  REPLAY_GAP: 'The live answer could not be followed',
+  SUBSCRIBER_OVERFLOW: 'The live answer could not be followed',
   INTERNAL: 'Something went wrong',
 };
 
