@@ -31,6 +31,8 @@ export interface Context {
   server: ServerInfo;
   /** How often an open subscription re-checks its token. */
   authRecheckMs: number;
+  /** Aborts when an HTTP caller goes away (an SSE subscription's client, say). */
+  signal?: AbortSignal;
 }
 
 /** What yoga (HTTP) or the graphql-ws bridge hands to the context factory. */
@@ -46,7 +48,8 @@ export async function buildContext(
 ): Promise<Context> {
   const token = tokenOf(initial);
   const user = await base.services.users.authenticate(token);
-  return { ...base, user, token };
+  const signal = initial.request?.signal;
+  return signal ? { ...base, user, token, signal } : { ...base, user, token };
 }
 
 /** The caller's username; UNAUTHENTICATED when there is none. */

@@ -121,7 +121,16 @@ builder.subscriptionField('messageStream', (t) =>
     },
     subscribe: async (_root, args, context) => {
       const stop = new AbortController();
-      const ended = watchAuthorization(stop, context);
+      // An SSE client that leaves while the stream is being opened gets no `return()` from
+      // yoga for the stream that opens after it left: its request's signal ends it instead.
+      const leave = () => stop.abort('client left');
+      context.signal?.addEventListener('abort', leave, { once: true });
+      if (context.signal?.aborted) leave();
+      const watched = watchAuthorization(stop, context);
+      const ended = () => {
+        context.signal?.removeEventListener('abort', leave);
+        watched();
+      };
       try {
         return await context.services.chat.subscribe(
           requireUser(context),

@@ -1,9 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type Client, createClient } from 'graphql-ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type AppFixture, codes, createAppFixture, type ExecResult, sse } from '../helpers/app.js';
+import { waitFor } from '../helpers/chat.js';
 
 const STREAM = `subscription ($conversationId: ID!, $after: Int, $messageId: ID) {
   messageStream(conversationId: $conversationId, after: $after, messageId: $messageId) {
@@ -312,6 +313,40 @@ describe('messageStream over SSE', () => {
       sse(`${url}/graphql`, STREAM, { conversationId: conversation.id }, fx.tokens.alice),
     );
     await expectWholeAnswer(events, conversation.id, assistantMessage.id);
+  });
+
+  it('ends a stream whose client left while it was being opened', async () => {
+    const conversationId = await createConversation();
+    const chat = fx.app.services.chat;
+    const subscribe = chat.subscribe.bind(chat);
+    let ended = false;
+    // Opening is slow here, so the client is gone before the stream exists.
+    const slow = vi.spyOn(chat, 'subscribe').mockImplementation(async (user, id, options = {}) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return subscribe(user, id, {
+        ...options,
+        onEnd: () => {
+          ended = true;
+          options.onEnd?.();
+        },
+      });
+    });
+    try {
+      const controller = new AbortController();
+      const events = sse(
+        `${url}/graphql`,
+        STREAM,
+        { conversationId },
+        fx.tokens.alice,
+        controller.signal,
+      );
+      const first = events.next().catch(() => null);
+      setTimeout(() => controller.abort(), 100);
+      await first;
+      await waitFor(() => (ended ? true : undefined));
+    } finally {
+      slow.mockRestore();
+    }
   });
 
   it("refuses another user's conversation with NOT_FOUND", async () => {
