@@ -122,6 +122,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   ): Promise<SendResult> {
     const key = turnKey(username, conversationId);
     await settledTurn(username, conversationId, key);
+    // Checked again after the awaits since `send` began: `shutdown` only stops turns it sees.
+    if (closing) throw new UpstreamUnavailableError('The server is shutting down');
     if (open.has(key)) {
       throw new ConflictError('An answer is still streaming in this conversation', {
         conversationId,

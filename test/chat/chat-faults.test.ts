@@ -233,6 +233,19 @@ describe('upstream faults', () => {
     });
   });
 
+  it('shutdown refuses a send that was on its way, so no turn outlives it', async () => {
+    const f = await setup({ emulator: { tokensPerSecond: 50, replyWords: 100 } });
+    const existing = await f.store.createConversation(USER, 'Racing');
+    const id = existing.data.id;
+    // Still inside `send` (its first await) when shutdown begins.
+    const racing = f.service.send(USER, { text: 'Just in time?', conversationId: id });
+    await f.service.shutdown();
+    await expect(racing).rejects.toThrow('The server is shutting down');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const conversation = await f.store.getConversation(USER, id);
+    expect(conversation?.messages.filter((m) => m.status === 'STREAMING')).toEqual([]);
+  });
+
   it('recover() turns answers left STREAMING into INCOMPLETE', async () => {
     const f = await setup();
     const conversation = await f.store.createConversation('bob', 'Crashed');
