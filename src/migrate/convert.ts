@@ -60,6 +60,7 @@ export function convertMessage(legacy: LegacyMessage): {
   if (legacy.metadata && Object.keys(legacy.metadata).length > 0) {
     metadata.legacy_metadata = legacy.metadata;
   }
+  if (legacy.incomplete_details) metadata.incomplete_details = legacy.incomplete_details;
   const message: StoredMessage = {
     id: legacy.id,
     role: legacy.role,
@@ -72,9 +73,12 @@ export function convertMessage(legacy: LegacyMessage): {
   return { message, nonTextParts: rendered.nonTextParts };
 }
 
-/** The API's `incomplete` survives as INCOMPLETE; everything else was a finished message. */
+/**
+ * The API's `incomplete`, and `in_progress` (still being written when it was read), survive as
+ * INCOMPLETE; a later run that finds the message finished replaces it (see `mergeConversation`).
+ */
 const statusOf = (status: string | undefined): MessageStatus =>
-  status === 'incomplete' ? 'INCOMPLETE' : 'COMPLETE';
+  status === 'incomplete' || status === 'in_progress' ? 'INCOMPLETE' : 'COMPLETE';
 
 /** A name for a conversation that had none: the start of its first question. */
 export function nameFromMessages(messages: StoredMessage[]): string {

@@ -35,19 +35,32 @@ export function mergeConversation(
   }
   const known = new Set(existing.messages.map((message) => message.id));
   const missing = migrated.messages.filter((message) => !known.has(message.id));
-  if (missing.length === 0)
+  // A message stored unfinished (cut short, or still being written when it was read) is
+  // replaced by a source that has it otherwise; every other stored message is kept as it is.
+  const newer = new Map(migrated.messages.map((message) => [message.id, message]));
+  let corrected = 0;
+  const kept = existing.messages.map((message) => {
+    const source = newer.get(message.id);
+    if (message.status !== 'INCOMPLETE' || !source || !differs(message, source)) return message;
+    corrected++;
+    return source;
+  });
+  if (missing.length === 0 && corrected === 0)
     return { action: 'unchanged', conversation: existing, messagesAdded: 0 };
   const conversation: StoredConversation = {
     ...existing,
     data: { ...existing.data, metadata: { ...migrated.data.metadata, ...existing.data.metadata } },
     last_update: Math.max(existing.last_update, migrated.last_update),
-    messages: byTimestamp([...existing.messages, ...missing]),
+    messages: byTimestamp([...kept, ...missing]),
     // Older messages now sit inside the history a stored response chain never saw; dropping
     // the chain makes the next turn send the full history, recovered messages included.
     last_response_id: null,
   };
   return { action: 'update', conversation, messagesAdded: missing.length };
 }
+
+const differs = (stored: StoredMessage, source: StoredMessage): boolean =>
+  stored.text !== source.text || stored.status !== source.status;
 
 /** Stable: messages of the same second keep their relative order. */
 const byTimestamp = (messages: StoredMessage[]): StoredMessage[] =>

@@ -24,6 +24,7 @@ export interface LegacyMessage {
   role: 'user' | 'assistant';
   content: unknown[];
   status?: string;
+  incomplete_details?: unknown;
   assistant_id?: string | null;
   run_id?: string | null;
   attachments?: unknown[] | null;

@@ -176,6 +176,29 @@ describe('migrating legacy threads', () => {
     expect(continued.last_response_id).toBeNull();
   });
 
+  it('stores a message still being written as INCOMPLETE, and a later run finishes it', async () => {
+    const layout = await cleanFixtures(temp.path);
+    const file = path.join(layout.messagesDir, 'thread_single.json');
+    const single = JSON.parse(await readFile(file, 'utf8'));
+    const last = single.data.at(-1);
+    const whole = structuredClone(last);
+    last.status = 'in_progress';
+    last.content = [{ type: 'text', text: { value: 'Half an', annotations: [] } }];
+    await writeFile(file, JSON.stringify(single));
+    await migrate(layout);
+    let stored = (await storedConversations(layout.dataDir, 'alice')).get('thread_single')!;
+    expect(stored.messages.at(-1)).toMatchObject({ status: 'INCOMPLETE', text: 'Half an' });
+
+    single.data[single.data.length - 1] = whole;
+    await writeFile(file, JSON.stringify(single));
+    const report = await migrate(layout);
+    expect(report.totals).toMatchObject({ conversationsUpdated: 1, messagesAdded: 0 });
+    stored = (await storedConversations(layout.dataDir, 'alice')).get('thread_single')!;
+    expect(stored.messages.at(-1)).toMatchObject({ id: whole.id, status: 'COMPLETE' });
+    expect(stored.messages.at(-1)?.text).not.toBe('Half an');
+    expect((await migrate(layout, 'verify')).status).toBe('complete');
+  });
+
   it('changes nothing when run again', async () => {
     const layout = await copyFixtures(temp.path);
     const first = await migrate(layout);
