@@ -431,8 +431,10 @@ export class JsonConversationStore implements ConversationStore {
       const { durable, result } = await shard.queue.run(async () => {
         const { conversations } = await this.state(username, shard);
         const { ops, result } = plan(conversations);
+        // Encoded first: a change that cannot be written must not be in the cached document.
+        const encoded = ops.length > 0 ? encodeOps(ops) : null;
         for (const op of ops) applyOp(conversations, op);
-        const durable = ops.length > 0 ? shard.writer.append(encodeOps(ops)) : undefined;
+        const durable = encoded === null ? undefined : shard.writer.append(encoded);
         return { durable, result: result(conversations) };
       });
       await durable;

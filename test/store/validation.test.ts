@@ -129,4 +129,12 @@ describe('path traversal through the store', () => {
     for (const attempt of bad) await expect(attempt()).rejects.toThrow(ValidationError);
     expect(await fs.readFile(journal, 'utf8')).toBe(before);
   });
+
+  it('keeps a change that cannot be encoded out of the document too', async () => {
+    const { data } = await store.createConversation('alice', 'c', { id: 'c1' });
+    await expect(
+      store.updateConversationMetadata('alice', data.id, { metadata: { n: 1n } }),
+    ).rejects.toThrow(TypeError);
+    expect((await store.getConversation('alice', data.id))?.data.metadata).toEqual({});
+  });
 });
