@@ -158,6 +158,12 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
       { id },
     );
     expect(listed.data?.conversation.chatName).toBe('Weekend plans');
+    // Cancel closes the dialog even with the name cleared, and changes nothing.
+    await page.getByRole('button', { name: 'Rename conversation' }).click();
+    await rename.getByRole('textbox').fill('');
+    await rename.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => rename.isVisible()).toBe(false);
+    expect(await page.locator('.topbar-title').textContent()).toBe('Weekend plans');
 
     // Cancel keeps it.
     await page.getByRole('button', { name: 'Delete conversation' }).click();

@@ -180,17 +180,19 @@ export function createController(
   }
 
   /**
-   * Reloads the open conversation's messages, keeping the live text of answers this page is
-   * streaming (it is ahead of the stored checkpoint); finished answers come from the server.
+   * Reloads the open conversation's messages, keeping this page's copy of an answer the server
+   * still has as streaming; answers the server has finished come from the server.
    */
   async function refresh(conversationId: string) {
     try {
       const { conversation } = await request(ConversationQuery, { id: conversationId });
       if (store.get().activeId !== conversationId || !conversation) return;
       const local = new Map(store.get().messages.map((m) => [m.id, m]));
+      // While the server still says STREAMING, this page's copy is at least as new: ahead of
+      // the stored checkpoint, or already finished by a TextDone the read did not see yet.
       const merged = conversation.messages.map((server) => {
         const mine = local.get(server.id);
-        return mine && mine.status === 'STREAMING' && server.status === 'STREAMING' ? mine : server;
+        return mine && server.status === 'STREAMING' ? mine : server;
       });
       const { messages: _messages, ...summary } = conversation;
       store.set({

@@ -28,7 +28,12 @@ function openDialog(
     h(
       'div',
       { class: 'dialog-actions' },
-      h('button', { type: 'submit', value: 'cancel', class: 'button button--ghost' }, 'Cancel'),
+      // No validation on the way out: Cancel must close even with the name field empty.
+      h(
+        'button',
+        { type: 'submit', value: 'cancel', formnovalidate: true, class: 'button button--ghost' },
+        'Cancel',
+      ),
       h(
         'button',
         {
