@@ -3,7 +3,8 @@
  * are small) so the run knows its total for progress; messages are read user by user, so only
  * one user's conversations are in memory at a time.
  */
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { isValidUsername } from '../services/store/validate.js';
 import { readAssistantsUser } from './assistants-source.js';
 import { readChatGptExport } from './chatgpt.js';
@@ -42,12 +43,15 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
   await requireDir(input.legacyDir, 'legacy folder');
   if (input.messagesDir) await requireDir(input.messagesDir, 'messages folder');
   const list: SourceList = { users: [], failures: [] };
+  const listed = new Set<string>();
   for (const { user, file } of await listLegacyIndexFiles(input.legacyDir)) {
     if (!isValidUsername(user)) {
       list.failures.push({ user, file, thread: null, reason: 'file name is not a valid username' });
       continue;
     }
     const index = await readLegacyIndex(user, file);
+    for (const thread of index.threads) listed.add(thread.threadId);
+    for (const failure of index.failures) if (failure.thread) listed.add(failure.thread);
     list.users.push({
       user,
       file,
@@ -61,7 +65,28 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
         }),
     });
   }
+  if (input.messagesDir) list.failures.push(...(await unlisted(input.messagesDir, listed)));
   return list;
+}
+
+/**
+ * Exports of threads no index lists: nothing says whose they are, so they are not migrated,
+ * and said so rather than passed over.
+ */
+async function unlisted(messagesDir: string, listed: Set<string>): Promise<MigrationFailure[]> {
+  const failures: MigrationFailure[] = [];
+  for (const name of (await readdir(messagesDir)).sort()) {
+    if (!name.endsWith('.json')) continue;
+    const thread = name.slice(0, -'.json'.length);
+    if (listed.has(thread)) continue;
+    failures.push({
+      user: null,
+      file: path.join(messagesDir, name),
+      thread,
+      reason: 'no thread index lists this export, so it is not migrated',
+    });
+  }
+  return failures;
 }
 
 export async function chatGptSources(file: string, user: string): Promise<SourceList> {

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LegacyThreadMessage } from '../../src/emulator/types.js';
@@ -35,12 +35,21 @@ const entry = (id: string, name: string) => ({
   last_update: T,
 });
 
+/** Dave's index of `threads`, with the fixtures' exports of those threads only. */
 async function layoutFor(threads: Record<string, unknown>) {
   const layout = await copyFixtures(temp.path);
   const legacyDir = path.join(temp.path, 'only-dave');
   await mkdir(legacyDir);
   await writeFile(path.join(legacyDir, 'dave.json'), JSON.stringify(threads));
-  return { ...layout, legacyDir };
+  const messagesDir = path.join(temp.path, 'only-dave-messages');
+  await mkdir(messagesDir);
+  for (const id of Object.keys(threads)) {
+    const file = `${id}.json`;
+    await copyFile(path.join(layout.messagesDir, file), path.join(messagesDir, file)).catch(
+      () => {},
+    );
+  }
+  return { ...layout, legacyDir, messagesDir };
 }
 
 describe('live fetch through the openai SDK', () => {

@@ -199,6 +199,22 @@ describe('migrating legacy threads', () => {
     expect((await migrate(layout, 'verify')).status).toBe('complete');
   });
 
+  it('reports an export that no index lists instead of passing over it', async () => {
+    const layout = await cleanFixtures(temp.path);
+    await writeFile(
+      path.join(layout.messagesDir, 'thread_orphan.json'),
+      JSON.stringify([{ id: 'msg_o1', created_at: 1_700_000_700, role: 'user', content: [] }]),
+    );
+    const report = await migrate(layout);
+    expect(report.status).toBe('partial');
+    expect(report.failures).toContainEqual({
+      user: null,
+      file: path.join(layout.messagesDir, 'thread_orphan.json'),
+      thread: 'thread_orphan',
+      reason: 'no thread index lists this export, so it is not migrated',
+    });
+  });
+
   it('changes nothing when run again', async () => {
     const layout = await copyFixtures(temp.path);
     const first = await migrate(layout);
