@@ -356,24 +356,24 @@ export class JsonConversationStore implements ConversationStore {
     });
   }
 
-  /** Inserts or replaces whole conversations (migration), durable with one append. */
+  /**
+   * Inserts or replaces whole conversations (migration), durable with one append; each is one
+   * journal line, so a crash never leaves one half replaced.
+   */
   async putConversations(username: string, conversations: StoredConversation[]): Promise<void> {
     const copies = conversations.map((conversation) =>
       checkConversation(structuredClone(conversation)),
     );
-    return this.change(username, (existing) => {
-      const ops: JournalOp[] = [];
-      const put = new Set<string>();
-      for (const conversation of copies) {
-        const id = conversation.data.id;
-        // Delete first so the given messages replace the old ones instead of merging.
-        if (existing.has(id) || put.has(id)) ops.push({ op: 'del', id });
-        put.add(id);
-        ops.push(headerOp(id, conversation));
-        for (const message of conversation.messages) ops.push({ op: 'msg', conv: id, message });
-      }
-      return { ops, result: () => undefined };
-    });
+    return this.change(username, () => ({
+      ops: copies.map(
+        (conversation): JournalOp => ({
+          op: 'put',
+          id: conversation.data.id,
+          conversation,
+        }),
+      ),
+      result: () => undefined,
+    }));
   }
 
   async listUsers(): Promise<string[]> {

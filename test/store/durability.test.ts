@@ -156,6 +156,26 @@ describe('crash safety', () => {
     });
   });
 
+  it('a conversation replaced whole (migration) and cut short by a crash keeps its old messages', async () => {
+    const store = crashingStore();
+    await store.createConversation('alice', 'chat', { id: 'c1' });
+    await store.addMessages('alice', 'c1', [
+      { role: 'user', text: 'one' },
+      { role: 'assistant', text: 'two' },
+    ]);
+    const before = await fs.readFile(file('alice.journal'));
+    const replaced = (await store.getConversation('alice', 'c1'))!;
+    replaced.messages.push({ ...replaced.messages[1]!, id: 'm3', text: 'three' });
+    await store.putConversations('alice', [replaced]);
+    // The crash: the replacement's append cut short after its first 60 bytes.
+    const after = await fs.readFile(file('alice.journal'));
+    expect(after.length).toBeGreaterThan(before.length + 60);
+    await fs.writeFile(file('alice.journal'), after.subarray(0, before.length + 60));
+
+    const second = await restartedStore();
+    expect(await texts(second, 'alice', 'c1')).toEqual(['one', 'two']);
+  });
+
   it('an unreadable line in the middle is skipped and the journal copied aside', async () => {
     const store = crashingStore();
     await store.createConversation('alice', 'chat', { id: 'c1' });

@@ -34,7 +34,12 @@ export type JournalOp =
       from: number;
       text: string;
     }
-  | { op: 'del'; id: string };
+  | { op: 'del'; id: string }
+  /**
+   * Insert or replace a whole conversation, messages included. One line, so a crash applies
+   * it whole or (torn, and dropped) not at all, never a deleted conversation half rewritten.
+   */
+  | { op: 'put'; id: string; conversation: StoredConversation };
 
 export const headerOp = (id: string, header: ConversationHeader): JournalOp => ({
   op: 'conv',
@@ -86,6 +91,9 @@ export function applyOp(conversations: Conversations, op: JournalOp): boolean {
     }
     case 'del':
       conversations.delete(op.id);
+      return true;
+    case 'put':
+      conversations.set(op.id, op.conversation);
       return true;
   }
 }
@@ -152,6 +160,12 @@ function isJournalOp(value: unknown): value is JournalOp {
       return typeof value.conv === 'string' && typeof value.id === 'string' && hasTextPiece(value);
     case 'del':
       return typeof value.id === 'string';
+    case 'put':
+      return (
+        typeof value.id === 'string' &&
+        isRecord(value.conversation) &&
+        Array.isArray(value.conversation.messages)
+      );
     default:
       return false;
   }
