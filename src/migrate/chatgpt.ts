@@ -130,11 +130,20 @@ function convertNodeMessage(value: unknown, fallbackTime: number): NodeResult {
   if (role !== 'user' && role !== 'assistant' && role !== 'tool') return 'skipped';
   if (metadata.is_visually_hidden_from_conversation === true) return 'skipped';
   const rendered = renderChatGptContent(value.content);
-  if (rendered.text.trim() === '') return 'skipped';
+  // Uploaded files live in the message's metadata: each gets a placeholder, like other parts,
+  // so a message that is only an upload is kept too.
+  const attachments = Array.isArray(metadata.attachments) ? metadata.attachments : [];
+  const files = attachments.map((attachment) => `[file: ${attachmentName(attachment)}]`);
+  let text = [rendered.text, ...files].filter((block) => block.trim() !== '').join('\n\n');
+  if (text.trim() === '') return 'skipped';
   if (typeof value.id !== 'string' || value.id === '') return 'skipped';
 
   const extra: Record<string, unknown> = {};
-  let text = rendered.text;
+  // What the message referred to (files, sources): kept as the export had it.
+  for (const key of ['attachments', 'citations', 'content_references'] as const) {
+    const kept = metadata[key];
+    if (Array.isArray(kept) && kept.length > 0) extra[`chatgpt_${key}`] = kept;
+  }
   if (role === 'tool') {
     const name = typeof author.name === 'string' ? author.name : 'tool';
     text = `[tool: ${name}]\n${text}`;
@@ -151,7 +160,13 @@ function convertNodeMessage(value: unknown, fallbackTime: number): NodeResult {
   };
   if (typeof metadata.model_slug === 'string') message.model = metadata.model_slug;
   if (Object.keys(extra).length > 0) message.metadata = extra;
-  return { message, nonTextParts: rendered.nonTextParts };
+  return { message, nonTextParts: rendered.nonTextParts + attachments.length };
+}
+
+function attachmentName(attachment: unknown): string {
+  if (!isRecord(attachment)) return 'attachment';
+  if (typeof attachment.name === 'string' && attachment.name !== '') return attachment.name;
+  return typeof attachment.id === 'string' ? attachment.id : 'attachment';
 }
 
 interface Rendered {

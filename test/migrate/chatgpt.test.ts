@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
@@ -59,6 +60,58 @@ describe('ChatGPT export import', () => {
       messagesAdded: 6,
       skippedMessages: 1,
     });
+  });
+
+  it("keeps uploads and citations: a placeholder per file, and the export's own records", async () => {
+    const node = (id: string, parent: string | null, message: unknown) => ({
+      id,
+      message,
+      parent,
+      children: [],
+    });
+    const message = (id: string, role: string, parts: string[], metadata: unknown) => ({
+      id,
+      author: { role },
+      create_time: 1_700_006_000,
+      content: { content_type: 'text', parts },
+      metadata,
+    });
+    const attachments = [{ id: 'file-1', name: 'report.pdf', mime_type: 'application/pdf' }];
+    const citations = [{ start_ix: 0, end_ix: 4, metadata: { url: 'https://example.com' } }];
+    const file = path.join(temp.path, 'uploads.json');
+    await writeFile(
+      file,
+      JSON.stringify([
+        {
+          title: 'Uploads',
+          create_time: 1_700_006_000,
+          id: 'conv-uploads',
+          current_node: 'a',
+          mapping: {
+            r: node('r', null, null),
+            u: node('u', 'r', message('u', 'user', [''], { attachments })),
+            a: node('a', 'u', message('a', 'assistant', ['Read it.'], { citations })),
+          },
+        },
+      ]),
+    );
+    const report = await runMigration({
+      source: 'chatgpt',
+      mode: 'migrate',
+      dataDir: temp.path,
+      sources: await chatGptSources(file, 'erin'),
+      originals: [file],
+      logger: silentLogger,
+    });
+    const [upload, answer] = (await storedConversations(temp.path, 'erin')).get(
+      'conv-uploads',
+    )!.messages;
+    expect(upload).toMatchObject({
+      text: '[file: report.pdf]',
+      metadata: { chatgpt_attachments: attachments },
+    });
+    expect(answer).toMatchObject({ text: 'Read it.', metadata: { chatgpt_citations: citations } });
+    expect(report.totals).toMatchObject({ messagesAdded: 2, skippedMessages: 0, nonTextParts: 1 });
   });
 
   it('imports once: a second run and a verification find everything in place', async () => {
