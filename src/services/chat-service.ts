@@ -130,19 +130,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       });
     }
     // Reserved before the first await below, so a concurrent send sees the conflict.
-    let release = () => {};
-    const turn: OpenTurn = {
-      controller: new AbortController(),
-      messageId: null,
-      done: new Promise<void>((resolve) => {
-        release = resolve;
-      }),
-    };
-    open.set(key, turn);
-    const finish = () => {
-      if (open.get(key) === turn) open.delete(key);
-      release();
-    };
+    const { turn, finish } = reserve(key);
 
     try {
       const { before, question } = await prepare();
@@ -213,15 +201,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       await turn.done;
     }
     // Held from here, with no await before it, so a send meanwhile meets CONFLICT.
-    let release = () => {};
-    const holder: OpenTurn = {
-      controller: new AbortController(),
-      messageId: null,
-      done: new Promise<void>((resolve) => {
-        release = resolve;
-      }),
-    };
-    open.set(key, holder);
+    const { finish } = reserve(key);
     try {
       const deleted = await store.deleteConversation(username, conversationId);
       if (deleted) {
@@ -229,9 +209,26 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       }
       return deleted;
     } finally {
-      if (open.get(key) === holder) open.delete(key);
-      release();
+      finish();
     }
+  }
+
+  /** Takes the conversation's one turn; `finish` gives it back and settles `turn.done`. */
+  function reserve(key: string): { turn: OpenTurn; finish: () => void } {
+    let release = () => {};
+    const turn: OpenTurn = {
+      controller: new AbortController(),
+      messageId: null,
+      done: new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    };
+    open.set(key, turn);
+    const finish = () => {
+      if (open.get(key) === turn) open.delete(key);
+      release();
+    };
+    return { turn, finish };
   }
 
   async function recover(): Promise<number> {
