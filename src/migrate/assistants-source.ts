@@ -51,6 +51,20 @@ async function collectMessages(
   const report = (file: string | null, reason: string) =>
     problems.push({ user: index.user, file, thread: thread.threadId, reason });
 
+  // The fetch first: it is the whole thread as it is now, in the API's order, so its copy of a
+  // message is the one kept (`orderMessages` keeps the first), and the export adds only what
+  // the API no longer has.
+  let fetched = false;
+  if (options.fetchThread) {
+    try {
+      const result = await options.fetchThread(thread.threadId);
+      found.push(...result.messages);
+      for (const problem of result.problems) report(null, `fetch: ${problem}`);
+      fetched = true;
+    } catch (error) {
+      report(null, `fetch failed: ${errorReason(error)}`);
+    }
+  }
   let exportProblems: string[] = [];
   const file = options.messagesDir ? exportFileFor(options.messagesDir, thread.threadId) : null;
   if (options.messagesDir) {
@@ -62,17 +76,6 @@ async function collectMessages(
       }
     } catch (error) {
       report(file, `export unreadable: ${errorReason(error)}`);
-    }
-  }
-  let fetched = false;
-  if (options.fetchThread) {
-    try {
-      const result = await options.fetchThread(thread.threadId);
-      found.push(...result.messages);
-      for (const problem of result.problems) report(null, `fetch: ${problem}`);
-      fetched = true;
-    } catch (error) {
-      report(null, `fetch failed: ${errorReason(error)}`);
     }
   }
   // A fetched thread is complete, so an export cut short no longer loses anything.

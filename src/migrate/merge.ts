@@ -41,7 +41,7 @@ export function mergeConversation(
   let corrected = 0;
   const kept = existing.messages.map((message) => {
     const source = newer.get(message.id);
-    if (message.status !== 'INCOMPLETE' || !source || !differs(message, source)) return message;
+    if (message.status !== 'INCOMPLETE' || !source || !improves(source, message)) return message;
     corrected++;
     return source;
   });
@@ -59,8 +59,9 @@ export function mergeConversation(
   return { action: 'update', conversation, messagesAdded: missing.length };
 }
 
-const differs = (stored: StoredMessage, source: StoredMessage): boolean =>
-  stored.text !== source.text || stored.status !== source.status;
+/** A finished copy, or an unfinished one with more text: never an older, shorter read. */
+const improves = (source: StoredMessage, stored: StoredMessage): boolean =>
+  source.status === 'COMPLETE' || source.text.length > stored.text.length;
 
 /** Stable: messages of the same second keep their relative order. */
 const byTimestamp = (messages: StoredMessage[]): StoredMessage[] =>

@@ -73,6 +73,34 @@ describe('live fetch through the openai SDK', () => {
     expect(messages.map((m) => m.id)).toEqual(['msg_zAsk', 'msg_aAnswer']);
   });
 
+  it("keeps the fetch's copy of a message the export caught unfinished", async () => {
+    upstream.emulator.seedThread('thread_both', [
+      { id: 'msg_q', created_at: T, role: 'user', content: 'question' },
+      { id: 'msg_a', created_at: T + 1, role: 'assistant', content: 'the whole answer' },
+    ]);
+    const layout = await layoutFor({ thread_both: entry('thread_both', 'Both') });
+    const text = (value: string) => [{ type: 'text', text: { value, annotations: [] } }];
+    await writeFile(
+      path.join(layout.messagesDir, 'thread_both.json'),
+      JSON.stringify([
+        { id: 'msg_q', created_at: T, role: 'user', content: text('question') },
+        {
+          id: 'msg_a',
+          created_at: T + 1,
+          role: 'assistant',
+          status: 'in_progress',
+          content: text('the who'),
+        },
+      ]),
+    );
+    await migrate(layout, 'migrate', { fetchThread: createThreadFetcher(upstream.client) });
+    const both = (await storedConversations(layout.dataDir, 'dave')).get('thread_both')!;
+    expect(both.messages.map((m) => [m.text, m.status])).toEqual([
+      ['question', 'COMPLETE'],
+      ['the whole answer', 'COMPLETE'],
+    ]);
+  });
+
   it('migrates fetched threads, completes a cut-short export and reports a failed fetch', async () => {
     upstream.emulator.seedThread('thread_live', long);
     // The full thread whose export (in the fixtures) holds only its last two messages.
