@@ -133,7 +133,13 @@ function convertNodeMessage(value: unknown, fallbackTime: number): NodeResult {
   // Uploaded files live in the message's metadata: each gets a placeholder, like other parts,
   // so a message that is only an upload is kept too.
   const attachments = Array.isArray(metadata.attachments) ? metadata.attachments : [];
-  const files = attachments.map((attachment) => `[file: ${attachmentName(attachment)}]`);
+  // An uploaded image is in the parts too (as an asset pointer), and has its placeholder already.
+  const shown = JSON.stringify(isRecord(value.content) ? (value.content.parts ?? []) : []);
+  const unshown = attachments.filter(
+    (attachment) =>
+      !(isRecord(attachment) && typeof attachment.id === 'string' && shown.includes(attachment.id)),
+  );
+  const files = unshown.map((attachment) => `[file: ${attachmentName(attachment)}]`);
   let text = [rendered.text, ...files].filter((block) => block.trim() !== '').join('\n\n');
   if (text.trim() === '') return 'skipped';
   if (typeof value.id !== 'string' || value.id === '') return 'skipped';
@@ -160,7 +166,7 @@ function convertNodeMessage(value: unknown, fallbackTime: number): NodeResult {
   };
   if (typeof metadata.model_slug === 'string') message.model = metadata.model_slug;
   if (Object.keys(extra).length > 0) message.metadata = extra;
-  return { message, nonTextParts: rendered.nonTextParts + attachments.length };
+  return { message, nonTextParts: rendered.nonTextParts + unshown.length };
 }
 
 function attachmentName(attachment: unknown): string {

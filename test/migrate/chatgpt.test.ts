@@ -77,6 +77,9 @@ describe('ChatGPT export import', () => {
       metadata,
     });
     const attachments = [{ id: 'file-1', name: 'report.pdf', mime_type: 'application/pdf' }];
+    // An uploaded image: in the parts as an asset pointer, and among the attachments.
+    const image = { id: 'file-2', name: 'harbour.png', mime_type: 'image/png' };
+    const pointer = { content_type: 'image_asset_pointer', asset_pointer: 'file-service://file-2' };
     const citations = [{ start_ix: 0, end_ix: 4, metadata: { url: 'https://example.com' } }];
     const file = path.join(temp.path, 'uploads.json');
     await writeFile(
@@ -86,11 +89,15 @@ describe('ChatGPT export import', () => {
           title: 'Uploads',
           create_time: 1_700_006_000,
           id: 'conv-uploads',
-          current_node: 'a',
+          current_node: 'p',
           mapping: {
             r: node('r', null, null),
             u: node('u', 'r', message('u', 'user', [''], { attachments })),
             a: node('a', 'u', message('a', 'assistant', ['Read it.'], { citations })),
+            p: node('p', 'a', {
+              ...message('p', 'user', [], { attachments: [image] }),
+              content: { content_type: 'multimodal_text', parts: [pointer, 'And this?'] },
+            }),
           },
         },
       ]),
@@ -103,7 +110,7 @@ describe('ChatGPT export import', () => {
       originals: [file],
       logger: silentLogger,
     });
-    const [upload, answer] = (await storedConversations(temp.path, 'erin')).get(
+    const [upload, answer, picture] = (await storedConversations(temp.path, 'erin')).get(
       'conv-uploads',
     )!.messages;
     expect(upload).toMatchObject({
@@ -111,7 +118,8 @@ describe('ChatGPT export import', () => {
       metadata: { chatgpt_attachments: attachments },
     });
     expect(answer).toMatchObject({ text: 'Read it.', metadata: { chatgpt_citations: citations } });
-    expect(report.totals).toMatchObject({ messagesAdded: 2, skippedMessages: 0, nonTextParts: 1 });
+    expect(picture?.text).toBe('[image: file-2]\n\nAnd this?');
+    expect(report.totals).toMatchObject({ messagesAdded: 3, skippedMessages: 0, nonTextParts: 2 });
   });
 
   it('imports once: a second run and a verification find everything in place', async () => {
