@@ -44,14 +44,20 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
   if (input.messagesDir) await requireDir(input.messagesDir, 'messages folder');
   const list: SourceList = { users: [], failures: [] };
   const listed = new Set<string>();
+  // Whether every index could be read: only then is an export no index lists known to be one.
+  let allRead = true;
   for (const { user, file } of await listLegacyIndexFiles(input.legacyDir)) {
     if (!isValidUsername(user)) {
       list.failures.push({ user, file, thread: null, reason: 'file name is not a valid username' });
+      allRead = false;
       continue;
     }
     const index = await readLegacyIndex(user, file);
     for (const thread of index.threads) listed.add(thread.threadId);
-    for (const failure of index.failures) if (failure.thread) listed.add(failure.thread);
+    for (const failure of index.failures) {
+      if (failure.thread) listed.add(failure.thread);
+      else allRead = false;
+    }
     list.users.push({
       user,
       file,
@@ -65,7 +71,9 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
         }),
     });
   }
-  if (input.messagesDir) list.failures.push(...(await unlisted(input.messagesDir, listed)));
+  if (input.messagesDir && allRead) {
+    list.failures.push(...(await unlisted(input.messagesDir, listed)));
+  }
   return list;
 }
 
