@@ -14,7 +14,14 @@ import { UnauthenticatedError } from '../services/errors.js';
 
 export function watchAuthorization(stop: AbortController, context: Context): () => void {
   const timer = setInterval(async () => {
-    const user = await context.services.users.authenticate(context.token).catch(() => null);
+    let user: string | null;
+    try {
+      user = await context.services.users.authenticate(context.token);
+    } catch {
+      // The users file cannot be read just now (being rewritten, or broken by a hand edit): that
+      // says nothing about this token, so the stream goes on and the next check decides.
+      return;
+    }
     // The client learns why its stream ended, rather than seeing it complete.
     if (user !== context.user) stop.abort(new UnauthenticatedError('The token is no longer valid'));
   }, context.authRecheckMs);

@@ -248,6 +248,25 @@ describe('messageStream over graphql-ws', () => {
     expect((result.value as ExecResult).data).toEqual({ me: { name: 'bob' } });
   });
 
+  it('keeps a stream open while its token cannot be checked for a moment', async () => {
+    fx.emulator.setPacing({ tokensPerSecond: 20, replyWords: 30 });
+    const conversationId = await createConversation();
+    const results = wsClient(bearer(fx.tokens.alice)).iterate({
+      query: STREAM,
+      variables: { conversationId },
+    }) as AsyncIterableIterator<ExecResult>;
+    await send(fx.tokens.alice, { conversationId, text: 'Keep going' });
+    expect((await results.next()).value?.data?.messageStream.__typename).toBe('TextCreated');
+    const file = path.join(fx.dataDir, 'users.json');
+    const users = await fs.readFile(file);
+    await fs.writeFile(file, '{oops');
+    // Several token checks (every 50 ms) meet the broken file.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await fs.writeFile(file, users);
+    const events = await collect(results);
+    expect(events.at(-1)?.__typename).toBe('TextDone');
+  });
+
   it('ends open streams with NOT_FOUND when their conversation is deleted', async () => {
     fx.emulator.setPacing({ tokensPerSecond: 20, replyWords: 200 });
     const conversationId = await createConversation();
