@@ -59,6 +59,25 @@ describe('journal format', () => {
     expect(parsed.validBytes).toBe(text.length - parsed.tornBytes);
   });
 
+  it('reads a whole conversation only with a header under its own id and messages with ids', () => {
+    const conversation = {
+      data: { id: 'c1', object: 'conversation', created_at: 1, metadata: {} },
+      chat_name: 'c',
+      last_update: 1,
+      last_response_id: null,
+      messages: [{ id: 'm1', role: 'user', text: 'hi', timestamp: 1, response_id: null }],
+    };
+    const line = (value: unknown) => `${JSON.stringify(value)}\n`;
+    const good = line({ op: 'put', id: 'c1', conversation });
+    expect(parseJournal(Buffer.from(good)).ops).toHaveLength(1);
+    const bad = [
+      { op: 'put', id: 'x', conversation: { messages: [] } },
+      { op: 'put', id: 'c2', conversation },
+      { op: 'put', id: 'c1', conversation: { ...conversation, messages: [{ text: 'no id' }] } },
+    ];
+    expect(parseJournal(Buffer.from(bad.map(line).join(''))).corruptLines).toEqual([1, 2, 3]);
+  });
+
   it('extends a message text from an offset, and skips a piece that would leave a gap', () => {
     const conversations: Conversations = new Map();
     applyOp(conversations, headerOp('c1', header('c1', 1)));

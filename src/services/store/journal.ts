@@ -141,17 +141,30 @@ const hasMessage = (value: Record<string, unknown>): boolean =>
 const hasTextPiece = (value: Record<string, unknown>): boolean =>
   Number.isSafeInteger(value.from) && (value.from as number) >= 0 && typeof value.text === 'string';
 
+/** A header as `conv` checks it, under the op's id, and messages that each have an id. */
+function isWholeConversation(value: unknown, id: unknown): boolean {
+  return (
+    isRecord(value) &&
+    isRecord(value.data) &&
+    typeof id === 'string' &&
+    value.data.id === id &&
+    isHeader(value) &&
+    Array.isArray(value.messages) &&
+    value.messages.every((message) => isRecord(message) && typeof message.id === 'string')
+  );
+}
+
+const isHeader = (value: Record<string, unknown>): boolean =>
+  isRecord(value.data) &&
+  typeof value.chat_name === 'string' &&
+  typeof value.last_update === 'number' &&
+  (value.last_response_id === null || typeof value.last_response_id === 'string');
+
 function isJournalOp(value: unknown): value is JournalOp {
   if (!isRecord(value)) return false;
   switch (value.op) {
     case 'conv':
-      return (
-        typeof value.id === 'string' &&
-        isRecord(value.data) &&
-        typeof value.chat_name === 'string' &&
-        typeof value.last_update === 'number' &&
-        (value.last_response_id === null || typeof value.last_response_id === 'string')
-      );
+      return typeof value.id === 'string' && isHeader(value);
     case 'msg':
       return hasMessage(value);
     case 'msgtail':
@@ -161,11 +174,7 @@ function isJournalOp(value: unknown): value is JournalOp {
     case 'del':
       return typeof value.id === 'string';
     case 'put':
-      return (
-        typeof value.id === 'string' &&
-        isRecord(value.conversation) &&
-        Array.isArray(value.conversation.messages)
-      );
+      return isWholeConversation(value.conversation, value.id);
     default:
       return false;
   }
