@@ -56,6 +56,10 @@ const marked = new Marked({
     image({ href, text }) {
       return `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`;
     },
+    // A task list's box as a character: form controls are not rendered (see below).
+    checkbox({ checked }) {
+      return checked ? '☑ ' : '☐ ';
+    },
     code({ text, lang }) {
       const name = (lang ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
       const known = name !== '' && hljs.getLanguage(name) !== undefined;
