@@ -255,7 +255,8 @@ export class StreamHub {
       return latest ? [{ turn: latest, from: after }] : [];
     }
     const index = turns.findIndex((turn) => turn.messageId === messageId);
-    // A message no longer buffered is older than every turn still buffered: replay them whole.
+    // A message not buffered, of which the client has seen nothing (`after` 0; `subscribe`
+    // refuses more): every turn still buffered is replayed whole.
     if (index === -1) return turns.map((turn) => ({ turn, from: 0 }));
     return turns.slice(index).map((turn, i) => ({ turn, from: i === 0 ? after : 0 }));
   }
