@@ -58,6 +58,32 @@ function wsClient(connectionParams?: Record<string, unknown>): Client {
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/**
+ * A new conversation followed over graphql-ws, with an answer started in it: returns once the
+ * stream's first event (TextCreated) proves it live.
+ */
+async function liveAnswer(token: string, text: string) {
+  const conversationId = await createConversation(token);
+  const results = wsClient(bearer(token)).iterate({
+    query: STREAM,
+    variables: { conversationId },
+  }) as AsyncIterableIterator<ExecResult>;
+  await send(token, { conversationId, text });
+  expect((await results.next()).value?.data?.messageStream.__typename).toBe('TextCreated');
+  return { conversationId, results };
+}
+
+/** Reads a stream the server ends: the types of its events, and the errors it ended with. */
+async function drain(results: AsyncIterable<ExecResult>) {
+  const types: string[] = [];
+  try {
+    for await (const result of results) types.push(result.data?.messageStream.__typename);
+  } catch (errors) {
+    return { types, errors };
+  }
+  return { types, errors: null };
+}
+
 /** Sends over real HTTP, as a separate client would. */
 async function send(token: string, input: Record<string, unknown>) {
   const response = await fetch(`${url}/graphql`, {
@@ -250,13 +276,7 @@ describe('messageStream over graphql-ws', () => {
 
   it('keeps a stream open while its token cannot be checked for a moment', async () => {
     fx.emulator.setPacing({ tokensPerSecond: 20, replyWords: 30 });
-    const conversationId = await createConversation();
-    const results = wsClient(bearer(fx.tokens.alice)).iterate({
-      query: STREAM,
-      variables: { conversationId },
-    }) as AsyncIterableIterator<ExecResult>;
-    await send(fx.tokens.alice, { conversationId, text: 'Keep going' });
-    expect((await results.next()).value?.data?.messageStream.__typename).toBe('TextCreated');
+    const { results } = await liveAnswer(fx.tokens.alice, 'Keep going');
     const file = path.join(fx.dataDir, 'users.json');
     const users = await fs.readFile(file);
     await fs.writeFile(file, '{oops');
@@ -269,24 +289,12 @@ describe('messageStream over graphql-ws', () => {
 
   it('ends open streams with NOT_FOUND when their conversation is deleted', async () => {
     fx.emulator.setPacing({ tokensPerSecond: 20, replyWords: 200 });
-    const conversationId = await createConversation();
-    const results = wsClient(bearer(fx.tokens.alice)).iterate({
-      query: STREAM,
-      variables: { conversationId },
-    }) as AsyncIterableIterator<ExecResult>;
-    await send(fx.tokens.alice, { conversationId, text: 'A long one' });
-    expect((await results.next()).value?.data?.messageStream.__typename).toBe('TextCreated');
+    const { conversationId, results } = await liveAnswer(fx.tokens.alice, 'A long one');
     const deleted = await fx.exec('mutation ($id: ID!) { deleteConversation(id: $id) }', {
       id: conversationId,
     });
     expect(deleted.data).toEqual({ deleteConversation: true });
-    let ended: unknown = null;
-    try {
-      for await (const _ of results);
-    } catch (errors) {
-      ended = errors;
-    }
-    expect(ended).toMatchObject([{ extensions: { code: 'NOT_FOUND' } }]);
+    expect((await drain(results)).errors).toMatchObject([{ extensions: { code: 'NOT_FOUND' } }]);
     // An idle conversation's stream ends too.
     const idle = await createConversation();
     const waiting = wsClient(bearer(fx.tokens.alice))
@@ -301,27 +309,14 @@ describe('messageStream over graphql-ws', () => {
   it('ends an open subscription once its token is removed', async () => {
     fx.emulator.setPacing({ tokensPerSecond: 20, replyWords: 200 });
     const token = await fx.app.services.users.add('dave');
-    const conversationId = await createConversation(token);
-    const results = wsClient(bearer(token)).iterate({
-      query: STREAM,
-      variables: { conversationId },
-    }) as AsyncIterableIterator<ExecResult>;
-    await send(token, { conversationId, text: 'A long one' });
-    // The first event proves the subscription is live before the token goes.
-    expect((await results.next()).value?.data?.messageStream.__typename).toBe('TextCreated');
+    const { results } = await liveAnswer(token, 'A long one');
     await fx.app.services.users.remove('dave');
-    const rest: string[] = [];
-    let ended: unknown = null;
-    try {
-      for await (const result of results) rest.push(result.data?.messageStream.__typename);
-    } catch (errors) {
-      ended = errors;
-    }
+    const { types, errors } = await drain(results);
     // It ended early (a 200-word answer at 20 words/s would take 10 s), without an answer,
     // and said why.
-    expect(rest).not.toContain('TextDone');
-    expect(rest.length).toBeLessThan(100);
-    expect(ended).toMatchObject([{ extensions: { code: 'UNAUTHENTICATED' } }]);
+    expect(types).not.toContain('TextDone');
+    expect(types.length).toBeLessThan(100);
+    expect(errors).toMatchObject([{ extensions: { code: 'UNAUTHENTICATED' } }]);
   });
 });
 
