@@ -156,6 +156,21 @@ describe('crash safety', () => {
     });
   });
 
+  it('an append after a line left unfinished while running starts on a line of its own', async () => {
+    const store = crashingStore();
+    await store.createConversation('alice', 'chat', { id: 'c1' });
+    await store.addMessage('alice', 'c1', { role: 'user', text: 'one' });
+    // What a failed append leaves if cutting it back fails too.
+    await fs.appendFile(file('alice.journal'), '{"op":"msg","conv":"c1","mess');
+    await store.renameConversation('alice', 'c1', 'renamed');
+
+    const second = await restartedStore();
+    expect(await second.getConversation('alice', 'c1')).toMatchObject({
+      chat_name: 'renamed',
+      messages: [expect.objectContaining({ text: 'one' })],
+    });
+  });
+
   it('a conversation replaced whole (migration) and cut short by a crash keeps its old messages', async () => {
     const store = crashingStore();
     await store.createConversation('alice', 'chat', { id: 'c1' });

@@ -129,12 +129,13 @@ export async function readIfExists(file: string): Promise<Buffer | null> {
  * up) is continued until every byte is written or the system refuses with an error. On any
  * failure the file is cut back to where the append began, so the caller's error is the whole
  * truth: no part of the text is left to be replayed, or to run into the next append's first line.
+ * Should even that cut fail, the next append starts on a new line of its own.
  */
 export async function appendDurably(file: string, text: string): Promise<void> {
-  const handle = await fs.open(file, 'a', 0o600);
+  const handle = await fs.open(file, 'a+', 0o600);
   try {
     const { size } = await handle.stat();
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = Buffer.from((await endsMidLine(handle, size)) ? `\n${text}` : text, 'utf8');
     try {
       for (let offset = 0; offset < bytes.length; ) {
         const { bytesWritten } = await handle.write(bytes, offset);
@@ -149,4 +150,12 @@ export async function appendDurably(file: string, text: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Whether the file's last byte is not a newline: a line left unfinished. */
+async function endsMidLine(handle: fs.FileHandle, size: number): Promise<boolean> {
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  return last[0] !== 0x0a;
 }
