@@ -52,6 +52,22 @@ async function restartedStore(logger = recordingLogger()): Promise<JsonConversat
 
 const file = (name: string) => path.join(temp.path, 'chats', name);
 
+/** Conversation c1 with one message, then the start of a line the journal never finished. */
+async function oneMessageThenTornLine(): Promise<JsonConversationStore> {
+  const store = crashingStore();
+  await store.createConversation('alice', 'chat', { id: 'c1' });
+  await store.addMessage('alice', 'c1', { role: 'user', text: 'one' });
+  await fs.appendFile(file('alice.journal'), '{"op":"msg","conv":"c1","mess');
+  return store;
+}
+
+async function expectRenamedKeepingOne(store: JsonConversationStore): Promise<void> {
+  expect(await store.getConversation('alice', 'c1')).toMatchObject({
+    chat_name: 'renamed',
+    messages: [expect.objectContaining({ text: 'one' })],
+  });
+}
+
 async function texts(store: JsonConversationStore, user: string, id: string): Promise<string[]> {
   return ((await store.getConversation(user, id))?.messages ?? []).map((m) => m.text);
 }
@@ -135,10 +151,7 @@ describe('crash safety', () => {
   });
 
   it('a torn last journal line is ignored, and later appends stay readable', async () => {
-    const store = crashingStore();
-    await store.createConversation('alice', 'chat', { id: 'c1' });
-    await store.addMessage('alice', 'c1', { role: 'user', text: 'one' });
-    await fs.appendFile(file('alice.journal'), '{"op":"msg","conv":"c1","mess');
+    await oneMessageThenTornLine();
 
     const logger = recordingLogger();
     const second = new JsonConversationStore({ dataDir: temp.path, logger });
@@ -149,26 +162,15 @@ describe('crash safety', () => {
     // The next write must not be glued onto the torn tail.
     await second.renameConversation('alice', 'c1', 'renamed');
 
-    const third = await restartedStore();
-    expect(await third.getConversation('alice', 'c1')).toMatchObject({
-      chat_name: 'renamed',
-      messages: [expect.objectContaining({ text: 'one' })],
-    });
+    await expectRenamedKeepingOne(await restartedStore());
   });
 
   it('an append after a line left unfinished while running starts on a line of its own', async () => {
-    const store = crashingStore();
-    await store.createConversation('alice', 'chat', { id: 'c1' });
-    await store.addMessage('alice', 'c1', { role: 'user', text: 'one' });
-    // What a failed append leaves if cutting it back fails too.
-    await fs.appendFile(file('alice.journal'), '{"op":"msg","conv":"c1","mess');
+    // What a failed append leaves if cutting it back fails too, while the store runs on.
+    const store = await oneMessageThenTornLine();
     await store.renameConversation('alice', 'c1', 'renamed');
 
-    const second = await restartedStore();
-    expect(await second.getConversation('alice', 'c1')).toMatchObject({
-      chat_name: 'renamed',
-      messages: [expect.objectContaining({ text: 'one' })],
-    });
+    await expectRenamedKeepingOne(await restartedStore());
   });
 
   it('a conversation replaced whole (migration) and cut short by a crash keeps its old messages', async () => {
