@@ -7,6 +7,7 @@ import type { Logger } from '../../src/logger.js';
 import { silentLogger } from '../../src/logger.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { StorageError } from '../../src/services/errors.js';
+import { removeIfStill } from '../../src/services/store/data-lock.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const temp = useTempDir();
@@ -101,6 +102,19 @@ describe('data-directory lock', () => {
     expect(warnings).toEqual(['Taking over a stale data-directory lock']);
     const lock = JSON.parse(await fs.readFile(path.join(temp.path, '.lock'), 'utf8'));
     expect(lock.pid).toBe(process.pid);
+  });
+
+  it('takes over only the stale lock it read, not one another server took meanwhile', async () => {
+    const lockPath = path.join(temp.path, '.lock');
+    const fresh = { pid: process.ppid, startedAt: '2026-01-01T00:00:00.000Z' };
+    await fs.writeFile(lockPath, JSON.stringify(fresh));
+    // The holder read before: gone since, and its lock replaced by `fresh`.
+    await removeIfStill(lockPath, { pid: 1_234_567, startedAt: '2020-01-01T00:00:00.000Z' });
+    expect(JSON.parse(await fs.readFile(lockPath, 'utf8'))).toEqual(fresh);
+    expect(await fs.readdir(temp.path)).toEqual(['.lock']);
+
+    await removeIfStill(lockPath, fresh);
+    expect(await fs.readdir(temp.path)).toEqual([]);
   });
 
   it('treats a lock with its own pid but not held here as stale (a restarted container)', async () => {

@@ -5,7 +5,7 @@ import type { Logger } from '../../logger.js';
 import { StorageError } from '../errors.js';
 import { isCode } from './atomic-file.js';
 
-interface LockHolder {
+export interface LockHolder {
   pid: number;
   startedAt: string;
 }
@@ -42,9 +42,39 @@ export async function acquireDataLock(dataDir: string, logger: Logger): Promise<
       lock: lockPath,
       stalePid: holder?.pid ?? null,
     });
-    await fs.rm(lockPath, { force: true });
+    await removeIfStill(lockPath, holder);
   }
   throw new StorageError(`could not lock data directory ${dir}: ${lockPath} keeps reappearing`);
+}
+
+/**
+ * Removes the lock only if it still names `stale`. Another server that found the same stale
+ * lock may have removed it and taken the directory since; removing its fresh lock would let both
+ * write. The lock is moved aside first (atomic), checked there, and put back if it is not the
+ * stale one; the caller then reads it again and finds the directory in use.
+ */
+export async function removeIfStill(lockPath: string, stale: LockHolder | null): Promise<void> {
+  const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await fs.rename(lockPath, aside);
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) return;
+    throw error;
+  }
+  try {
+    const moved = await readHolder(aside);
+    const same =
+      moved === stale ||
+      (moved !== 'missing' &&
+        moved !== null &&
+        stale !== null &&
+        moved.pid === stale.pid &&
+        moved.startedAt === stale.startedAt);
+    // Put back unless yet another lock appeared meanwhile (then that one is the lock).
+    if (!same) await fs.link(aside, lockPath).catch(() => {});
+  } finally {
+    await fs.rm(aside, { force: true });
+  }
 }
 
 /**
