@@ -182,34 +182,25 @@ export class StreamHub {
     const unsubscribe = this.#pubsub.subscribe('event', topic, (event) => deliver(event));
     this.#subscriptions.set(subscription, topic);
     if (options.signal?.aborted) {
-      subscription.end();
+      onAbort();
       return subscription;
     }
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const after = options.after ?? 0;
-    const messageId = options.messageId ?? null;
-    const turns = this.#turns.get(topic) ?? [];
-    if (after > 0 && messageId !== null && !turns.some((turn) => turn.messageId === messageId)) {
-      // Gone (past the replay TTL, or never streamed here): whether its end was missed is
-      // unknown, so the client reads the conversation instead.
+    const gap = (messageId: string, from: number) => {
       subscription.end(
         new ReplayGapError(
-          `Events after seq ${after} of message ${messageId} are no longer buffered`,
+          `Events after seq ${from} of message ${messageId} are no longer buffered`,
         ),
       );
       return subscription;
-    }
+    };
+    const after = options.after ?? 0;
+    const messageId = options.messageId ?? null;
     const plan = this.#replayPlan(topic, messageId, after);
+    if (plan === null) return gap(messageId as string, after);
     for (const { turn, from } of plan) {
-      if (from < turn.evictedThrough) {
-        subscription.end(
-          new ReplayGapError(
-            `Events after seq ${from} of message ${turn.messageId} are no longer buffered`,
-          ),
-        );
-        return subscription;
-      }
+      if (from < turn.evictedThrough) return gap(turn.messageId, from);
       for (let i = Math.max(0, from - turn.evictedThrough); i < turn.events.length; i++) {
         deliver(this.#eventAt(turn, i), true);
       }
@@ -244,20 +235,27 @@ export class StreamHub {
     this.#finished.clear();
   }
 
+  /**
+   * What to replay, turn by turn; null when `messageId` is no longer buffered (past the replay
+   * TTL, or never streamed here) and the client saw part of it: whether it missed the end is
+   * unknown, so it must read the conversation instead.
+   */
   #replayPlan(
     topic: string,
     messageId: string | null,
     after: number,
-  ): Array<{ turn: TurnBuffer; from: number }> {
+  ): Array<{ turn: TurnBuffer; from: number }> | null {
     const turns = this.#turns.get(topic) ?? [];
     if (messageId === null) {
       const latest = turns.at(-1);
       return latest ? [{ turn: latest, from: after }] : [];
     }
     const index = turns.findIndex((turn) => turn.messageId === messageId);
-    // A message not buffered, of which the client has seen nothing (`after` 0; `subscribe`
-    // refuses more): every turn still buffered is replayed whole.
-    if (index === -1) return turns.map((turn) => ({ turn, from: 0 }));
+    if (index === -1) {
+      if (after > 0) return null;
+      // The client saw nothing of it: every turn still buffered is replayed whole.
+      return turns.map((turn) => ({ turn, from: 0 }));
+    }
     return turns.slice(index).map((turn, i) => ({ turn, from: i === 0 ? after : 0 }));
   }
 
