@@ -83,7 +83,6 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   }
 
   async function retry(username: string, conversationId: string): Promise<SendResult> {
-    if (closing) throw new UpstreamUnavailableError('The server is shutting down');
     return startTurn(username, conversationId, async () => {
       const conversation = await ownConversation(username, conversationId);
       const question = retryableQuestion(conversation.messages);
@@ -122,7 +121,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   ): Promise<SendResult> {
     const key = turnKey(username, conversationId);
     await settledTurn(username, conversationId, key);
-    // Checked again after the awaits since `send` began: `shutdown` only stops turns it sees.
+    // Here, after the awaits since `send` or `retry` began: `shutdown` only stops turns it sees.
     if (closing) throw new UpstreamUnavailableError('The server is shutting down');
     if (open.has(key)) {
       throw new ConflictError('An answer is still streaming in this conversation', {
