@@ -155,19 +155,20 @@ export function createController(
     stream = null;
     if (error.code === 'UNAUTHENTICATED') return showSignIn('Your token is no longer accepted.');
     if (store.get().activeId !== conversationId || error.code === 'NOT_FOUND') return;
-    const catchUp = error.code === 'REPLAY_GAP' || error.code === 'SUBSCRIBER_OVERFLOW';
     // The stored conversation has what the stream can no longer replay; then follow it anew.
-    // Once per few seconds, so a gap that keeps coming back is shown instead of looping.
-    if (catchUp && Date.now() - lastCatchUp > CATCH_UP_INTERVAL_MS) {
-      lastCatchUp = Date.now();
+    const catchUp = () => {
       void refresh(conversationId).then(() => {
         if (store.get().activeId === conversationId) follow(conversationId, null);
       });
+    };
+    const gap = error.code === 'REPLAY_GAP' || error.code === 'SUBSCRIBER_OVERFLOW';
+    // Once per few seconds, so a gap that keeps coming back is shown instead of looping.
+    if (gap && Date.now() - lastCatchUp > CATCH_UP_INTERVAL_MS) {
+      lastCatchUp = Date.now();
+      catchUp();
       return;
     }
-    fail(error, () => {
-      void refresh(conversationId).then(() => follow(conversationId, null));
-    });
+    fail(error, catchUp);
   }
 
   /** Applies queued early events to messages that are now in the list. */
