@@ -3,8 +3,9 @@
  * published, and that the chain only moves on a completed response.
  */
 import OpenAI from 'openai';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Fault } from '../../src/emulator/types.js';
+import { FINAL_WRITE_RETRY_MS } from '../../src/services/chat/turn.js';
 import type { ChatEvent, MessageError, StoredMessage } from '../../src/services/types.js';
 import {
   type ChatFixture,
@@ -268,5 +269,37 @@ describe('upstream faults', () => {
     const untouched = await f.store.getConversation(USER, done.conversation.data.id);
     expect(untouched?.messages.at(-1)?.status).toBe('COMPLETE');
     expect(await f.service.recover()).toBe(0);
+  });
+
+  it('tries the final write again when it fails, so the answer is stored whole', async () => {
+    const f = await setup();
+    const update = f.store.updateMessage.bind(f.store);
+    const spy = vi
+      .spyOn(f.store, 'updateMessage')
+      .mockRejectedValueOnce(Object.assign(new Error('no space left'), { code: 'ENOSPC' }))
+      .mockRejectedValueOnce(Object.assign(new Error('no space left'), { code: 'ENOSPC' }))
+      .mockImplementation(update);
+    const { answer, conversation } = await turn(f, 'Hello');
+    expect(spy).toHaveBeenCalledTimes(3);
+    expect(answer).toMatchObject({ status: 'COMPLETE', response_id: expect.any(String) });
+    expect(words(answer.text)).toBe(20);
+    const stored = await f.store.getConversation(USER, conversation.data.id);
+    expect(stored?.last_response_id).toBe(answer.response_id);
+  });
+
+  it('reports INTERNAL when every final write fails; the answer is recovered at the next start', async () => {
+    const f = await setup();
+    vi.spyOn(f.store, 'updateMessage').mockRejectedValue(new Error('I/O error'));
+    const sent = await f.service.send(USER, { text: 'Hello' });
+    const events = await collectUntil(f, sent.conversation.data.id, (received) =>
+      received.some((e) => e.type === 'TEXT_DONE' || e.type === 'STREAM_ERROR'),
+    );
+    expect(events.at(-1)).toMatchObject({ type: 'STREAM_ERROR', code: 'INTERNAL' });
+    expect(f.store.updateMessage).toHaveBeenCalledTimes(FINAL_WRITE_RETRY_MS.length + 1);
+
+    vi.mocked(f.store.updateMessage).mockRestore();
+    expect(await f.service.recover()).toBe(1);
+    const stored = await f.store.getConversation(USER, sent.conversation.data.id);
+    expect(stored?.messages.at(-1)).toMatchObject({ status: 'INCOMPLETE' });
   });
 });

@@ -86,11 +86,14 @@ export async function runTurn(turn: TurnInput): Promise<void> {
     outcome = { ...outcome, failure: abortFailure(turn.signal.reason) };
   }
 
+  const settled = outcome;
+  if (settled.type === 'STREAM_ERROR') logFailure(turn, settled.failure);
   try {
-    const final =
-      outcome.type === 'TEXT_DONE'
-        ? await complete(turn, outcome, model)
-        : await fail(turn, outcome, processor.text, model);
+    const final = await withRetries(turn, () =>
+      settled.type === 'TEXT_DONE'
+        ? complete(turn, settled, model)
+        : fail(turn, settled, processor.text, model),
+    );
     turn.onSettled();
     turn.publisher.publish(final);
   } catch (error) {
@@ -100,6 +103,30 @@ export async function runTurn(turn: TurnInput): Promise<void> {
     const failure = turnFailure('INTERNAL', String(error));
     turn.publisher.publish({ type: 'STREAM_ERROR', ...publicFailure(failure, processor.text) });
   }
+}
+
+/**
+ * Pauses before each new attempt at the final write. A write that fails leaves nothing of itself
+ * behind, so trying again is safe; a passing fault (a full disk being cleared, a busy file system)
+ * then costs the answer's text nothing but a short wait for its final event.
+ */
+export const FINAL_WRITE_RETRY_MS = [100, 500, 2_000] as const;
+
+async function withRetries<T>(turn: TurnInput, write: () => Promise<T>): Promise<T> {
+  for (const pause of FINAL_WRITE_RETRY_MS) {
+    try {
+      return await write();
+    } catch (error) {
+      turn.logger.warn('storing the end of a turn failed; trying again', {
+        conversationId: turn.conversation.data.id,
+        messageId: turn.assistantMessageId,
+        retryInMs: pause,
+        error,
+      });
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+  return write();
 }
 
 const noResponse = { responseId: null, usage: null } as const;
@@ -175,12 +202,6 @@ async function fail(
 ): Promise<ChatEventPayload> {
   const { failure } = outcome;
   const conversationId = turn.conversation.data.id;
-  turn.logger[failure.code === 'ABORTED' ? 'info' : 'warn']('turn did not complete', {
-    conversationId,
-    messageId: turn.assistantMessageId,
-    code: failure.code,
-    detail: failure.detail,
-  });
   await turn.store.updateMessage(turn.username, conversationId, turn.assistantMessageId, {
     text: partialText,
     status: failure.status,
@@ -190,6 +211,15 @@ async function fail(
     ...(model ? { model } : {}),
   });
   return { type: 'STREAM_ERROR', ...publicFailure(failure, partialText) };
+}
+
+function logFailure(turn: TurnInput, failure: TurnFailure): void {
+  turn.logger[failure.code === 'ABORTED' ? 'info' : 'warn']('turn did not complete', {
+    conversationId: turn.conversation.data.id,
+    messageId: turn.assistantMessageId,
+    code: failure.code,
+    detail: failure.detail,
+  });
 }
 
 function messageError({ code, message, retryable, retryAfterSeconds }: TurnFailure): MessageError {
