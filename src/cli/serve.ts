@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { loadConfig, SETTINGS, settingFlags } from '../config.js';
 import { type Emulator, startEmulator } from '../emulator/index.js';
 import { createLogger, type Logger } from '../logger.js';
+import { webBuildState } from './web-build.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web', import.meta.url));
 
@@ -53,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
       emulator: emulator.baseURL,
     });
   }
-  await buildWebIfMissing(logger);
+  await buildWebIfNeeded(logger);
 
   const app = await createApp(config, {
     logger,
@@ -98,10 +98,13 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
-/** The web app is built on first start, so `npm start` on a fresh clone serves it. */
-async function buildWebIfMissing(logger: Logger): Promise<void> {
-  if (!existsSync(`${WEB_DIR}/index.html`) || existsSync(`${WEB_DIR}/dist/index.html`)) return;
-  logger.info('building the web app (npx vite build web)');
+/** The web app is built on first start and after its sources change (`web-build.ts`). */
+async function buildWebIfNeeded(logger: Logger): Promise<void> {
+  const state = webBuildState(WEB_DIR);
+  if (state !== 'missing' && state !== 'stale') return;
+  logger.info('building the web app (npx vite build web)', {
+    reason: state === 'missing' ? 'not built yet' : 'its sources changed',
+  });
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn('npx', ['vite', 'build', WEB_DIR], {
       stdio: ['ignore', process.stderr, 'inherit'],
