@@ -11,6 +11,7 @@ import {
   perTestChatFixture,
   sendAndSettle,
   userItem,
+  waitFor,
 } from '../helpers/chat.js';
 
 const USER = 'alice';
@@ -85,6 +86,37 @@ describe('context continuity', () => {
     expect(chained).toMatchObject({ previous_response_id: two.answer.response_id });
     expect(chained?.input).toEqual([userItem('And now?')]);
     expect(three.answer.text).toContain('Turn 3 of our conversation (5 messages in view)');
+  });
+
+  it('sends what the chain never saw with it: a stopped answer, and the question of a failed one', async () => {
+    const f = await setup({ emulator: { tokensPerSecond: 400, replyWords: 200 } });
+    const one = await turn(f, 'Write a long poem');
+    const id = one.conversation.data.id;
+    // Stopped after some text: the chain still ends at the first answer.
+    await f.service.send(USER, { text: 'Another, about the sea', conversationId: id });
+    await waitFor(async () => {
+      const stored = await f.store.getConversation(USER, id);
+      return stored?.messages.at(-1)?.text ? true : undefined;
+    });
+    const stopped = await f.service.stop(USER, id);
+    expect(stopped?.status).toBe('INCOMPLETE');
+    expect(stopped?.text).not.toBe('');
+    // Failed before any text: its question is kept, the empty answer is not sent.
+    f.emulator.queueFault({ type: 'http_error', status: 503 });
+    const failed = await turn(f, 'Now about the moon', id);
+    expect(failed.answer.status).toBe('FAILED');
+    const three = await turn(f, 'Make it shorter', id);
+
+    const last = f.emulator.requests().at(-1);
+    expect(last?.previous_response_id).toBe(one.answer.response_id);
+    expect(last?.input).toEqual([
+      userItem('Another, about the sea'),
+      assistantItem(stopped?.text ?? ''),
+      userItem('Now about the moon'),
+      userItem('Make it shorter'),
+    ]);
+    // The same six messages the full history would give.
+    expect(three.answer.text).toContain('Turn 4 of our conversation (6 messages in view)');
   });
 
   it('stops asking for chains once fresh responses keep going missing upstream', async () => {

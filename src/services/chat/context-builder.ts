@@ -1,6 +1,7 @@
 /**
- * What a turn sends upstream: the new user text alone when chaining from the previous response,
- * or the conversation's local history followed by it.
+ * What a turn sends upstream: when chaining from the previous response, the messages the chain
+ * has not seen followed by the new user text; otherwise the conversation's local history
+ * followed by it.
  */
 import type { ResponseInputItem } from 'openai/resources/responses/responses';
 import type { StoredMessage } from '../types.js';
@@ -33,4 +34,20 @@ export function historyItems(messages: readonly StoredMessage[]): ResponseInputI
     items.push(message.role === 'user' ? userItem(message.text) : assistantItem(message.text));
   }
   return items;
+}
+
+/**
+ * The messages after the answer whose response a chain ends at: the questions and the answers,
+ * stopped or failed, of turns since then, which the chain never saw. Sent with the chain, they
+ * give the model the same context the full history would. Undefined when no stored answer has
+ * that response id, so what the chain holds is unknown.
+ */
+export function unchainedItems(
+  messages: readonly StoredMessage[],
+  responseId: string,
+): ResponseInputItem[] | undefined {
+  const at = messages.findLastIndex(
+    (message) => message.role === 'assistant' && message.response_id === responseId,
+  );
+  return at < 0 ? undefined : historyItems(messages.slice(at + 1));
 }

@@ -15,7 +15,7 @@ import { type ProcessedEvent, StreamEventProcessor } from '../stream-processor.j
 import type { ConversationStore, MessageError, StoredConversation } from '../types.js';
 import type { ChainHealth } from './chain-health.js';
 import { type CheckpointClock, Checkpointer } from './checkpointer.js';
-import { historyItems, userItem } from './context-builder.js';
+import { historyItems, unchainedItems, userItem } from './context-builder.js';
 import { failureFromError, type TurnFailure, turnFailure } from './error-mapping.js';
 
 /** Why a turn's controller was aborted. */
@@ -138,8 +138,9 @@ async function openStream(turn: TurnInput): Promise<ResponseStream> {
     config.contextMode === 'chain' && turn.chain.usable ? conversation.last_response_id : null;
   if (chainFrom) {
     try {
+      const unseen = unchainedItems(conversation.messages, chainFrom) ?? [];
       const stream = await responses.stream({
-        input: [newItem],
+        input: [...unseen, newItem],
         previousResponseId: chainFrom,
         signal,
       });
