@@ -25,7 +25,8 @@ const HELP = `Usage: threadline migrate [options]
 
 Turns a legacy Assistants-API app's data into Threadline conversations in DATA_DIR/chats,
 merged into what is there (conversations created since are kept). Re-running changes nothing
-that is already migrated. The data directory's files are backed up to
+that is already migrated, and does not bring back conversations their users deleted since
+(see --restore-deleted). The data directory's files are backed up to
 DATA_DIR/migration-backup/<time>/ before the first write.
 
 Sources (assistants):
@@ -46,6 +47,7 @@ Options:
   --data-dir DIR      Where conversations are stored (env DATA_DIR, default ./data)
   --dry-run           Write nothing; print every conversation that would be added or updated
   --verify            Write nothing; check that every legacy message is in the store
+  --restore-deleted   Also bring back migrated conversations their users have deleted
   --report FILE       Also write the full report as JSON
   --concurrency N     Threads read or fetched at once (default 8)
   -h, --help          Show this help
@@ -66,6 +68,7 @@ interface Values {
   user?: string;
   'dry-run'?: boolean;
   verify?: boolean;
+  'restore-deleted'?: boolean;
   report?: string;
   concurrency?: string;
   help?: boolean;
@@ -94,6 +97,7 @@ export async function run(
         user: { type: 'string' },
         'dry-run': { type: 'boolean' },
         verify: { type: 'boolean' },
+        'restore-deleted': { type: 'boolean' },
         report: { type: 'string' },
         concurrency: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -122,6 +126,7 @@ export async function run(
       originals: sources.users.map((user) => user.file),
       progress: (total) => createProgress(total, 'threads', progressTo),
       logger: createLogger('warn'),
+      restoreDeleted: values['restore-deleted'] ?? false,
     });
     console.log(formatReport(report));
     if (values.report) {

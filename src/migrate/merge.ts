@@ -3,6 +3,8 @@
  * are never touched; a conversation migrated before gains only the messages it lacks (matched
  * by id), so running the migration again changes nothing.
  */
+
+import { legacyIdOf } from '../services/store/deletions.js';
 import type { ConversationStore, StoredConversation, StoredMessage } from '../services/types.js';
 import type { ConversationChange, MigratedConversation } from './types.js';
 
@@ -12,17 +14,6 @@ export interface MergeResult {
   action: MergeAction;
   conversation: StoredConversation;
   messagesAdded: number;
-}
-
-/** Metadata keys under which a conversation records where it came from. */
-const LEGACY_KEYS = ['legacy_thread_id', 'chatgpt_conversation_id'] as const;
-
-export function legacyIdOf(metadata: Record<string, unknown> | undefined): string | undefined {
-  for (const key of LEGACY_KEYS) {
-    const value = metadata?.[key];
-    if (typeof value === 'string') return value;
-  }
-  return undefined;
 }
 
 export function mergeConversation(
@@ -73,7 +64,15 @@ const byTimestamp = (messages: StoredMessage[]): StoredMessage[] =>
 /** Finds the stored conversation a migrated one corresponds to. */
 export interface ExistingConversations {
   find(migrated: MigratedConversation): Promise<StoredConversation | null>;
+  /** Whether the user deleted the conversation after an earlier migration brought it in. */
+  deleted(migrated: MigratedConversation): boolean;
 }
+
+/** `deleted` over the ids and legacy ids the store recorded (`readDeletions`). */
+export const wasDeleted =
+  (ids: ReadonlySet<string>) =>
+  (migrated: MigratedConversation): boolean =>
+    ids.has(migrated.conversation.data.id) || ids.has(migrated.legacyId);
 
 /**
  * Looks conversations up by id (migrated ids are the legacy ids), then by the legacy id a
@@ -82,6 +81,7 @@ export interface ExistingConversations {
 export async function existingConversations(
   store: ConversationStore,
   user: string,
+  deletedIds: ReadonlySet<string>,
 ): Promise<ExistingConversations> {
   const summaries = await store.listConversations(user);
   const ids = new Set(summaries.map((summary) => summary.data.id));
@@ -96,6 +96,7 @@ export async function existingConversations(
       const target = ids.has(id) ? id : byLegacyId.get(migrated.legacyId);
       return target ? store.getConversation(user, target) : null;
     },
+    deleted: wasDeleted(deletedIds),
   };
 }
 
@@ -103,16 +104,27 @@ export interface UserPlan {
   writes: StoredConversation[];
   changes: ConversationChange[];
   unchanged: number;
+  /** Deleted by the user since an earlier migration, and left deleted. */
+  deleted: number;
 }
 
-/** What must be written for one user, and a description of each change. */
+/**
+ * What must be written for one user, and a description of each change. A conversation the
+ * user deleted is not brought back unless `restoreDeleted` says so.
+ */
 export async function planUser(
   existing: ExistingConversations,
   migrated: readonly MigratedConversation[],
+  restoreDeleted = false,
 ): Promise<UserPlan> {
-  const plan: UserPlan = { writes: [], changes: [], unchanged: 0 };
+  const plan: UserPlan = { writes: [], changes: [], unchanged: 0, deleted: 0 };
   for (const item of migrated) {
-    const result = mergeConversation(await existing.find(item), item.conversation);
+    const stored = await existing.find(item);
+    if (!stored && !restoreDeleted && existing.deleted(item)) {
+      plan.deleted++;
+      continue;
+    }
+    const result = mergeConversation(stored, item.conversation);
     if (result.action === 'unchanged') {
       plan.unchanged++;
       continue;

@@ -8,6 +8,7 @@ export const emptyUserReport = (user: string): UserReport => ({
   conversationsAdded: 0,
   conversationsUpdated: 0,
   conversationsUnchanged: 0,
+  conversationsDeleted: 0,
   messagesAdded: 0,
   indexOnlyThreads: 0,
   nonTextParts: 0,
@@ -21,6 +22,7 @@ const COUNTS = [
   'conversationsAdded',
   'conversationsUpdated',
   'conversationsUnchanged',
+  'conversationsDeleted',
   'messagesAdded',
   'indexOnlyThreads',
   'nonTextParts',
@@ -48,7 +50,10 @@ export function formatReport(report: MigrationReport): string {
           `${count(user.conversationsAdded, 'conversation')}, ${would ? 'would update' : 'updated'} ` +
           `${user.conversationsUpdated}, ${count(user.messagesAdded, 'message')} ` +
           `(${user.indexOnlyThreads} index-only, ${count(user.nonTextParts, 'non-text part')} kept` +
-          `${user.skippedMessages ? `, ${count(user.skippedMessages, 'message')} skipped` : ''})`,
+          `${user.skippedMessages ? `, ${count(user.skippedMessages, 'message')} skipped` : ''})` +
+          (user.conversationsDeleted
+            ? `; ${count(user.conversationsDeleted, 'conversation')} deleted by the user left out`
+            : ''),
       );
       if (!would) continue;
       for (const change of user.changes) {
@@ -64,9 +69,10 @@ export function formatReport(report: MigrationReport): string {
     }
   }
   if (report.verify) {
-    const { checkedConversations, checkedMessages, problems } = report.verify;
+    const { checkedConversations, deletedConversations, checkedMessages, problems } = report.verify;
+    const deleted = deletedConversations ? ` (${deletedConversations} deleted by their users)` : '';
     lines.push(
-      `verify: ${checkedConversations} conversations, ${checkedMessages} messages checked, ` +
+      `verify: ${checkedConversations} conversations${deleted}, ${checkedMessages} messages checked, ` +
         `${problems.length} problems`,
     );
     for (const problem of problems) {

@@ -10,7 +10,9 @@ import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { JsonConversationStore } from '../services/conversation-store.js';
 import { StorageError } from '../services/errors.js';
+import { readDeletions } from '../services/store/deletions.js';
 import { checkConversation } from '../services/store/records.js';
+import { userFiles } from '../services/store/user-files.js';
 import type { StoredConversation } from '../services/types.js';
 import { backupOriginals } from './backup.js';
 import { errorReason } from './json.js';
@@ -41,6 +43,8 @@ export interface MigrationRunOptions {
   progress?: (totalThreads: number) => Progress;
   logger?: Logger;
   now?: () => Date;
+  /** Brings back conversations their users deleted since an earlier migration. */
+  restoreDeleted?: boolean;
 }
 
 /**
@@ -85,9 +89,12 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
 
       let existing: ExistingConversations;
       try {
+        const deletedIds = await readDeletions(
+          userFiles(path.join(dataDir, 'chats'), source.user).deleted,
+        );
         existing = store
-          ? await existingConversations(store, source.user)
-          : viewConversations(await readStoredConversations(dataDir, source.user));
+          ? await existingConversations(store, source.user, deletedIds)
+          : viewConversations(await readStoredConversations(dataDir, source.user), deletedIds);
       } catch (error) {
         report.failures.push(
           failure(source, `stored conversations unreadable: ${errorReason(error)}`),
@@ -98,8 +105,9 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
         await verifyUser(existing, source.user, conversations, report.verify);
         continue;
       }
-      const plan = await planUser(existing, conversations);
+      const plan = await planUser(existing, conversations, options.restoreDeleted);
       userReport.conversationsUnchanged = plan.unchanged;
+      userReport.conversationsDeleted = plan.deleted;
       if (store && plan.writes.length > 0) {
         report.backupPath ??= await backup(dataDir, options.originals ?? [], now());
         const written = await writeInChunks(store, source.user, plan.writes);

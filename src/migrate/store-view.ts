@@ -6,12 +6,13 @@
  */
 import path from 'node:path';
 import { readIfExists } from '../services/store/atomic-file.js';
+import { legacyIdOf } from '../services/store/deletions.js';
 import { type Conversations, parseSnapshot } from '../services/store/document.js';
 import { applyOp, parseJournal } from '../services/store/journal.js';
 import { userFiles } from '../services/store/user-files.js';
 import type { StoredConversation } from '../services/types.js';
 import { errorReason } from './json.js';
-import { type ExistingConversations, legacyIdOf } from './merge.js';
+import { type ExistingConversations, wasDeleted } from './merge.js';
 import type { MigratedConversation } from './types.js';
 
 /** The user's conversations as the store would load them; empty when the user has no files. */
@@ -46,7 +47,10 @@ async function readBase(snapshot: string, backup: string): Promise<Conversations
 }
 
 /** Lookup over a view, by id and then by recorded legacy id, like the store-backed one. */
-export function viewConversations(conversations: Conversations): ExistingConversations {
+export function viewConversations(
+  conversations: Conversations,
+  deletedIds: ReadonlySet<string>,
+): ExistingConversations {
   const byLegacyId = new Map<string, StoredConversation>();
   for (const conversation of conversations.values()) {
     const legacyId = legacyIdOf(conversation.data?.metadata);
@@ -60,5 +64,6 @@ export function viewConversations(conversations: Conversations): ExistingConvers
         null
       );
     },
+    deleted: wasDeleted(deletedIds),
   };
 }

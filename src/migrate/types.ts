@@ -77,6 +77,8 @@ export interface UserReport {
   conversationsAdded: number;
   conversationsUpdated: number;
   conversationsUnchanged: number;
+  /** Deleted by the user since an earlier migration, so not brought back. */
+  conversationsDeleted: number;
   messagesAdded: number;
   indexOnlyThreads: number;
   nonTextParts: number;
@@ -96,6 +98,8 @@ export interface VerifyProblem {
 
 export interface VerifyResult {
   checkedConversations: number;
+  /** Absent because their users deleted them: not a problem. */
+  deletedConversations: number;
   checkedMessages: number;
   problems: VerifyProblem[];
 }

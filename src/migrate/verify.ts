@@ -1,12 +1,14 @@
 /**
  * Verification: every conversation and every message the legacy sources hold must be in the
- * store, found by id, with the same text the migration produces for it.
+ * store, found by id, with the same text the migration produces for it, unless the user deleted
+ * the conversation after it was migrated.
  */
 import type { ExistingConversations } from './merge.js';
 import type { MigratedConversation, VerifyProblem, VerifyResult } from './types.js';
 
 export const emptyVerifyResult = (): VerifyResult => ({
   checkedConversations: 0,
+  deletedConversations: 0,
   checkedMessages: 0,
   problems: [],
 });
@@ -27,6 +29,10 @@ export async function verifyUser(
   for (const item of migrated) {
     result.checkedConversations++;
     const stored = await existing.find(item);
+    if (!stored && existing.deleted(item)) {
+      result.deletedConversations++;
+      continue;
+    }
     if (!stored || !Array.isArray(stored.messages)) {
       result.problems.push(problem(item.legacyId, null, 'conversation not in the store'));
       continue;

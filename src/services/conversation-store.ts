@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, StorageError, ValidationError } from './e
 import { appendDurably, fsyncDir, isCode, TEMP_MARKER } from './store/atomic-file.js';
 import { compact } from './store/compaction.js';
 import { acquireDataLock, type DataLock } from './store/data-lock.js';
+import { legacyIdOf, recordDeletion } from './store/deletions.js';
 import { byLastUpdateDesc, type Conversations, summarize } from './store/document.js';
 import { newConversationId, newMessageId } from './store/ids.js';
 import {
@@ -350,6 +351,17 @@ export class JsonConversationStore implements ConversationStore {
   /** False when there was no such conversation. */
   async deleteConversation(username: string, conversationId: string): Promise<boolean> {
     validateId(conversationId, 'conversation id');
+    const legacyId = await this.read(username, (conversations) =>
+      legacyIdOf(conversations.get(conversationId)?.data?.metadata),
+    );
+    // Recorded first: a crash in between leaves the conversation, never a deletion forgotten.
+    if (legacyId) {
+      await recordDeletion(userFiles(this.chatsDir, username).deleted, this.chatsDir, {
+        id: conversationId,
+        legacy_id: legacyId,
+        deleted_at: Math.floor(now()),
+      });
+    }
     return this.change(username, (conversations) => {
       if (!conversations.has(conversationId)) return { ops: [], result: () => false };
       return { ops: [{ op: 'del', id: conversationId }], result: () => true };

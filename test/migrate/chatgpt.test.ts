@@ -127,6 +127,11 @@ describe('ChatGPT export import', () => {
     const again = await importExport();
     expect(again.totals).toMatchObject({ conversationsAdded: 0, conversationsUpdated: 0 });
     const verified = await importExport('verify');
-    expect(verified.verify).toEqual({ checkedConversations: 2, checkedMessages: 6, problems: [] });
+    expect(verified.verify).toEqual({
+      checkedConversations: 2,
+      deletedConversations: 0,
+      checkedMessages: 6,
+      problems: [],
+    });
   });
 });

@@ -44,7 +44,13 @@ describe('threadline migrate', () => {
     for (const flag of ['--legacy', '--data-dir', '--messages', '--fetch', '--from', '--user']) {
       expect(help).toContain(flag);
     }
-    for (const flag of ['--dry-run', '--verify', '--report', '--concurrency']) {
+    for (const flag of [
+      '--dry-run',
+      '--verify',
+      '--restore-deleted',
+      '--report',
+      '--concurrency',
+    ]) {
       expect(help).toContain(flag);
     }
     expect(help).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*\n(.*\n)* {2}2 .*\n {2}3 /);
@@ -95,6 +101,29 @@ describe('threadline migrate', () => {
     expect(printed(log)).toMatch(/^bob: 1 thread; added 1 conversation, updated 0, 2 messages/m);
     expect(printed(log)).not.toContain('alice');
     expect(await runQuiet([...flags(layout), '--user', 'nobody'])).toBe(3);
+  });
+
+  it('says which deleted conversations it left out, and brings them back with --restore-deleted', async () => {
+    const layout = await copyFixtures(temp.path);
+    const args = [...flags(layout), '--user', 'bob'];
+    expect(await runQuiet(args)).toBe(0);
+    const store = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    await store.open();
+    await store.deleteConversation('bob', 'thread_bob');
+    await store.close();
+
+    log.mockClear();
+    expect(await runQuiet(args)).toBe(0);
+    expect(printed(log)).toMatch(
+      /^bob: .*added 0 conversations.*; 1 conversation deleted by the user left out$/m,
+    );
+    log.mockClear();
+    expect(await runQuiet([...args, '--verify'])).toBe(0);
+    expect(printed(log)).toMatch(
+      /verify: 1 conversations \(1 deleted by their users\), 0 messages checked, 0 problems/,
+    );
+    expect(await runQuiet([...args, '--restore-deleted'])).toBe(0);
+    expect((await storedConversations(layout.dataDir, 'bob')).has('thread_bob')).toBe(true);
   });
 
   it('fetches threads from the API named by OPENAI_BASE_URL with --fetch', async () => {

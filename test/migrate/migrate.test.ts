@@ -232,6 +232,42 @@ describe('migrating legacy threads', () => {
     expect(await treeDigest(temp.path)).toEqual(after);
   });
 
+  it('does not bring back a conversation its user deleted, unless asked to', async () => {
+    const layout = await cleanFixtures(temp.path);
+    await migrate(layout);
+    const store = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    await store.open();
+    expect(await store.deleteConversation('alice', 'thread_pages')).toBe(true);
+    // One created here is gone for good anyway; it leaves no record.
+    const own = await store.createConversation('alice', 'Here only');
+    await store.deleteConversation('alice', own.data.id);
+    await store.close();
+    const recorded = await readFile(path.join(layout.dataDir, 'chats', 'alice.deleted'), 'utf8');
+    expect(
+      recorded
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([{ id: 'thread_pages', legacy_id: 'thread_pages', deleted_at: expect.any(Number) }]);
+
+    const planned = await migrate(layout, 'dry-run');
+    expect(planned.totals).toMatchObject({ conversationsAdded: 0, conversationsDeleted: 1 });
+    const again = await migrate(layout);
+    expect(again.totals).toMatchObject({ conversationsAdded: 0, conversationsDeleted: 1 });
+    expect(again.status).toBe('complete');
+    expect((await storedConversations(layout.dataDir, 'alice')).has('thread_pages')).toBe(false);
+    const verified = await migrate(layout, 'verify');
+    expect(verified.verify).toMatchObject({ deletedConversations: 1, problems: [] });
+    expect(verified.status).toBe('complete');
+
+    const restored = await migrate(layout, 'migrate', { restoreDeleted: true });
+    expect(restored.totals).toMatchObject({ conversationsAdded: 1, messagesAdded: 5 });
+    const alice = await storedConversations(layout.dataDir, 'alice');
+    expect(alice.get('thread_pages')?.messages.map((m) => m.id)).toEqual(
+      ALICE_MESSAGES.thread_pages,
+    );
+  });
+
   it('migrates in place when the legacy folder is the data directory, and verifies there', async () => {
     const clean = await cleanFixtures(temp.path);
     const legacyDir = path.join(clean.dataDir, 'chats');
@@ -251,7 +287,12 @@ describe('migrating legacy threads', () => {
     const again = await migrate(layout);
     expect(again.totals).toMatchObject({ threads: 9, conversationsAdded: 0, messagesAdded: 0 });
     const verified = await migrate(layout, 'verify');
-    expect(verified.verify).toEqual({ checkedConversations: 9, checkedMessages: 18, problems: [] });
+    expect(verified.verify).toEqual({
+      checkedConversations: 9,
+      deletedConversations: 0,
+      checkedMessages: 18,
+      problems: [],
+    });
   });
 
   it('refuses to run while another process holds the data directory', async () => {
@@ -316,7 +357,12 @@ describe('verify', () => {
 
     const passed = await migrate(layout, 'verify');
     expect(passed.status).toBe('complete');
-    expect(passed.verify).toEqual({ checkedConversations: 9, checkedMessages: 18, problems: [] });
+    expect(passed.verify).toEqual({
+      checkedConversations: 9,
+      deletedConversations: 0,
+      checkedMessages: 18,
+      problems: [],
+    });
 
     const store = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
     const pages = (await store.getConversation('alice', 'thread_pages'))!;

@@ -31,7 +31,7 @@ export async function copyFixtures(root: string): Promise<Layout> {
 export async function migrate(
   layout: Layout,
   mode: MigrationMode = 'migrate',
-  extra: { fetchThread?: ThreadFetcher; messages?: boolean } = {},
+  extra: { fetchThread?: ThreadFetcher; messages?: boolean; restoreDeleted?: boolean } = {},
 ): Promise<MigrationReport> {
   const sources = await assistantsSources({
     legacyDir: layout.legacyDir,
@@ -45,6 +45,7 @@ export async function migrate(
     sources,
     originals: sources.users.map((user) => user.file),
     logger: silentLogger,
+    restoreDeleted: extra.restoreDeleted,
   });
 }
 

@@ -14,6 +14,8 @@ export interface UserFiles {
   journal: string;
   /** The journal folded by the newest compaction; it brings the backup up to the snapshot. */
   journalOld: string;
+  /** Deleted conversations that came from a migration (`deletions.ts`). */
+  deleted: string;
 }
 
 export function userFiles(chatsDir: string, username: string): UserFiles {
@@ -24,6 +26,7 @@ export function userFiles(chatsDir: string, username: string): UserFiles {
     backup: `${base}.json.bak`,
     journal: `${base}.journal`,
     journalOld: `${base}.journal.old`,
+    deleted: `${base}.deleted`,
   };
 }
 
