@@ -14,6 +14,8 @@ export interface MergeResult {
   action: MergeAction;
   conversation: StoredConversation;
   messagesAdded: number;
+  /** Stored unfinished, now replaced by a finished (or longer) copy from the source. */
+  messagesCompleted: number;
 }
 
 export function mergeConversation(
@@ -22,7 +24,12 @@ export function mergeConversation(
 ): MergeResult {
   // A legacy thread entry left in place (migrating inside the data directory) is replaced.
   if (existing?.data?.object !== 'conversation' || !Array.isArray(existing.messages)) {
-    return { action: 'add', conversation: migrated, messagesAdded: migrated.messages.length };
+    return {
+      action: 'add',
+      conversation: migrated,
+      messagesAdded: migrated.messages.length,
+      messagesCompleted: 0,
+    };
   }
   const known = new Set(existing.messages.map((message) => message.id));
   const missing = migrated.messages.filter((message) => !known.has(message.id));
@@ -37,7 +44,7 @@ export function mergeConversation(
     return source;
   });
   if (missing.length === 0 && corrected === 0)
-    return { action: 'unchanged', conversation: existing, messagesAdded: 0 };
+    return { action: 'unchanged', conversation: existing, messagesAdded: 0, messagesCompleted: 0 };
   const conversation: StoredConversation = {
     ...existing,
     data: { ...existing.data, metadata: { ...migrated.data.metadata, ...existing.data.metadata } },
@@ -47,7 +54,12 @@ export function mergeConversation(
     // the chain makes the next turn send the full history, recovered messages included.
     last_response_id: null,
   };
-  return { action: 'update', conversation, messagesAdded: missing.length };
+  return {
+    action: 'update',
+    conversation,
+    messagesAdded: missing.length,
+    messagesCompleted: corrected,
+  };
 }
 
 /** A finished copy, or an unfinished one with more text: never an older, shorter read. */
@@ -136,6 +148,7 @@ export async function planUser(
       legacyId: item.legacyId,
       chatName: result.conversation.chat_name,
       messagesAdded: result.messagesAdded,
+      messagesCompleted: result.messagesCompleted,
       indexOnly: item.indexOnly,
     });
   }

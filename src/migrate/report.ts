@@ -10,6 +10,7 @@ export const emptyUserReport = (user: string): UserReport => ({
   conversationsUnchanged: 0,
   conversationsDeleted: 0,
   messagesAdded: 0,
+  messagesCompleted: 0,
   indexOnlyThreads: 0,
   nonTextParts: 0,
   skippedMessages: 0,
@@ -24,6 +25,7 @@ const COUNTS = [
   'conversationsUnchanged',
   'conversationsDeleted',
   'messagesAdded',
+  'messagesCompleted',
   'indexOnlyThreads',
   'nonTextParts',
   'skippedMessages',
@@ -51,6 +53,9 @@ export function formatReport(report: MigrationReport): string {
           `${user.conversationsUpdated}, ${count(user.messagesAdded, 'message')} ` +
           `(${user.indexOnlyThreads} index-only, ${count(user.nonTextParts, 'non-text part')} kept` +
           `${user.skippedMessages ? `, ${count(user.skippedMessages, 'message')} skipped` : ''})` +
+          (user.messagesCompleted
+            ? `; ${count(user.messagesCompleted, 'unfinished message')} completed`
+            : '') +
           (user.conversationsDeleted
             ? `; ${count(user.conversationsDeleted, 'conversation')} deleted by the user left out`
             : ''),
@@ -63,7 +68,8 @@ export function formatReport(report: MigrationReport): string {
             ? change.indexOnly
               ? 'index only, no messages'
               : count(change.messagesAdded, 'message')
-            : `+${count(change.messagesAdded, 'message')}`;
+            : `+${count(change.messagesAdded, 'message')}` +
+              (change.messagesCompleted ? `, ${change.messagesCompleted} completed` : '');
         lines.push(`  ${sign} ${change.conversationId} "${change.chatName}" (${what})`);
       }
     }

@@ -120,6 +120,7 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
         if (change.action === 'add') userReport.conversationsAdded++;
         else userReport.conversationsUpdated++;
         userReport.messagesAdded += change.messagesAdded;
+        userReport.messagesCompleted += change.messagesCompleted;
       }
       userReport.changes = plan.changes;
       progress.note(`${source.user}: done`);

@@ -68,6 +68,8 @@ export interface ConversationChange {
   legacyId: string;
   chatName: string;
   messagesAdded: number;
+  /** Messages stored unfinished that the source now has finished. */
+  messagesCompleted: number;
   indexOnly: boolean;
 }
 
@@ -80,6 +82,8 @@ export interface UserReport {
   /** Deleted by the user since an earlier migration, so not brought back. */
   conversationsDeleted: number;
   messagesAdded: number;
+  /** Messages stored unfinished by an earlier run that the source now has finished. */
+  messagesCompleted: number;
   indexOnlyThreads: number;
   nonTextParts: number;
   skippedMessages: number;

@@ -2,6 +2,7 @@ import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
+import { formatReport } from '../../src/migrate/report.js';
 import { MigrationSetupError } from '../../src/migrate/sources.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -192,7 +193,12 @@ describe('migrating legacy threads', () => {
     single.data[single.data.length - 1] = whole;
     await writeFile(file, JSON.stringify(single));
     const report = await migrate(layout);
-    expect(report.totals).toMatchObject({ conversationsUpdated: 1, messagesAdded: 0 });
+    expect(report.totals).toMatchObject({
+      conversationsUpdated: 1,
+      messagesAdded: 0,
+      messagesCompleted: 1,
+    });
+    expect(formatReport(report)).toMatch(/^alice: .*; 1 unfinished message completed$/m);
     stored = (await storedConversations(layout.dataDir, 'alice')).get('thread_single')!;
     expect(stored.messages.at(-1)).toMatchObject({ id: whole.id, status: 'COMPLETE' });
     expect(stored.messages.at(-1)?.text).not.toBe('Half an');
@@ -344,6 +350,7 @@ describe('dry run', () => {
         legacyId: 'thread_noexport',
         chatName: 'Never exported',
         messagesAdded: 1,
+        messagesCompleted: 0,
         indexOnly: false,
       },
     ]);
