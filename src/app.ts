@@ -124,8 +124,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const serveStatic = createStaticHandler(options.webDistDir ?? DEFAULT_WEB_DIST);
   const server = http.createServer((req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (pathname === '/graphql') {
+    const pathname = pathOf(req.url);
+    if (pathname === null) {
+      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('Bad request target');
+    } else if (pathname === '/graphql') {
       void yoga(req, res);
     } else if (pathname === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
@@ -186,6 +188,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return stopping;
     },
   };
+}
+
+/** The path of a request target; null for one no URL can be made of (Node accepts `//[`). */
+function pathOf(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
 }
 
 function securityHeaders(): Plugin {

@@ -90,6 +90,22 @@ describe('malformed HTTP requests', () => {
     await expectOthersServed();
   });
 
+  it('answers a request target no URL can be made of with 400, and keeps serving', async () => {
+    const { port } = new URL(url);
+    for (const target of ['//[', '//a:b@[::1', 'http://[x]/graphql']) {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), '127.0.0.1', () => {
+          socket.end(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+        });
+        let text = '';
+        socket.setEncoding('utf8').on('data', (chunk) => (text += chunk));
+        socket.on('end', () => resolve(text)).on('error', reject);
+      });
+      expect(reply, target).toMatch(/^HTTP\/1\.1 400 /);
+    }
+    await expectOthersServed();
+  });
+
   it('refuses oversized bodies with 413, declared or streamed', async () => {
     const big = JSON.stringify({ query: `{ me { name } }${' '.repeat(MAX_BODY * 2)}` });
     const declared = await postRaw(big);
