@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
-import { loadConfig, SETTINGS, settingFlags } from '../config.js';
+import { ConfigError, loadConfig, SETTINGS, settingFlags } from '../config.js';
 import { type Emulator, startEmulator } from '../emulator/index.js';
 import { createLogger, type Logger } from '../logger.js';
+import { isCode } from '../services/store/atomic-file.js';
 import { webBuildState } from './web-build.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../web', import.meta.url));
@@ -63,8 +64,22 @@ export async function run(argv: string[]): Promise<number> {
     await emulator?.close();
     throw error;
   });
-  const url = await app.start();
-  const created = await app.services.users.ensureDefaultUser();
+  let url: string;
+  let created: Awaited<ReturnType<typeof app.services.users.ensureDefaultUser>>;
+  try {
+    url = await app.start();
+    created = await app.services.users.ensureDefaultUser();
+  } catch (error) {
+    // Nothing may outlive a failed start: the data-directory lock, the port, the emulator.
+    await app.stop().catch(() => {});
+    await emulator?.close();
+    if (isCode(error, 'EADDRINUSE')) {
+      throw new ConfigError(
+        `${config.host}:${config.port} is in use (another server?); choose a port with --port or PORT`,
+      );
+    }
+    throw error;
+  }
   if (created) {
     console.log(`Created user "${created.name}". Open ${url}/?token=${created.token}`);
   } else {
@@ -93,8 +108,9 @@ export async function run(argv: string[]): Promise<number> {
           },
         );
     };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
+    // `on`, not `once`: a second Ctrl-C must reach the handler's "exit without waiting".
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
   });
 }
 

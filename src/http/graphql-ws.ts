@@ -3,8 +3,9 @@
  * operation through yoga's envelop chain (as in yoga's `examples/graphql-ws`), so limits, error
  * masking and the context factory are the same as over HTTP.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ExecutionArgs, GraphQLError } from 'graphql';
 import type { ConnectionInitMessage } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -72,11 +73,17 @@ class BatchingWebSocket extends WebSocket {
 
 export function attachGraphQLWs(options: GraphQLWsOptions) {
   const wss = new WebSocketServer({
-    server: options.server,
+    noServer: true,
     path: '/graphql',
     maxPayload: options.maxPayloadBytes,
     WebSocket: BatchingWebSocket,
   });
+  // Upgrades are handed over here rather than through ws's `server` option, which would pass
+  // every error of the HTTP server (a port in use, an accept that ran out of descriptors) on to
+  // graphql-ws, and graphql-ws answers any such error by closing every open socket.
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  options.server.on('upgrade', onUpgrade);
   const maxOperations = options.maxOperationsPerSocket ?? 500;
   const mask = (error: unknown) =>
     asYogaError(options.maskError(error, 'Unexpected error.') as GraphQLError);
@@ -150,6 +157,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
     wss,
     /** Closes every socket (1001 "going away"; stragglers are terminated) and the ws server. */
     async close(graceMs = 1_000): Promise<void> {
+      options.server.off('upgrade', onUpgrade);
       const closing = handle.dispose();
       const timer = setTimeout(() => {
         for (const socket of wss.clients) socket.terminate();

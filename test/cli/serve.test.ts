@@ -1,0 +1,56 @@
+/**
+ * `threadline serve` when it cannot start: one clear line, exit code 1, and nothing left behind
+ * (the data-directory lock released, the process gone).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const tmp = useTempDir('threadline-serve-');
+
+function serve(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/main.ts', 'serve', '--data-dir', tmp.path, ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, OPENAI_API_KEY: '', LOG_LEVEL: 'warn' },
+        timeout: 20_000,
+      },
+      (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
+    );
+  });
+}
+
+describe('threadline serve, failing to start', () => {
+  it('says the port is in use and exits, releasing the data directory', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const { code, stderr } = await serve(['--port', String(port), '--host', '127.0.0.1']);
+      expect(code).toBe(1);
+      expect(stderr.trim()).toBe(
+        `threadline: 127.0.0.1:${port} is in use (another server?); choose a port with --port or PORT`,
+      );
+      expect(existsSync(path.join(tmp.path, '.lock'))).toBe(false);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('exits when the users file is damaged, instead of serving without it', async () => {
+    await fs.writeFile(path.join(tmp.path, 'users.json'), '{bad');
+    const { code, stderr } = await serve(['--port', '0']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^threadline: .*users\.json.*JSON/m);
+    expect(existsSync(path.join(tmp.path, '.lock'))).toBe(false);
+  });
+});
