@@ -6,7 +6,13 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ExecutionArgs, GraphQLError } from 'graphql';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLError,
+  getOperationAST,
+  Kind,
+} from 'graphql';
 import type { ConnectionInitMessage } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
@@ -136,6 +142,8 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
           }
           const errors = validate(schema, document);
           if (errors.length > 0) return errors.map(mask);
+          const unidentified = unidentifiedOperation(document, params.operationName);
+          if (unidentified) return [unidentified];
           return {
             schema,
             operationName: params.operationName,
@@ -169,6 +177,24 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
       }
     },
   };
+}
+
+/**
+ * The error yoga's executor gives over HTTP when the operation to run cannot be told (several
+ * and no name, or a name none has); graphql-ws would send its own, with no code.
+ */
+function unidentifiedOperation(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): GraphQLError | null {
+  if (getOperationAST(document, operationName)) return null;
+  const message =
+    operationName != null
+      ? `Unknown operation named "${operationName}".`
+      : document.definitions.some((definition) => definition.kind === Kind.OPERATION_DEFINITION)
+        ? 'Must provide operation name if query contains multiple operations.'
+        : 'Must provide an operation.';
+  return createGraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
 }
 
 /** A syntax error, with the code yoga gives it over HTTP (a copy: parse results are cached). */

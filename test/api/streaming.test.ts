@@ -221,9 +221,9 @@ describe('messageStream over graphql-ws', () => {
   it('answers a refused operation with a coded error and keeps the socket for the others', async () => {
     const client = wsClient(bearer(fx.tokens.alice));
     // graphql-ws's client throws the errors of an `error` message.
-    const run = (query: string) =>
+    const run = (query: string, operationName?: string) =>
       client
-        .iterate({ query })
+        .iterate({ query, operationName })
         .next()
         .then(
           () => ['no error'],
@@ -237,6 +237,10 @@ describe('messageStream over graphql-ws', () => {
     ]);
     expect(await run('{ me { nope } }')).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(await run('{ me { name }')).toEqual(['GRAPHQL_PARSE_FAILED']);
+    // The code the same request gets over HTTP.
+    const twoOperations = 'query A { me { name } } query B { me { name } }';
+    expect(await run(twoOperations)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+    expect(await run(twoOperations, 'C')).toEqual(['OPERATION_RESOLUTION_FAILURE']);
     const fine = await client.iterate({ query: '{ me { name } }' }).next();
     expect((fine.value as ExecResult).data).toEqual({ me: { name: 'alice' } });
   });
