@@ -261,10 +261,12 @@ export function loadConfig(env: Env = process.env, flags: Record<string, unknown
   const config = defaultConfig() as unknown as Record<string, unknown>;
   for (const setting of SETTINGS) {
     const flagValue = flags[setting.flag];
+    const envValue = env[setting.env];
     if (typeof flagValue === 'string') {
       config[setting.key] = setting.parse(flagValue, `--${setting.flag}`);
-    } else if (env[setting.env] !== undefined) {
-      config[setting.key] = setting.parse(env[setting.env] as string, setting.env);
+    } else if (envValue !== undefined && envValue.trim() !== '') {
+      // An empty variable is unset: compose files and .env templates leave many as `NAME=`.
+      config[setting.key] = setting.parse(envValue, setting.env);
     }
   }
   const result = config as unknown as Config;

@@ -27,7 +27,6 @@ describe('config', () => {
     [{ PORT: '70000' }, /^PORT must be a whole number from 0 to 65535/],
     [{ CONTEXT_MODE: 'magic' }, /^CONTEXT_MODE must be one of chain, replay/],
     [{ OPENAI_BASE_URL: 'ftp://x' }, /^OPENAI_BASE_URL must be an http\(s\) URL/],
-    [{ OPENAI_MODEL: '  ' }, /^OPENAI_MODEL must not be empty/],
   ])('refuses %o with one line naming the setting', (env, message) => {
     let error: unknown;
     try {
@@ -44,6 +43,18 @@ describe('config', () => {
     expect(loadConfig({ OPENAI_BASE_URL: ' http://h:1/v1/\r' }).openaiBaseUrl).toBe(
       'http://h:1/v1',
     );
+  });
+
+  it('takes an empty environment variable as unset, but refuses an empty flag', () => {
+    const config = loadConfig({ PORT: '', HOST: ' ', OPENAI_MODEL: '', CONTEXT_MODE: '' });
+    const defaults = defaultConfig();
+    expect([config.port, config.host, config.model, config.contextMode]).toEqual([
+      defaults.port,
+      defaults.host,
+      defaults.model,
+      defaults.contextMode,
+    ]);
+    expect(() => loadConfig({}, { model: '  ' })).toThrow(/^--model must not be empty/);
   });
 
   it('names a flag as a flag', () => {
