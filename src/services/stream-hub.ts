@@ -187,18 +187,17 @@ export class StreamHub {
     }
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const gap = (messageId: string, from: number) => {
+    const gap = (messageId: string | null, from: number) => {
+      const which = messageId === null ? 'the answer it was given for' : `message ${messageId}`;
       subscription.end(
-        new ReplayGapError(
-          `Events after seq ${from} of message ${messageId} are no longer buffered`,
-        ),
+        new ReplayGapError(`Events after seq ${from} of ${which} are no longer buffered`),
       );
       return subscription;
     };
     const after = options.after ?? 0;
     const messageId = options.messageId ?? null;
     const plan = this.#replayPlan(topic, messageId, after);
-    if (plan === null) return gap(messageId as string, after);
+    if (plan === null) return gap(messageId, after);
     for (const { turn, from } of plan) {
       if (from < turn.evictedThrough) return gap(turn.messageId, from);
       for (let i = Math.max(0, from - turn.evictedThrough); i < turn.events.length; i++) {
@@ -236,9 +235,10 @@ export class StreamHub {
   }
 
   /**
-   * What to replay, turn by turn; null when `messageId` is no longer buffered (past the replay
-   * TTL, or never streamed here) and the client saw part of it: whether it missed the end is
-   * unknown, so it must read the conversation instead.
+   * What to replay, turn by turn; null when the turn the client saw part of is no longer
+   * buffered (past the replay TTL, or never streamed here): whether it missed the end is
+   * unknown, so it must read the conversation instead. Without `messageId`, `after` is a seq of
+   * the latest turn; one that turn has not reached (or no turn at all) belongs to an earlier one.
    */
   #replayPlan(
     topic: string,
@@ -248,6 +248,7 @@ export class StreamHub {
     const turns = this.#turns.get(topic) ?? [];
     if (messageId === null) {
       const latest = turns.at(-1);
+      if (after > (latest?.lastSeq ?? 0)) return null;
       return latest ? [{ turn: latest, from: after }] : [];
     }
     const index = turns.findIndex((turn) => turn.messageId === messageId);

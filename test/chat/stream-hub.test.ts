@@ -299,6 +299,25 @@ describe('StreamHub', () => {
     expect(events.map((e) => e.seq)).toEqual([21, 22, 23, 24, 25, 26]);
   });
 
+  it('reports a gap for an `after` the latest turn has not reached: it was a seq of an earlier turn', async () => {
+    const hub = makeHub();
+    await expect(hub.subscribe(OWNER, 'c1', { after: 4 }).next()).rejects.toBeInstanceOf(
+      ReplayGapError,
+    );
+    const turn = hub.openTurn(OWNER, 'c1', 'm2');
+    turn.publish({ type: 'TEXT_CREATED' });
+    turn.publish({ type: 'TEXT_DELTA', delta: 'a' });
+    await nextTick();
+    await expect(hub.subscribe(OWNER, 'c1', { after: 5 }).next()).rejects.toBeInstanceOf(
+      ReplayGapError,
+    );
+    // At the latest seq exactly: nothing is missed, the stream goes on live.
+    const current = hub.subscribe(OWNER, 'c1', { after: 2 });
+    turn.publish({ type: 'TEXT_DELTA', delta: 'b' });
+    turn.publish({ type: 'TEXT_DONE', text: 'ab', responseId: 'r', usage: null, model: 'x' });
+    expect((await collect(current, isEnd)).map((e) => e.seq)).toEqual([3, 4]);
+  });
+
   it('forgets finished turns after the replay TTL', async () => {
     const hub = makeHub({ replayTtlMs: 30 });
     const turn = hub.openTurn(OWNER, 'c1', 'm1');
