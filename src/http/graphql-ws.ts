@@ -6,6 +6,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type DocumentNode,
   type ExecutionArgs,
@@ -94,13 +95,19 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
   const mask = (error: unknown) =>
     asYogaError(options.maskError(error, 'Unexpected error.') as GraphQLError);
   wss.on('connection', (socket, request) => socket.batchWrites(request.socket as Socket));
+  // The connections that said connection_init, for `close` to see their operations.
+  const connections = new Set<{ subscriptions: Record<string, unknown> }>();
   const handle = useServer<ConnectionParams>(
     {
       connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? 3_000,
+      onClose: (ctx) => {
+        connections.delete(ctx);
+      },
       // A token given at connection time must be valid (close 4403 otherwise). Without one the
       // socket stays open and each operation authenticates itself (GraphiQL does that).
-      onConnect: async ({ connectionParams }) => {
-        const header = connectionParams?.authorization;
+      onConnect: async (ctx) => {
+        connections.add(ctx);
+        const header = ctx.connectionParams?.authorization;
         if (header === undefined) return true;
         try {
           return (await options.users.authenticate(bearerToken(header))) !== null;
@@ -163,9 +170,17 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
 
   return {
     wss,
-    /** Closes every socket (1001 "going away"; stragglers are terminated) and the ws server. */
+    /**
+     * Closes every socket (1001 "going away"; stragglers are terminated) and the ws server.
+     * Operations still running get up to `graceMs` first: streams that were just ended (the
+     * hub's final events at shutdown) are still on their way through graphql-ws to the socket.
+     */
     async close(graceMs = 1_000): Promise<void> {
       options.server.off('upgrade', onUpgrade);
+      const deadline = performance.now() + graceMs;
+      const running = () =>
+        [...connections].some((ctx) => Object.keys(ctx.subscriptions).length > 0);
+      while (running() && performance.now() < deadline) await sleep(5);
       const closing = handle.dispose();
       const timer = setTimeout(() => {
         for (const socket of wss.clients) socket.terminate();
