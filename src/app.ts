@@ -214,11 +214,15 @@ function yogaLogger(logger: Logger) {
     (level: keyof Logger) =>
     (...args: unknown[]) =>
       logger[level](String(args[0]), args.length > 1 ? { details: args.slice(1) } : undefined);
+  const debug = forward('debug');
+  const error = forward('error');
   return {
-    debug: forward('debug'),
+    debug,
     info: forward('info'),
     warn: forward('warn'),
-    error: forward('error'),
+    // Yoga logs every error its masking replaced, a client's NOT_FOUND included; the mask
+    // (schema/errors.ts) logs the unexpected ones itself, so yoga's copy is only detail.
+    error: (...args: unknown[]) => (args[0] instanceof Error ? debug : error)(...args),
   };
 }
 
