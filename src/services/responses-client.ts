@@ -97,7 +97,7 @@ export function createResponsesClient(
       try {
         for (const model of models) {
           try {
-            const sdkStream = await open(model, request, watchdog.signal);
+            const sdkStream = await unlessAborted(open(model, request, watchdog.signal), watchdog);
             return {
               model,
               events: withIdleTimeout(sdkStream, config.timeoutMs, watchdog, caller, release),
@@ -116,6 +116,39 @@ export function createResponsesClient(
     // Keep-alive sockets are unref'd by their agents; turns are stopped by their own signals.
     async close() {},
   };
+}
+
+/**
+ * `opening`, or an abort error as soon as `controller` aborts. Between attempts the SDK sleeps
+ * out a 429's or 503's `retry-after` (up to a minute a time) without looking at the signal, and
+ * a stop, a deletion or a shutdown must not wait for that. A stream that opens anyway is closed.
+ */
+function unlessAborted<T extends { controller: AbortController }>(
+  opening: Promise<T>,
+  controller: AbortController,
+): Promise<T> {
+  const { signal } = controller;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      opening.then(
+        (stream) => stream.controller.abort(),
+        () => {},
+      );
+      reject(new APIUserAbortError());
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    opening.then(
+      (stream) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(stream);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /**

@@ -205,6 +205,19 @@ describe('upstream faults', () => {
     expect(conversation?.last_response_id).toBeNull();
   });
 
+  it('stops at once while the SDK waits out a retry-after, and the upstream is not asked again', async () => {
+    const f = await setup({ config: { maxRetries: 2 } });
+    f.emulator.queueFault({ type: 'http_error', status: 429, retryAfterSeconds: 8 });
+    const sent = await f.service.send(USER, { text: 'Hello' });
+    await waitFor(() => (f.emulator.requests().length === 1 ? true : undefined));
+    const started = performance.now();
+    const stopped = await f.service.stop(USER, sent.conversation.data.id);
+    // Against the 8 s the SDK would sleep before its next attempt.
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(stopped).toMatchObject({ status: 'INCOMPLETE', error: { code: 'ABORTED' } });
+    expect(f.emulator.requests()).toHaveLength(1);
+  });
+
   it('checkpoints partial text while streaming, not only at the end', async () => {
     const f = await setup({
       config: { checkpointMs: 20 },
