@@ -325,8 +325,10 @@ function isUnfinishedAnswer(message: StoredMessage | undefined): boolean {
 /** The start of the first message, cut at a word boundary when it is long. */
 export function defaultChatName(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat.length <= DEFAULT_NAME_CHARS) return flat;
-  const cut = flat.slice(0, DEFAULT_NAME_CHARS);
+  // By code points: a cut between the two halves of an emoji would leave half of it.
+  const characters = Array.from(flat);
+  if (characters.length <= DEFAULT_NAME_CHARS) return flat;
+  const cut = characters.slice(0, DEFAULT_NAME_CHARS).join('');
   const lastSpace = cut.lastIndexOf(' ');
   return `${(lastSpace > DEFAULT_NAME_CHARS / 2 ? cut.slice(0, lastSpace) : cut).trimEnd()}…`;
 }

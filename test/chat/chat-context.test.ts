@@ -4,6 +4,7 @@
  * model fallback. Assertions read the emulator's request log.
  */
 import { describe, expect, it } from 'vitest';
+import { defaultChatName } from '../../src/services/chat-service.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/services/errors.js';
 import {
   assistantItem,
@@ -164,6 +165,10 @@ describe('context continuity', () => {
       userItem('Again'),
     ]);
     expect(two.answer.text).toContain('Turn 2 of our conversation (3 messages in view)');
+    // Nothing to chain from: a switch to chain mode starts from the full history.
+    const stored = await f.store.getConversation(USER, one.conversation.data.id);
+    expect(stored?.last_response_id).toBeNull();
+    expect(two.answer.response_id).toMatch(/^resp_/);
   });
 
   it('falls back to the next model when the model is not found, and records which answered', async () => {
@@ -239,5 +244,21 @@ describe('send', () => {
     await expect(f.service.stop('bob', conversation.data.id)).rejects.toThrow(NotFoundError);
     await expect(f.service.subscribe('bob', conversation.data.id)).rejects.toThrow(NotFoundError);
     expect(f.emulator.requests()).toHaveLength(1);
+  });
+});
+
+describe('defaultChatName', () => {
+  it('is the first message, cut at a word boundary when long', () => {
+    expect(defaultChatName('  What is\n a monad?  ')).toBe('What is a monad?');
+    expect(defaultChatName('Tell me everything you know about the tides of the North Sea')).toBe(
+      'Tell me everything you know about the…',
+    );
+  });
+
+  it('never cuts a character in half', () => {
+    const name = defaultChatName(`${'Q'.repeat(39)}😀 and then some more words`);
+    expect(name).toBe(`${'Q'.repeat(39)}😀…`);
+    // A lone surrogate would not survive a round trip through UTF-8.
+    expect(Buffer.from(name, 'utf8').toString('utf8')).toBe(name);
   });
 });

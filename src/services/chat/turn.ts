@@ -172,7 +172,10 @@ async function complete(
   const { store, username, assistantMessageId } = turn;
   const conversationId = turn.conversation.data.id;
   const model = done.model || requestedModel || turn.config.model;
-  // One write: the chain moves exactly when the answer it points at is stored.
+  // One write: the chain moves exactly when the answer it points at is stored. In replay mode
+  // the upstream keeps no response, so there is no chain to move (nor one to find after a
+  // switch to chain mode).
+  const chainTo = turn.config.contextMode === 'chain' ? done.responseId : null;
   await store.updateMessage(
     username,
     conversationId,
@@ -184,7 +187,7 @@ async function complete(
       model,
       ...(done.usage ? { usage: done.usage } : {}),
     },
-    { last_response_id: done.responseId, last_update: turn.now() },
+    { last_response_id: chainTo, last_update: turn.now() },
   );
   return {
     type: 'TEXT_DONE',
