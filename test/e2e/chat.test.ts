@@ -158,6 +158,17 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
       { id },
     );
     expect(listed.data?.conversation.chatName).toBe('Weekend plans');
+    // Enter in the field saves too.
+    await page.getByRole('button', { name: 'Rename conversation' }).click();
+    await rename.getByRole('textbox').fill('Weekend plans, final');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => page.locator('.topbar-title').textContent())
+      .toBe('Weekend plans, final');
+    await page.getByRole('button', { name: 'Rename conversation' }).click();
+    await rename.getByRole('textbox').fill('Weekend plans');
+    await rename.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.locator('.topbar-title').textContent()).toBe('Weekend plans');
     // Cancel closes the dialog even with the name cleared, and changes nothing.
     await page.getByRole('button', { name: 'Rename conversation' }).click();
     await rename.getByRole('textbox').fill('');

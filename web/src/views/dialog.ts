@@ -28,10 +28,11 @@ function openDialog(
     h(
       'div',
       { class: 'dialog-actions' },
-      // No validation on the way out: Cancel must close even with the name field empty.
+      // Not a submit button: Enter in the field submits with the form's first submit button,
+      // which must be the confirm one; and Cancel closes even with the name field empty.
       h(
         'button',
-        { type: 'submit', value: 'cancel', formnovalidate: true, class: 'button button--ghost' },
+        { type: 'button', class: 'button button--ghost', onClick: () => dialog.close('cancel') },
         'Cancel',
       ),
       h(
