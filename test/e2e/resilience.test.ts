@@ -181,6 +181,87 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
     }
   });
 
+  it('keeps an answer the stream finished when the response to its send arrives late', async () => {
+    const { context, page } = await signedInPage();
+    try {
+      await sendMessage(page, 'Conversation A');
+      await waitForFinalAnswer(page);
+      const a = conversationIdOf(page);
+      await page.locator('[data-action="new-chat"]').click();
+      await sendMessage(page, 'Conversation B');
+      await waitForFinalAnswer(page);
+      const b = conversationIdOf(page);
+      await page.locator(`[data-conversation-id="${a}"]`).click();
+      await waitForFinalAnswer(page);
+
+      let delivered!: () => void;
+      const late = new Promise<void>((resolve) => {
+        delivered = resolve;
+      });
+      await page.route('**/graphql', async (route) => {
+        if (!route.request().postData()?.includes('sendMessage')) return route.continue();
+        const response = await route.fetch();
+        // Held until the answer has streamed to its end on the page.
+        await page
+          .locator(`${ASSISTANT}[data-status="COMPLETE"]`)
+          .nth(1)
+          .waitFor({ timeout: 15_000 })
+          .catch(() => {});
+        await route.fulfill({ response });
+        delivered();
+      });
+      await sendMessage(page, 'Second question in A');
+      // Away and back: the page reads A again and follows its answer from the server.
+      await page.locator(`[data-conversation-id="${b}"]`).click();
+      await page.locator(`[data-conversation-id="${a}"]`).click();
+      await waitForFinalAnswer(page, 2);
+      await late;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const answers = page.locator(ASSISTANT);
+      expect(await answers.count()).toBe(2);
+      expect(await answers.nth(1).getAttribute('data-status')).toBe('COMPLETE');
+      const stored = await storedMessages(app.fixture, a, app.fixture.tokens.alice);
+      expect((await copiedAnswer(page)).trim()).toBe(stored.at(-1)?.text.trim());
+      expect(await page.getByRole('button', { name: 'Stop generating' }).isVisible()).toBe(false);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('puts out the "answering" dot of a conversation left while it streamed', async () => {
+    const { context, page } = await signedInPage();
+    try {
+      await sendMessage(page, 'Stream while I look elsewhere');
+      await waitForStreamedWords(page, 3);
+      const left = conversationIdOf(page);
+      await page.locator('[data-action="new-chat"]').click();
+      const dot = page.locator(`[data-conversation-id="${left}"] .live-dot`);
+      expect(await dot.count()).toBe(1);
+      // 60 words at 15 a second, then the next read of the summary.
+      await expect.poll(() => dot.count(), { timeout: 15_000 }).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('leaves a conversation deleted elsewhere while it is open, and says so', async () => {
+    const { context, page } = await signedInPage();
+    try {
+      await sendMessage(page, 'Delete me from another tab');
+      await waitForStreamedWords(page, 3);
+      const id = conversationIdOf(page);
+      await app.fixture.exec('mutation ($id: ID!) { deleteConversation(id: $id) }', { id });
+      await expect.poll(() => page.url()).toBe(`${app.url}/`);
+      await expect
+        .poll(() => page.locator('.notice-slot [role="alert"]').textContent())
+        .toContain('That conversation was deleted.');
+      expect(await page.locator(`[data-conversation-id="${id}"]`).count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('marks an answer cut off upstream as incomplete, also after a reload', async () => {
     const { context, page } = await signedInPage();
     try {

@@ -1,9 +1,10 @@
-import { type ApiError, toApiError } from './api/errors.js';
+import { ApiError, toApiError } from './api/errors.js';
 import type { Request } from './api/http.js';
 import type { ConnectionStatus, Socket } from './api/ws.js';
 import { clearToken, loadToken, saveToken } from './auth.js';
 import {
   ConversationQuery,
+  ConversationSummaryQuery,
   ConversationsQuery,
   DeleteConversationMutation,
   RenameConversationMutation,
@@ -52,8 +53,21 @@ export interface Controller extends Actions {
 }
 
 const PAGE_SIZE = 30;
+/**
+ * `list` with those of `incoming` it lacks appended. A copy already in the list is kept: it came
+ * from the stream or a later read, so it is at least as new as a mutation's answer that was
+ * slow to arrive (an empty STREAMING copy of an answer that may have finished since).
+ */
+function withNew(list: Message[], incoming: Message[]): Message[] {
+  const known = new Set(list.map((m) => m.id));
+  return [...list, ...incoming.filter((m) => !known.has(m.id))];
+}
+
 /** At most one automatic catch-up after a stream gap in this long. */
 const CATCH_UP_INTERVAL_MS = 5_000;
+
+/** How often the sidebar reads a conversation left while its answer streamed. */
+const WATCH_INTERVAL_MS = 3_000;
 
 export function createController(
   store: Store<AppState>,
@@ -67,13 +81,57 @@ export function createController(
   let sendsInFlight = 0;
   /** Events for messages not in the list yet: the reply to a send whose response is pending. */
   const early = new Map<string, StreamEvent[]>();
+  /** Conversations left while an answer streamed: read until it ends (see `watch`). */
+  const watched = new Map<string, ReturnType<typeof setTimeout>>();
 
   const announce = (text: string) => store.set({ announcement: text });
 
   function showSignIn(error: string | null) {
     closeStream();
+    unwatchAll();
     clearToken();
     store.set({ screen: 'sign-in', signInError: error, conversations: [], messages: [] });
+  }
+
+  /**
+   * Keeps the sidebar true for a conversation whose answer streams while another is open: only
+   * the open conversation is followed live, so this one is read now and then until its answer
+   * has ended (and its "answering" dot can go out).
+   */
+  function watch(conversationId: string) {
+    if (watched.has(conversationId)) return;
+    const poll = async () => {
+      watched.delete(conversationId);
+      // Open again: its stream keeps it current.
+      if (store.get().activeId === conversationId || store.get().screen !== 'chat') return;
+      let streaming = true;
+      try {
+        const { conversation } = await request(ConversationSummaryQuery, { id: conversationId });
+        const { conversations } = store.get();
+        store.set({
+          conversations: conversation
+            ? upsertConversation(conversations, conversation)
+            : conversations.filter((c) => c.id !== conversationId),
+        });
+        streaming = conversation?.streaming ?? false;
+      } catch {
+        // Read again at the next interval.
+      }
+      if (streaming) watch(conversationId);
+    };
+    watched.set(conversationId, setTimeout(poll, WATCH_INTERVAL_MS));
+  }
+
+  function unwatchAll() {
+    for (const timer of watched.values()) clearTimeout(timer);
+    watched.clear();
+  }
+
+  /** Signing out forgets the open conversation: the next user to sign in has other ones. */
+  function signOut() {
+    showSignIn(null);
+    store.set({ activeId: null });
+    writeRoute(null, 'replace');
   }
 
   function fail(error: unknown, retry?: () => void) {
@@ -95,6 +153,8 @@ export function createController(
   function setMessages(update: (messages: Message[]) => Message[]) {
     store.set({ messages: update(store.get().messages) });
   }
+
+  const summaryOf = (id: string) => store.get().conversations.find((c) => c.id === id);
 
   function patchConversation(id: string, patch: Partial<ConversationSummary>) {
     const { conversations } = store.get();
@@ -154,7 +214,8 @@ export function createController(
   function onStreamError(conversationId: string, error: ApiError) {
     stream = null;
     if (error.code === 'UNAUTHENTICATED') return showSignIn('Your token is no longer accepted.');
-    if (store.get().activeId !== conversationId || error.code === 'NOT_FOUND') return;
+    if (store.get().activeId !== conversationId) return;
+    if (error.code === 'NOT_FOUND') return void deletedElsewhere(conversationId);
     // The stored conversation has what the stream can no longer replay; then follow it anew.
     const catchUp = () => {
       void refresh(conversationId).then(() => {
@@ -169,6 +230,15 @@ export function createController(
       return;
     }
     fail(error, catchUp);
+  }
+
+  /** The open conversation was deleted (in another tab or client): leave it, and say so. */
+  async function deletedElsewhere(conversationId: string) {
+    store.set({
+      conversations: store.get().conversations.filter((c) => c.id !== conversationId),
+    });
+    await open(null, 'replace');
+    fail(new ApiError('NOT_FOUND', 'That conversation was deleted.'));
   }
 
   /** Applies queued early events to messages that are now in the list. */
@@ -259,6 +329,8 @@ export function createController(
 
   async function open(conversationId: string | null, history: 'push' | 'replace' = 'push') {
     const ticket = ++openTicket;
+    const left = store.get().activeId;
+    if (left && left !== conversationId && summaryOf(left)?.streaming) watch(left);
     closeStream();
     writeRoute(conversationId, history);
     store.set({
@@ -326,14 +398,17 @@ export function createController(
       });
       const { conversation, userMessage, assistantMessage } = sendMessage;
       store.set({ conversations: upsertConversation(store.get().conversations, conversation) });
-      // The user moved elsewhere meanwhile; the sidebar shows the new activity.
-      if (store.get().activeId !== conversationId) return true;
-      const fresh = new Set([userMessage.id, assistantMessage.id]);
-      setMessages((messages) => [
-        ...messages.filter((m) => m.id !== pendingId && !fresh.has(m.id)),
-        userMessage,
-        assistantMessage,
-      ]);
+      // The user moved elsewhere meanwhile; the sidebar shows the new activity until it ends.
+      if (store.get().activeId !== conversationId) {
+        watch(conversation.id);
+        return true;
+      }
+      setMessages((messages) =>
+        withNew(
+          messages.filter((m) => m.id !== pendingId),
+          [userMessage, assistantMessage],
+        ),
+      );
       announce('Answer started.');
       if (conversationId === null) {
         store.set({ activeId: conversation.id });
@@ -372,7 +447,9 @@ export function createController(
     if (!activeId) return;
     try {
       const { stopResponse } = await request(StopResponseMutation, { conversationId: activeId });
-      if (!stopResponse || store.get().activeId !== activeId) return;
+      if (store.get().activeId !== activeId) return;
+      // Nothing was streaming any more: the answer ended in a way this page did not see.
+      if (!stopResponse) return void (await refresh(activeId));
       setMessages((messages) =>
         messages.map((m) =>
           m.id === stopResponse.id && m.status === 'STREAMING' ? stopResponse : m,
@@ -425,11 +502,7 @@ export function createController(
     try {
       const { retryResponse } = await request(RetryResponseMutation, { conversationId: activeId });
       if (store.get().activeId !== activeId) return;
-      const { assistantMessage } = retryResponse;
-      setMessages((list) => [
-        ...list.filter((m) => m.id !== assistantMessage.id),
-        assistantMessage,
-      ]);
+      setMessages((list) => withNew(list, [retryResponse.assistantMessage]));
       patchConversation(activeId, { streaming: true });
       announce('Answer started.');
       drainEarly(activeId);
@@ -458,9 +531,7 @@ export function createController(
       store.set({ screen: 'loading', signInError: null });
       await start();
     },
-    signOut() {
-      showSignIn(null);
-    },
+    signOut,
     async loadMoreConversations() {
       const { nextCursor } = store.get();
       if (!nextCursor) return;

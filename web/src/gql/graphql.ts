@@ -52,6 +52,13 @@ export type ConversationQueryVariables = Exact<{
 
 export type ConversationQuery = { conversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean, messages: Array<{ id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }> } | null };
 
+export type ConversationSummaryOnlyQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ConversationSummaryOnlyQuery = { conversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean } | null };
+
 export type SendMessageMutationVariables = Exact<{
   input: SendMessageInput;
 }>;
@@ -235,6 +242,20 @@ fragment ConversationSummary on Conversation {
   messageCount
   streaming
 }`) as unknown as TypedDocumentString<ConversationQuery, ConversationQueryVariables>;
+export const ConversationSummaryOnlyDocument = new TypedDocumentString(`
+    query ConversationSummaryOnly($id: ID!) {
+  conversation(id: $id) {
+    ...ConversationSummary
+  }
+}
+    fragment ConversationSummary on Conversation {
+  id
+  chatName
+  createdAt
+  lastUpdate
+  messageCount
+  streaming
+}`) as unknown as TypedDocumentString<ConversationSummaryOnlyQuery, ConversationSummaryOnlyQueryVariables>;
 export const SendMessageDocument = new TypedDocumentString(`
     mutation SendMessage($input: SendMessageInput!) {
   sendMessage(input: $input) {

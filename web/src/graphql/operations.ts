@@ -79,6 +79,14 @@ export const ConversationQuery = graphql(`
   }
 `);
 
+export const ConversationSummaryQuery = graphql(`
+  query ConversationSummaryOnly($id: ID!) {
+    conversation(id: $id) {
+      ...ConversationSummary
+    }
+  }
+`);
+
 export const SendMessageMutation = graphql(`
   mutation SendMessage($input: SendMessageInput!) {
     sendMessage(input: $input) {
