@@ -9,6 +9,12 @@ const SERVER_CODES = [
   // A stream ended because its replay is gone or the page fell behind: read and follow again.
   'REPLAY_GAP',
   'SUBSCRIBER_OVERFLOW',
+  // Refused before it ran (too large, over a limit): the same request fails the same way.
+  'BAD_REQUEST',
+  'TOO_MANY_OPERATIONS',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'OPERATION_RESOLUTION_FAILURE',
 ] as const;
 
 /** A server code, NETWORK for a request that never landed, or INTERNAL for anything else. */

@@ -91,8 +91,11 @@ export function mountComposer(container: HTMLElement, actions: Actions): Compose
   return {
     render(state, previous) {
       streaming = isStreaming(state);
+      // A button hidden while it has focus drops focus to the page: hand it on.
+      const hadFocus = document.activeElement === (streaming ? send : stop);
       send.hidden = streaming;
       stop.hidden = !streaming;
+      if (hadFocus) (streaming ? stop : textarea).focus();
       autosize();
       if (state.activeId !== previous?.activeId && state.screen === 'chat') textarea.focus();
     },

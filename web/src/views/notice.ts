@@ -13,6 +13,11 @@ const titles: Record<ApiErrorCode, string> = {
   REPLAY_GAP: 'The live answer could not be followed',
   SUBSCRIBER_OVERFLOW: 'The live answer could not be followed',
   INTERNAL: 'Something went wrong',
+  BAD_REQUEST: 'The server refused the request',
+  TOO_MANY_OPERATIONS: 'Too many requests on this connection',
+  GRAPHQL_VALIDATION_FAILED: 'The server refused the request',
+  GRAPHQL_PARSE_FAILED: 'The server refused the request',
+  OPERATION_RESOLUTION_FAILURE: 'The server refused the request',
 };
 
 /** A stream's `StreamError.code` has more values than the API's error codes. */
