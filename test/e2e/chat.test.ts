@@ -123,8 +123,13 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     try {
       await sendMessage(page, 'Take your time with this one');
       await waitForStreamedWords(page, 4);
-      await page.getByRole('button', { name: 'Stop generating' }).click();
+      // With the keyboard: Stop is hidden once it has worked, and focus goes on to the input.
+      await page.getByRole('button', { name: 'Stop generating' }).focus();
+      await page.keyboard.press('Enter');
       await waitForFinalAnswer(page, 1, 'INCOMPLETE');
+      await expect
+        .poll(() => page.evaluate(() => document.activeElement?.id))
+        .toBe('composer-input');
     } finally {
       app.fixture.emulator.setPacing({ tokensPerSecond: 40 });
     }
@@ -214,11 +219,16 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     await expect
       .poll(() => item.locator('.conversation-name').textContent())
       .toBe('Archived notes');
+    // The list was built anew; focus is back on the button that opened the dialog.
+    const focusKey = () =>
+      page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.focusKey);
+    expect(await focusKey()).toBe(`Rename:${other}`);
 
     await item.hover();
     await item.getByRole('button', { name: 'Delete “Archived notes”' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => item.count()).toBe(0);
+    expect(await focusKey()).toBe(`link:${open}`);
     expect(conversationIdOf(page)).toBe(open);
     const gone = await app.fixture.exec('query ($id: ID!) { conversation(id: $id) { id } }', {
       id: other,
@@ -271,6 +281,15 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
       const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
       expect(width).toBeLessThanOrEqual(390);
       await screenshot(phone.page, 'phone');
+      const focusedLabel = () =>
+        phone.page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+      // The drawer takes focus, the page behind it is out of reach, and focus comes back.
+      await phone.page.getByRole('button', { name: 'Open conversation list' }).click();
+      await expect.poll(focusedLabel).toBe('Close conversation list');
+      expect(await phone.page.evaluate(() => document.querySelector('main')?.inert)).toBe(true);
+      await phone.page.keyboard.press('Escape');
+      await expect.poll(focusedLabel).toBe('Open conversation list');
+      expect(await phone.page.evaluate(() => document.querySelector('main')?.inert)).toBe(false);
       await phone.page.getByRole('button', { name: 'Open conversation list' }).click();
       await phone.page.locator('.conversation-link').first().click();
       await waitForFinalAnswer(phone.page);

@@ -26,6 +26,9 @@ const controller = createController(store, request, socket);
 
 const root = document.getElementById('app')!;
 
+/** Where the conversation list becomes a drawer (the `max-width: 820px` rules of styles.css). */
+const narrow = window.matchMedia('(max-width: 820px)');
+
 /** The chat screen: built once, then each part re-renders what changed. */
 function mountChatScreen(): (state: AppState, previous: AppState | undefined) => void {
   const sidebar = h('aside', { class: 'sidebar', id: 'sidebar' });
@@ -36,15 +39,35 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
   const noticeSlot = h('div', { class: 'notice-slot' });
   const composerSlot = h('div', { class: 'composer-slot' });
   const announcer = h('div', { class: 'sr-only', 'aria-live': 'polite', role: 'status' });
-  const shell = h(
-    'div',
-    { class: 'app' },
-    sidebar,
-    scrim,
-    h('main', { class: 'main' }, topbar, bannerSlot, chatSlot, noticeSlot, composerSlot),
-    announcer,
-  );
+  const main = h('main', { class: 'main' }, topbar, bannerSlot, chatSlot, noticeSlot, composerSlot);
+  const shell = h('div', { class: 'app' }, sidebar, scrim, main, announcer);
   root.replaceChildren(shell);
+
+  /**
+   * An open drawer takes focus and leaves the page behind it out of reach (inert); closed, it
+   * gives focus back to the menu button. Picking a conversation then moves it to the composer.
+   */
+  const moveDrawerFocus = (open: boolean) => {
+    if (open) {
+      main.inert = narrow.matches;
+      // A button in a sidebar still hidden cannot take focus: try again on the next frames
+      // until the drawer is shown (a few frames at most).
+      const close = sidebar.querySelector<HTMLElement>('.sidebar-close');
+      const focusClose = (frames: number) => {
+        if (!store.get().drawerOpen || !close) return;
+        close.focus();
+        if (document.activeElement !== close && frames > 0) {
+          requestAnimationFrame(() => focusClose(frames - 1));
+        }
+      };
+      focusClose(30);
+      return;
+    }
+    main.inert = false;
+    if (sidebar.contains(document.activeElement) || document.activeElement === document.body) {
+      topbar.querySelector<HTMLElement>('.menu-button')?.focus();
+    }
+  };
 
   const renderSidebar = mountSidebar(sidebar, controller);
   const renderTopbar = mountTopbar(topbar, controller);
@@ -54,6 +77,7 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
 
   return (state, previous) => {
     shell.classList.toggle('drawer-open', state.drawerOpen);
+    if (state.drawerOpen !== (previous?.drawerOpen ?? false)) moveDrawerFocus(state.drawerOpen);
     renderSidebar(state, previous);
     renderTopbar(state);
     renderBanner(state);

@@ -54,7 +54,12 @@ function openDialog(
     dialog.addEventListener('close', () => {
       const confirmed = dialog.returnValue === 'confirm';
       dialog.remove();
-      opener?.focus();
+      // The opener may have been rebuilt meanwhile (a list re-rendered): find its new copy.
+      const key = opener?.dataset.focusKey;
+      const again = key
+        ? document.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`)
+        : null;
+      (opener?.isConnected ? opener : again)?.focus();
       resolve(confirmed ? (field?.value ?? '') : null);
     });
     dialog.showModal();

@@ -19,6 +19,7 @@ function conversationItem(
         class: 'icon-button icon-button--small',
         'aria-label': `${label} “${named.name}”`,
         title: label,
+        'data-focus-key': `${label}:${conversation.id}`,
         onClick: () => void run(),
       },
       icon(name),
@@ -33,6 +34,7 @@ function conversationItem(
         href: `#/c/${encodeURIComponent(conversation.id)}`,
         'aria-current': active ? 'page' : null,
         'data-conversation-id': conversation.id,
+        'data-focus-key': `link:${conversation.id}`,
       },
       h('span', { class: 'conversation-name' }, named.name),
       h(
@@ -75,6 +77,17 @@ export function mountSidebar(
     },
     'Show older',
   );
+  const newChat = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button button--new-chat',
+      'data-action': 'new-chat',
+      onClick: () => void actions.open(null),
+    },
+    icon('plus'),
+    'New chat',
+  );
   const userName = h('span', { class: 'user-name' });
   const avatar = h('span', { class: 'avatar avatar--user', 'aria-hidden': 'true' });
   const offline = h(
@@ -107,17 +120,7 @@ export function mountSidebar(
         icon('close'),
       ),
     ),
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'button button--new-chat',
-        'data-action': 'new-chat',
-        onClick: () => void actions.open(null),
-      },
-      icon('plus'),
-      'New chat',
-    ),
+    newChat,
     h(
       'nav',
       { class: 'sidebar-nav', 'aria-label': 'Conversations' },
@@ -145,9 +148,18 @@ export function mountSidebar(
 
   return (state, previous) => {
     if (state.conversations !== previous?.conversations || state.activeId !== previous?.activeId) {
+      // The items are built anew; the control that had focus gets it back in its new copy, or
+      // (its conversation gone) the list's first link does, rather than the page.
+      const focused = list.contains(document.activeElement)
+        ? (document.activeElement as HTMLElement).dataset.focusKey
+        : undefined;
       list.replaceChildren(
         ...state.conversations.map((c) => conversationItem(c, c.id === state.activeId, actions)),
       );
+      if (focused !== undefined) {
+        const again = list.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focused)}"]`);
+        (again ?? list.querySelector<HTMLElement>('a') ?? newChat).focus();
+      }
       empty.hidden = state.conversations.length > 0 || state.loadingConversations;
     }
     more.hidden = state.nextCursor === null;
