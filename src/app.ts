@@ -13,6 +13,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { buildContext, type Context, type InitialContext } from './context.js';
 import { useBodyLimit } from './http/body-limit.js';
+import { codedRefusals } from './http/coded-refusals.js';
 import { useCompiledSubscriptions } from './http/compiled-subscriptions.js';
 import { graphiqlOptions, renderGraphiQL } from './http/graphiql.js';
 import { attachGraphQLWs } from './http/graphql-ws.js';
@@ -118,6 +119,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       costLimitPlugin({ maxCost: MAX_COST }),
       maxTokensPlugin({ n: MAX_TOKENS }),
       securityHeaders(),
+      codedRefusals(),
       useCompiledSubscriptions(),
     ],
   });

@@ -106,6 +106,29 @@ describe('malformed HTTP requests', () => {
     await expectOthersServed();
   });
 
+  it('gives every refusal a coded JSON body, with nothing of the parser in it', async () => {
+    const plain = await postRaw('{}', { 'content-type': 'text/plain' });
+    expect(plain.status).toBe(415);
+    expect(plain.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    const created = await postRaw(
+      JSON.stringify({ query: 'mutation { createConversation { id } }' }),
+    );
+    const { id } = (created as unknown as { data: { createConversation: { id: string } } }).data
+      .createConversation;
+    const subscription = JSON.stringify({
+      query: `subscription { messageStream(conversationId: "${id}") { __typename } }`,
+    });
+    const unanswerable = await postRaw(subscription, {
+      accept: 'application/graphql-response+json',
+    });
+    expect(unanswerable.status).toBe(406);
+    expect(unanswerable.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    const broken = await postRaw('{"query": "{ me { name } }", oops');
+    expect(broken.status).toBe(400);
+    expect(broken.errors?.[0]?.extensions).toEqual({ code: 'BAD_REQUEST' });
+    expect(broken.text).not.toContain('oops');
+  });
+
   it('refuses oversized bodies with 413, declared or streamed', async () => {
     const big = JSON.stringify({ query: `{ me { name } }${' '.repeat(MAX_BODY * 2)}` });
     const declared = await postRaw(big);
