@@ -75,11 +75,17 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           createdAt: now(),
         });
     const conversationId = created?.data.id ?? input.conversationId!;
-    return startTurn(username, conversationId, async () => ({
-      // Read once no other turn can run here: the one before may have moved the chain.
-      before: created ?? (await ownConversation(username, conversationId)),
-      question: { text },
-    }));
+    try {
+      return await startTurn(username, conversationId, async () => ({
+        // Read once no other turn can run here: the one before may have moved the chain.
+        before: created ?? (await ownConversation(username, conversationId)),
+        question: { text },
+      }));
+    } catch (error) {
+      // The request failed: the conversation made for it must not stay behind, empty.
+      if (created) await store.deleteConversation(username, conversationId).catch(() => false);
+      throw error;
+    }
   }
 
   async function retry(username: string, conversationId: string): Promise<SendResult> {
@@ -275,7 +281,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         throw new ValidationError('after must be a seq of 0 or more', { field: 'after' });
       }
       await ownConversation(username, conversationId);
-      return hub.subscribe(username, conversationId, options);
+      const events = hub.subscribe(username, conversationId, options);
+      // A deletion that ended the conversation's streams while the first read was under way
+      // missed this one: read again now that it is registered (a later deletion ends it).
+      if (!(await store.getConversation(username, conversationId))) {
+        await events.return?.();
+        throw new NotFoundError();
+      }
+      return events;
     },
   };
 }

@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import { describe, expect, it, vi } from 'vitest';
 import type { Fault } from '../../src/emulator/types.js';
 import { FINAL_WRITE_RETRY_MS } from '../../src/services/chat/turn.js';
+import { NotFoundError } from '../../src/services/errors.js';
 import type { ChatEvent, MessageError, StoredMessage } from '../../src/services/types.js';
 import {
   type ChatFixture,
@@ -216,6 +217,27 @@ describe('upstream faults', () => {
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(stopped).toMatchObject({ status: 'INCOMPLETE', error: { code: 'ABORTED' } });
     expect(f.emulator.requests()).toHaveLength(1);
+  });
+
+  it('refuses a subscription whose conversation is deleted while it is being opened', async () => {
+    const f = await setup();
+    const { conversation } = await turn(f, 'Soon gone');
+    const id = conversation.data.id;
+    const read = f.store.getConversation.bind(f.store);
+    // The deletion lands between the subscription's ownership check and its registration.
+    vi.spyOn(f.store, 'getConversation').mockImplementationOnce(async (user, conversationId) => {
+      const found = await read(user, conversationId);
+      await f.service.remove(user, conversationId);
+      return found;
+    });
+    await expect(f.service.subscribe(USER, id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('leaves no empty conversation behind when a send to a new one fails', async () => {
+    const f = await setup();
+    vi.spyOn(f.store, 'addMessages').mockRejectedValueOnce(new Error('I/O error'));
+    await expect(f.service.send(USER, { text: 'Into a new conversation' })).rejects.toThrow();
+    expect(await f.store.listConversations(USER)).toEqual([]);
   });
 
   it('checkpoints partial text while streaming, not only at the end', async () => {
