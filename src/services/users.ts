@@ -123,8 +123,15 @@ export function createUserService(options: UserServiceOptions): UserService {
   async function add(name: string): Promise<string> {
     validateUsername(name);
     return mutate((users) => {
-      if (users.some((user) => user.name === name)) {
-        throw new ConflictError(`User "${name}" already exists`);
+      // Names are file names (chats/{name}.json): on a file system that ignores case (macOS,
+      // Windows), "Alice" and "alice" would share one user's conversations.
+      const taken = users.find((user) => user.name.toLowerCase() === name.toLowerCase());
+      if (taken) {
+        throw new ConflictError(
+          taken.name === name
+            ? `User "${name}" already exists`
+            : `User "${taken.name}" already exists; names may not differ only in case`,
+        );
       }
       const token = randomBytes(TOKEN_BYTES).toString('base64url');
       const user = {

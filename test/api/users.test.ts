@@ -43,6 +43,11 @@ describe('user service', () => {
     const users = createUserService({ dataDir });
     await users.add('alice');
     await expect(users.add('alice')).rejects.toMatchObject({ code: 'CONFLICT' });
+    // Their files would be one on a file system that ignores case.
+    await expect(users.add('Alice')).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: 'User "alice" already exists; names may not differ only in case',
+    });
     for (const bad of ['../x', 'a/b', '.hidden', 'a..b', '', 'x'.repeat(65)]) {
       await expect(users.add(bad)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     }
