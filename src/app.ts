@@ -166,6 +166,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           server.off('error', reject);
+          // A later error of the listening socket (an accept that failed) is logged, not
+          // thrown: an 'error' event with no listener would end the process.
+          server.on('error', (error) => logger.error('HTTP server error', { error }));
           resolve();
         });
       });

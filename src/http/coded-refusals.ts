@@ -7,16 +7,24 @@
 import type { Plugin } from 'graphql-yoga';
 
 const REFUSED = new Set([400, 406, 413, 415]);
+const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 
 export function codedRefusals(): Plugin {
   return {
-    async onResponse({ response, setResponse, fetchAPI }) {
+    async onResponse({ request, response, setResponse, fetchAPI }) {
       if (!REFUSED.has(response.status)) return;
       const text = await response.clone().text();
       const body = text === '' ? emptyRefusal(response) : withoutInternals(text);
       if (body === null) return;
+      // In a JSON type the client accepts (GraphQL over HTTP prefers its own). Set in every
+      // case: a copy of the headers does not always carry the type over.
+      const original = response.headers.get('content-type') ?? '';
+      const accepted = request.headers.get('accept') ?? '';
+      const type = /json/.test(original)
+        ? original
+        : `${accepted.includes(GRAPHQL_RESPONSE) ? GRAPHQL_RESPONSE : 'application/json'}; charset=utf-8`;
       const headers = new fetchAPI.Headers(response.headers);
-      headers.set('content-type', 'application/json; charset=utf-8');
+      headers.set('content-type', type);
       headers.delete('content-length');
       setResponse(
         new fetchAPI.Response(JSON.stringify(body), {

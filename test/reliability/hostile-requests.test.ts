@@ -127,6 +127,19 @@ describe('malformed HTTP requests', () => {
     expect(broken.status).toBe(400);
     expect(broken.errors?.[0]?.extensions).toEqual({ code: 'BAD_REQUEST' });
     expect(broken.text).not.toContain('oops');
+    // In the type the client asked for.
+    const typed = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: '{ oops',
+    });
+    expect(typed.status).toBe(400);
+    expect(typed.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+  });
+
+  it('logs an error of the listening socket instead of ending the process', () => {
+    const accept = Object.assign(new Error('accept ENOBUFS'), { code: 'ENOBUFS' });
+    expect(() => fx.app.server.emit('error', accept)).not.toThrow();
   });
 
   it('refuses oversized bodies with 413, declared or streamed', async () => {
