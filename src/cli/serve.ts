@@ -54,8 +54,6 @@ export async function run(argv: string[]): Promise<number> {
       emulator: emulator.baseURL,
     });
   }
-  await buildWebIfNeeded(logger);
-
   const app = await createApp(config, {
     logger,
     offline,
@@ -80,6 +78,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  // Once the start has worked: a port in use is reported without waiting for a build first.
+  await buildWebIfNeeded(logger);
   if (created) {
     console.log(`Created user "${created.name}". Open ${url}/?token=${created.token}`);
   } else {
@@ -101,7 +101,12 @@ export async function run(argv: string[]): Promise<number> {
         .stop()
         .then(() => emulator?.close())
         .then(
-          () => resolve(0),
+          () => {
+            // Whatever is still pending after a clean stop (such as the SDK's sleep before a
+            // retry it will no longer make) must not keep the process alive for long.
+            setTimeout(() => process.exit(0), 1_000).unref();
+            resolve(0);
+          },
           (error: unknown) => {
             logger.error('shutdown failed', { error });
             resolve(1);
