@@ -284,7 +284,11 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const events = hub.subscribe(username, conversationId, options);
       // A deletion that ended the conversation's streams while the first read was under way
       // missed this one: read again now that it is registered (a later deletion ends it).
-      if (!(await store.getConversation(username, conversationId))) {
+      const still = await store.getConversation(username, conversationId).catch(async (error) => {
+        await events.return?.();
+        throw error;
+      });
+      if (!still) {
         await events.return?.();
         throw new NotFoundError();
       }
