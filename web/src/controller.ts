@@ -81,6 +81,8 @@ export function createController(
   let sendsInFlight = 0;
   /** Events for messages not in the list yet: the reply to a send whose response is pending. */
   const early = new Map<string, StreamEvent[]>();
+  /** Conversations this page is deleting: their stream's NOT_FOUND is expected. */
+  const deletingHere = new Set<string>();
   /** Conversations left while an answer streamed: read until it ends (see `watch`). */
   const watched = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -107,6 +109,7 @@ export function createController(
       let streaming = true;
       try {
         const { conversation } = await request(ConversationSummaryQuery, { id: conversationId });
+        if (store.get().screen !== 'chat') return;
         const { conversations } = store.get();
         store.set({
           conversations: conversation
@@ -215,7 +218,10 @@ export function createController(
     stream = null;
     if (error.code === 'UNAUTHENTICATED') return showSignIn('Your token is no longer accepted.');
     if (store.get().activeId !== conversationId) return;
-    if (error.code === 'NOT_FOUND') return void deletedElsewhere(conversationId);
+    if (error.code === 'NOT_FOUND') {
+      if (!deletingHere.has(conversationId)) void deletedElsewhere(conversationId);
+      return;
+    }
     // The stored conversation has what the stream can no longer replay; then follow it anew.
     const catchUp = () => {
       void refresh(conversationId).then(() => {
@@ -479,6 +485,8 @@ export function createController(
   }
 
   async function remove(conversationId: string): Promise<boolean> {
+    // The server ends the conversation's stream (NOT_FOUND) before it answers the deletion.
+    deletingHere.add(conversationId);
     try {
       await request(DeleteConversationMutation, { id: conversationId });
       store.set({
@@ -490,6 +498,8 @@ export function createController(
     } catch (error) {
       fail(error, () => void remove(conversationId));
       return false;
+    } finally {
+      deletingHere.delete(conversationId);
     }
   }
 

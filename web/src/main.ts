@@ -69,6 +69,13 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
     }
   };
 
+  // A drawer left open when the window widens is no drawer any more: the page must work.
+  const onWidthChange = () => {
+    if (!main.isConnected) return narrow.removeEventListener('change', onWidthChange);
+    main.inert = narrow.matches && store.get().drawerOpen;
+  };
+  narrow.addEventListener('change', onWidthChange);
+
   const renderSidebar = mountSidebar(sidebar, controller);
   const renderTopbar = mountTopbar(topbar, controller);
   const renderBanner = mountBanner(bannerSlot);
