@@ -476,9 +476,18 @@ export class JsonConversationStore implements ConversationStore {
     const state = this.cache.peek(username);
     const newFile = !state || state.journalBytes === 0;
     if (newFile) await fs.mkdir(files.dir, { recursive: true });
+    const before = newFile ? await sizeOf(files.journal) : 0;
     await appendDurably(files.journal, text);
-    // A new file's directory entry must be durable too.
-    if (newFile) await fsyncDir(files.dir);
+    // A new file's directory entry must be durable too. If it cannot be made so, the append is
+    // taken back: the caller's error must mean that nothing of the change is on disk.
+    if (newFile) {
+      try {
+        await fsyncDir(files.dir);
+      } catch (error) {
+        await fs.truncate(files.journal, before).catch(() => {});
+        throw error;
+      }
+    }
     if (!state) return;
     state.journalBytes += Buffer.byteLength(text);
     this.scheduleCompaction(username, state);
@@ -610,4 +619,14 @@ function messageOp(conversationId: string, current: StoredMessage, next: StoredM
   }
   const { text, ...rest } = next;
   return { op: 'msgtail', conv: conversationId, message: rest, from, text: text.slice(from) };
+}
+
+/** The size of a file, 0 when it does not exist. */
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await fs.stat(file)).size;
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) return 0;
+    throw error;
+  }
 }
