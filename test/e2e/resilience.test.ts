@@ -229,6 +229,43 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
     }
   });
 
+  it('sends in another conversation while a send in the first is still on its way', async () => {
+    const { context, page } = await signedInPage();
+    try {
+      await sendMessage(page, 'Conversation one');
+      await waitForFinalAnswer(page);
+      const one = conversationIdOf(page);
+      await page.locator('[data-action="new-chat"]').click();
+      await sendMessage(page, 'Conversation two');
+      await waitForFinalAnswer(page);
+      const two = conversationIdOf(page);
+      await page.locator(`[data-conversation-id="${one}"]`).click();
+      await waitForFinalAnswer(page);
+
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route('**/graphql', async (route) => {
+        const body = route.request().postData() ?? '';
+        if (!body.includes('sendMessage') || !body.includes(one)) return route.continue();
+        const response = await route.fetch();
+        await held;
+        await route.fulfill({ response });
+      });
+      await sendMessage(page, 'Held on its way');
+      await page.locator(`[data-conversation-id="${two}"]`).click();
+      await waitForFinalAnswer(page);
+      await sendMessage(page, 'Not held');
+      await waitForFinalAnswer(page, 2);
+      release();
+      const stored = await storedMessages(app.fixture, two, app.fixture.tokens.alice);
+      expect(stored.map((m) => m.text.slice(0, 8))).toContain('Not held');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('puts out the "answering" dot of a conversation left while it streamed', async () => {
     const { context, page } = await signedInPage();
     try {

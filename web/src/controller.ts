@@ -66,6 +66,8 @@ function withNew(list: Message[], incoming: Message[]): Message[] {
 /** At most one automatic catch-up after a stream gap in this long. */
 const CATCH_UP_INTERVAL_MS = 5_000;
 
+const NEW_CONVERSATION = '';
+
 /** How often the sidebar reads a conversation left while its answer streamed. */
 const WATCH_INTERVAL_MS = 3_000;
 
@@ -81,6 +83,11 @@ export function createController(
   let sendsInFlight = 0;
   /** Events for messages not in the list yet: the reply to a send whose response is pending. */
   const early = new Map<string, StreamEvent[]>();
+  /**
+   * Conversations with a send or retry on its way (NEW_CONVERSATION for a new chat): one at a
+   * time in each, but another conversation may send meanwhile.
+   */
+  const inFlight = new Set<string>();
   /** Conversations this page is deleting: their stream's NOT_FOUND is expected. */
   const deletingHere = new Set<string>();
   /** Conversations left while an answer streamed: read until it ends (see `watch`). */
@@ -382,8 +389,9 @@ export function createController(
   async function send(text: string): Promise<boolean> {
     const trimmed = text.trim();
     const before = store.get();
-    if (!trimmed || before.sending) return false;
     const conversationId = before.activeId;
+    const key = conversationId ?? NEW_CONVERSATION;
+    if (!trimmed || inFlight.has(key)) return false;
     const pendingId = `pending-${Date.now()}`;
     const pending: Message = {
       id: pendingId,
@@ -396,7 +404,8 @@ export function createController(
       usage: null,
       error: null,
     };
-    store.set({ sending: true, notice: null, messages: [...before.messages, pending] });
+    store.set({ notice: null, messages: [...before.messages, pending] });
+    inFlight.add(key);
     sendsInFlight += 1;
     try {
       const { sendMessage } = await request(SendMessageMutation, {
@@ -436,7 +445,7 @@ export function createController(
       return false;
     } finally {
       sendsInFlight -= 1;
-      store.set({ sending: false });
+      inFlight.delete(key);
     }
   }
 
@@ -505,9 +514,10 @@ export function createController(
 
   /** Asks the question of the last, failed or stopped answer again; the old answer stays. */
   async function retryAnswer(messageId: string) {
-    const { activeId, messages, sending } = store.get();
-    if (!activeId || sending || messages.at(-1)?.id !== messageId) return;
-    store.set({ sending: true, notice: null });
+    const { activeId, messages } = store.get();
+    if (!activeId || inFlight.has(activeId) || messages.at(-1)?.id !== messageId) return;
+    store.set({ notice: null });
+    inFlight.add(activeId);
     sendsInFlight += 1;
     try {
       const { retryResponse } = await request(RetryResponseMutation, { conversationId: activeId });
@@ -522,7 +532,7 @@ export function createController(
       });
     } finally {
       sendsInFlight -= 1;
-      store.set({ sending: false });
+      inFlight.delete(activeId);
     }
   }
 

@@ -26,7 +26,6 @@ export interface AppState {
   activeId: string | null;
   messages: Message[];
   loadingMessages: boolean;
-  sending: boolean;
   notice: Notice | null;
   connection: ConnectionStatus;
   browserOnline: boolean;
@@ -47,7 +46,6 @@ export const initialState: AppState = {
   activeId: null,
   messages: [],
   loadingMessages: false,
-  sending: false,
   notice: null,
   connection: 'idle',
   browserOnline: true,
