@@ -29,6 +29,20 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
     return session;
   }
 
+  /** Two answered conversations, the first one open again; their ids. */
+  async function twoConversations(page: Page): Promise<[string, string]> {
+    const ids: string[] = [];
+    for (const text of ['Conversation one', 'Conversation two']) {
+      if (ids.length > 0) await page.locator('[data-action="new-chat"]').click();
+      await sendMessage(page, text);
+      await waitForFinalAnswer(page);
+      ids.push(conversationIdOf(page));
+    }
+    await page.locator(`[data-conversation-id="${ids[0]}"]`).click();
+    await waitForFinalAnswer(page);
+    return [ids[0]!, ids[1]!];
+  }
+
   it('completes an answer exactly after a reload in the middle of it', async () => {
     const { context, page, errors } = await signedInPage();
     try {
@@ -184,15 +198,7 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
   it('keeps an answer the stream finished when the response to its send arrives late', async () => {
     const { context, page } = await signedInPage();
     try {
-      await sendMessage(page, 'Conversation A');
-      await waitForFinalAnswer(page);
-      const a = conversationIdOf(page);
-      await page.locator('[data-action="new-chat"]').click();
-      await sendMessage(page, 'Conversation B');
-      await waitForFinalAnswer(page);
-      const b = conversationIdOf(page);
-      await page.locator(`[data-conversation-id="${a}"]`).click();
-      await waitForFinalAnswer(page);
+      const [a, b] = await twoConversations(page);
 
       let delivered!: () => void;
       const late = new Promise<void>((resolve) => {
@@ -232,15 +238,7 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
   it('sends in another conversation while a send in the first is still on its way', async () => {
     const { context, page } = await signedInPage();
     try {
-      await sendMessage(page, 'Conversation one');
-      await waitForFinalAnswer(page);
-      const one = conversationIdOf(page);
-      await page.locator('[data-action="new-chat"]').click();
-      await sendMessage(page, 'Conversation two');
-      await waitForFinalAnswer(page);
-      const two = conversationIdOf(page);
-      await page.locator(`[data-conversation-id="${one}"]`).click();
-      await waitForFinalAnswer(page);
+      const [one, two] = await twoConversations(page);
 
       let release!: () => void;
       const held = new Promise<void>((resolve) => {
