@@ -195,6 +195,33 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
     }
   });
 
+  it('opens the conversation a lost send to a new chat made, and makes no second one', async () => {
+    const { context, page } = await signedInPage();
+    try {
+      await page.route('**/graphql', async (route) => {
+        if (!route.request().postData()?.includes('sendMessage')) return route.continue();
+        // The server makes the conversation and answers; the page never sees the answer.
+        await route.fetch();
+        await route.abort('connectionreset');
+      });
+      const question = `A new chat whose response is lost ${Date.now()}`;
+      await sendMessage(page, question);
+      await waitForFinalAnswer(page);
+      expect(await page.locator('.notice-slot [role="alert"]').count()).toBe(0);
+      const id = conversationIdOf(page);
+      const listed = await app.fixture.exec<{
+        conversations: { edges: Array<{ node: { id: string; chatName: string } }> };
+      }>('{ conversations(first: 100) { edges { node { id chatName } } } }');
+      const made = listed.data?.conversations.edges.filter((e) =>
+        question.startsWith(e.node.chatName.replace(/…$/, '')),
+      );
+      expect(made?.map((e) => e.node.id)).toEqual([id]);
+      expect(await page.locator(`[data-conversation-id="${id}"]`).count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('keeps an answer the stream finished when the response to its send arrives late', async () => {
     const { context, page } = await signedInPage();
     try {

@@ -68,6 +68,9 @@ const CATCH_UP_INTERVAL_MS = 5_000;
 
 const NEW_CONVERSATION = '';
 
+/** How far the server's clock may be from the browser's when matching a conversation's time. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 /** How often the sidebar reads a conversation left while its answer streamed. */
 const WATCH_INTERVAL_MS = 3_000;
 
@@ -391,6 +394,7 @@ export function createController(
     const before = store.get();
     const conversationId = before.activeId;
     const key = conversationId ?? NEW_CONVERSATION;
+    const startedAt = Date.now();
     if (!trimmed || inFlight.has(key)) return false;
     const pendingId = `pending-${Date.now()}`;
     const pending: Message = {
@@ -436,9 +440,18 @@ export function createController(
     } catch (error) {
       setMessages((messages) => messages.filter((m) => m.id !== pendingId));
       // A request whose response was lost may still have landed: look before offering to send
-      // the question a second time.
-      const lost = toApiError(error).code === 'NETWORK' && conversationId !== null;
-      if (lost && (await landed(conversationId, before.messages.length, trimmed))) return true;
+      // the question a second time (in a new chat, that would make a second conversation).
+      if (toApiError(error).code === 'NETWORK') {
+        if (conversationId === null) {
+          const made = await landedNew(trimmed, startedAt);
+          if (made) {
+            if (store.get().activeId === null) await open(made, 'push');
+            return true;
+          }
+        } else if (await landed(conversationId, before.messages.length, trimmed)) {
+          return true;
+        }
+      }
       fail(error, () => {
         void send(trimmed);
       });
@@ -455,6 +468,26 @@ export function createController(
     const state = store.get();
     if (state.activeId !== conversationId) return false;
     return state.messages.slice(known).some((m) => m.role === 'USER' && m.text === text);
+  }
+
+  /**
+   * The conversation a lost send to a new chat made, if it made one: among the newest, one
+   * created since the send began (server time, so with room for clock skew) whose first message
+   * is the question.
+   */
+  async function landedNew(text: string, since: number): Promise<string | null> {
+    try {
+      const { conversations } = await request(ConversationsQuery, { first: 5, after: null });
+      for (const { node } of conversations.edges) {
+        if (Date.parse(node.createdAt) < since - CLOCK_SKEW_MS) continue;
+        const { conversation } = await request(ConversationQuery, { id: node.id });
+        const first = conversation?.messages[0];
+        if (first?.role === 'USER' && first.text === text) return node.id;
+      }
+    } catch {
+      // Unreachable still: the notice below offers to send again.
+    }
+    return null;
   }
 
   async function stop() {
