@@ -445,7 +445,8 @@ export function createController(
         if (conversationId === null) {
           const made = await landedNew(trimmed, startedAt);
           if (made) {
-            if (store.get().activeId === null) await open(made, 'push');
+            store.set({ conversations: upsertConversation(store.get().conversations, made) });
+            if (store.get().activeId === null) await open(made.id, 'push');
             return true;
           }
         } else if (await landed(conversationId, before.messages.length, trimmed)) {
@@ -475,14 +476,14 @@ export function createController(
    * created since the send began (server time, so with room for clock skew) whose first message
    * is the question.
    */
-  async function landedNew(text: string, since: number): Promise<string | null> {
+  async function landedNew(text: string, since: number): Promise<ConversationSummary | null> {
     try {
       const { conversations } = await request(ConversationsQuery, { first: 5, after: null });
       for (const { node } of conversations.edges) {
         if (Date.parse(node.createdAt) < since - CLOCK_SKEW_MS) continue;
         const { conversation } = await request(ConversationQuery, { id: node.id });
         const first = conversation?.messages[0];
-        if (first?.role === 'USER' && first.text === text) return node.id;
+        if (first?.role === 'USER' && first.text === text) return node;
       }
     } catch {
       // Unreachable still: the notice below offers to send again.
