@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { createLogger, type Logger } from '../logger.js';
 import { ConflictError, NotFoundError, StorageError, ValidationError } from './errors.js';
-import { appendDurably, fsyncDir, isCode, TEMP_MARKER } from './store/atomic-file.js';
+import { appendDurably, isCode, TEMP_MARKER } from './store/atomic-file.js';
 import { compact } from './store/compaction.js';
 import { acquireDataLock, type DataLock } from './store/data-lock.js';
 import { legacyIdOf, recordDeletion } from './store/deletions.js';
@@ -356,7 +356,7 @@ export class JsonConversationStore implements ConversationStore {
     );
     // Recorded first: a crash in between leaves the conversation, never a deletion forgotten.
     if (legacyId) {
-      await recordDeletion(userFiles(this.chatsDir, username).deleted, this.chatsDir, {
+      await recordDeletion(userFiles(this.chatsDir, username).deleted, {
         id: conversationId,
         legacy_id: legacyId,
         deleted_at: Math.floor(now()),
@@ -476,18 +476,8 @@ export class JsonConversationStore implements ConversationStore {
     const state = this.cache.peek(username);
     const newFile = !state || state.journalBytes === 0;
     if (newFile) await fs.mkdir(files.dir, { recursive: true });
-    const before = newFile ? await sizeOf(files.journal) : 0;
+    // A new journal's directory entry is synced by the append, which is taken back if it fails.
     await appendDurably(files.journal, text);
-    // A new file's directory entry must be durable too. If it cannot be made so, the append is
-    // taken back: the caller's error must mean that nothing of the change is on disk.
-    if (newFile) {
-      try {
-        await fsyncDir(files.dir);
-      } catch (error) {
-        await fs.truncate(files.journal, before).catch(() => {});
-        throw error;
-      }
-    }
     if (!state) return;
     state.journalBytes += Buffer.byteLength(text);
     this.scheduleCompaction(username, state);
@@ -619,14 +609,4 @@ function messageOp(conversationId: string, current: StoredMessage, next: StoredM
   }
   const { text, ...rest } = next;
   return { op: 'msgtail', conv: conversationId, message: rest, from, text: text.slice(from) };
-}
-
-/** The size of a file, 0 when it does not exist. */
-async function sizeOf(file: string): Promise<number> {
-  try {
-    return (await fs.stat(file)).size;
-  } catch (error) {
-    if (isCode(error, 'ENOENT')) return 0;
-    throw error;
-  }
 }

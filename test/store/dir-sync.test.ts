@@ -8,18 +8,20 @@ import { JsonConversationStore } from '../../src/services/conversation-store.js'
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const failing = vi.hoisted(() => ({ next: false }));
-vi.mock('../../src/services/store/atomic-file.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/services/store/atomic-file.js')>();
-  return {
-    ...original,
-    fsyncDir: async (dir: string) => {
-      if (failing.next) {
-        failing.next = false;
+// The next sync of a directory opened for syncing (the chats directory) fails, once.
+vi.mock('node:fs', async (importOriginal) => {
+  const original = await importOriginal<typeof import('node:fs')>();
+  const open: typeof original.promises.open = async (file, flags, mode) => {
+    const handle = await original.promises.open(file, flags, mode);
+    if (failing.next && flags === 'r' && String(file).endsWith('chats')) {
+      failing.next = false;
+      handle.sync = async () => {
         throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
-      }
-      return original.fsyncDir(dir);
-    },
+      };
+    }
+    return handle;
   };
+  return { ...original, promises: { ...original.promises, open } };
 });
 
 const tmp = useTempDir();

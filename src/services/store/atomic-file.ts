@@ -126,10 +126,11 @@ export async function readIfExists(file: string): Promise<Buffer | null> {
 
 /**
  * Appends `text` and waits until it is on disk. A short write (a file-size limit, a disk filling
- * up) is continued until every byte is written or the system refuses with an error. On any
- * failure the file is cut back to where the append began, so the caller's error is the whole
- * truth: no part of the text is left to be replayed, or to run into the next append's first line.
- * Should even that cut fail, the next append starts on a new line of its own.
+ * up) is continued until every byte is written or the system refuses with an error. A file that
+ * was empty (just created) has its directory synced too, so its entry is as durable as its
+ * bytes. On any failure the file is cut back to where the append began, so the caller's error is
+ * the whole truth: no part of the text is left to be replayed, or to run into the next append's
+ * first line. Should even that cut fail, the next append starts on a new line of its own.
  */
 export async function appendDurably(file: string, text: string): Promise<void> {
   const handle = await fs.open(file, 'a+', 0o600);
@@ -143,6 +144,7 @@ export async function appendDurably(file: string, text: string): Promise<void> {
         offset += bytesWritten;
       }
       await handle.datasync();
+      if (size === 0) await fsyncDir(path.dirname(file));
     } catch (error) {
       await handle.truncate(size).catch(() => {});
       throw error;

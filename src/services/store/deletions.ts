@@ -3,8 +3,7 @@
  * line per deletion). Running the migration again must not bring back what a user deleted, and
  * once the journal is compacted nothing else remembers the deletion.
  */
-import { existsSync } from 'node:fs';
-import { appendDurably, fsyncDir, readIfExists } from './atomic-file.js';
+import { appendDurably, readIfExists } from './atomic-file.js';
 
 /** Metadata keys under which a migrated conversation records its id in the source system. */
 const LEGACY_KEYS = ['legacy_thread_id', 'chatgpt_conversation_id'] as const;
@@ -25,10 +24,8 @@ export interface Deletion {
 }
 
 /** Appends one deletion durably (a new file's directory entry included). */
-export async function recordDeletion(file: string, dir: string, entry: Deletion): Promise<void> {
-  const created = !existsSync(file);
+export async function recordDeletion(file: string, entry: Deletion): Promise<void> {
   await appendDurably(file, `${JSON.stringify(entry)}\n`);
-  if (created) await fsyncDir(dir);
 }
 
 /** The ids and legacy ids of every recorded deletion; lines that do not parse are skipped. */
