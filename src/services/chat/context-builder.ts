@@ -35,19 +35,3 @@ export function historyItems(messages: readonly StoredMessage[]): ResponseInputI
   }
   return items;
 }
-
-/**
- * The messages after the answer whose response a chain ends at: the questions and the answers,
- * stopped or failed, of turns since then, which the chain never saw. Sent with the chain, they
- * give the model the same context the full history would. Undefined when no stored answer has
- * that response id, so what the chain holds is unknown.
- */
-export function unchainedItems(
-  messages: readonly StoredMessage[],
-  responseId: string,
-): ResponseInputItem[] | undefined {
-  const at = messages.findLastIndex(
-    (message) => message.role === 'assistant' && message.response_id === responseId,
-  );
-  return at < 0 ? undefined : historyItems(messages.slice(at + 1));
-}

@@ -15,7 +15,7 @@ import { type ProcessedEvent, StreamEventProcessor } from '../stream-processor.j
 import type { ConversationStore, MessageError, StoredConversation } from '../types.js';
 import type { ChainHealth } from './chain-health.js';
 import { type CheckpointClock, Checkpointer } from './checkpointer.js';
-import { historyItems, unchainedItems, userItem } from './context-builder.js';
+import { historyItems, userItem } from './context-builder.js';
 import { failureFromError, type TurnFailure, turnFailure } from './error-mapping.js';
 
 /** Why a turn's controller was aborted. */
@@ -137,8 +137,12 @@ async function openStream(turn: TurnInput): Promise<ResponseStream> {
   const chainFrom =
     config.contextMode === 'chain' && turn.chain.usable ? conversation.last_response_id : null;
   if (chainFrom) {
+    // The stored answer the chain ends at; -1 when none has its id, so what it holds is unknown.
+    const end = conversation.messages.findLastIndex((m) => m.response_id === chainFrom);
     try {
-      const unseen = unchainedItems(conversation.messages, chainFrom) ?? [];
+      // The turns since then (a stopped answer, a failed one's question) the chain never saw:
+      // sent with it, they give the model the same context the full history would.
+      const unseen = end < 0 ? [] : historyItems(conversation.messages.slice(end + 1));
       const stream = await responses.stream({
         input: [...unseen, newItem],
         previousResponseId: chainFrom,
@@ -152,7 +156,7 @@ async function openStream(turn: TurnInput): Promise<ResponseStream> {
         conversationId: conversation.data.id,
         previousResponseId: chainFrom,
       });
-      const answered = conversation.messages.findLast((m) => m.response_id === chainFrom);
+      const answered = conversation.messages[end];
       if (answered && turn.chain.missing(turn.now() - answered.timestamp)) {
         turn.logger.warn(
           'the model service does not keep responses; sending full histories for 10 minutes (CONTEXT_MODE=replay makes it permanent)',
