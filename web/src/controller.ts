@@ -83,7 +83,6 @@ export function createController(
   let lastCatchUp = 0;
   /** Bumped on every open, so a slow load of a conversation left behind is dropped. */
   let openTicket = 0;
-  let sendsInFlight = 0;
   /** Events for messages not in the list yet: the reply to a send whose response is pending. */
   const early = new Map<string, StreamEvent[]>();
   /**
@@ -201,7 +200,7 @@ export function createController(
     if (!message) {
       early.set(event.messageId, [...(early.get(event.messageId) ?? []), event]);
       // Nothing of ours is on the way: another tab or client started this turn.
-      if (sendsInFlight === 0 && event.__typename === 'TextCreated') void refresh(conversationId);
+      if (inFlight.size === 0 && event.__typename === 'TextCreated') void refresh(conversationId);
       return;
     }
     // A replay of a turn this page already holds in its final form.
@@ -250,11 +249,16 @@ export function createController(
 
   /** The open conversation was deleted (in another tab or client): leave it, and say so. */
   async function deletedElsewhere(conversationId: string) {
+    await forget(conversationId);
+    fail(new ApiError('NOT_FOUND', 'That conversation was deleted.'));
+  }
+
+  /** Takes a deleted conversation off the list, and leaves it if it is open. */
+  async function forget(conversationId: string) {
     store.set({
       conversations: store.get().conversations.filter((c) => c.id !== conversationId),
     });
-    await open(null, 'replace');
-    fail(new ApiError('NOT_FOUND', 'That conversation was deleted.'));
+    if (store.get().activeId === conversationId) await open(null, 'replace');
   }
 
   /** Applies queued early events to messages that are now in the list. */
@@ -396,7 +400,7 @@ export function createController(
     const key = conversationId ?? NEW_CONVERSATION;
     const startedAt = Date.now();
     if (!trimmed || inFlight.has(key)) return false;
-    const pendingId = `pending-${Date.now()}`;
+    const pendingId = `pending-${startedAt}`;
     const pending: Message = {
       id: pendingId,
       role: 'USER',
@@ -410,7 +414,6 @@ export function createController(
     };
     store.set({ notice: null, messages: [...before.messages, pending] });
     inFlight.add(key);
-    sendsInFlight += 1;
     try {
       const { sendMessage } = await request(SendMessageMutation, {
         input: { conversationId, text: trimmed },
@@ -458,7 +461,6 @@ export function createController(
       });
       return false;
     } finally {
-      sendsInFlight -= 1;
       inFlight.delete(key);
     }
   }
@@ -532,10 +534,7 @@ export function createController(
     deletingHere.add(conversationId);
     try {
       await request(DeleteConversationMutation, { id: conversationId });
-      store.set({
-        conversations: store.get().conversations.filter((c) => c.id !== conversationId),
-      });
-      if (store.get().activeId === conversationId) await open(null, 'replace');
+      await forget(conversationId);
       announce('Conversation deleted.');
       return true;
     } catch (error) {
@@ -552,7 +551,6 @@ export function createController(
     if (!activeId || inFlight.has(activeId) || messages.at(-1)?.id !== messageId) return;
     store.set({ notice: null });
     inFlight.add(activeId);
-    sendsInFlight += 1;
     try {
       const { retryResponse } = await request(RetryResponseMutation, { conversationId: activeId });
       if (store.get().activeId !== activeId) return;
@@ -565,7 +563,6 @@ export function createController(
         void retryAnswer(messageId);
       });
     } finally {
-      sendsInFlight -= 1;
       inFlight.delete(activeId);
     }
   }

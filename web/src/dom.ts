@@ -35,3 +35,11 @@ export function append(parent: Node, children: Child[]): void {
 export function visuallyHidden(text: string): HTMLSpanElement {
   return h('span', { class: 'sr-only' }, text);
 }
+
+/**
+ * The element with `data-focus-key="<key>"` under `root`: a control's identity across
+ * re-renders, so focus can return to the new copy of the element that had it.
+ */
+export function byFocusKey(root: ParentNode, key: string): HTMLElement | null {
+  return root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
+}

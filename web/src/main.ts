@@ -47,9 +47,13 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
    * An open drawer takes focus and leaves the page behind it out of reach (inert); closed, it
    * gives focus back to the menu button. Picking a conversation then moves it to the composer.
    */
+  // Only a drawer (a narrow window) keeps the page behind it out of reach.
+  const updateInert = () => {
+    main.inert = narrow.matches && store.get().drawerOpen;
+  };
   const moveDrawerFocus = (open: boolean) => {
+    updateInert();
     if (open) {
-      main.inert = narrow.matches;
       // A button in a sidebar still hidden cannot take focus: try again on the next frames
       // until the drawer is shown (a few frames at most).
       const close = sidebar.querySelector<HTMLElement>('.sidebar-close');
@@ -63,7 +67,6 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
       focusClose(30);
       return;
     }
-    main.inert = false;
     if (sidebar.contains(document.activeElement) || document.activeElement === document.body) {
       topbar.querySelector<HTMLElement>('.menu-button')?.focus();
     }
@@ -72,7 +75,7 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
   // A drawer left open when the window widens is no drawer any more: the page must work.
   const onWidthChange = () => {
     if (!main.isConnected) return narrow.removeEventListener('change', onWidthChange);
-    main.inert = narrow.matches && store.get().drawerOpen;
+    updateInert();
   };
   narrow.addEventListener('change', onWidthChange);
 

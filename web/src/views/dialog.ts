@@ -1,4 +1,4 @@
-import { h } from '../dom.js';
+import { byFocusKey, h } from '../dom.js';
 
 interface DialogOptions {
   title: string;
@@ -56,9 +56,7 @@ function openDialog(
       dialog.remove();
       // The opener may have been rebuilt meanwhile (a list re-rendered): find its new copy.
       const key = opener?.dataset.focusKey;
-      const again = key
-        ? document.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`)
-        : null;
+      const again = key ? byFocusKey(document, key) : null;
       (opener?.isConnected ? opener : again)?.focus();
       resolve(confirmed ? (field?.value ?? '') : null);
     });

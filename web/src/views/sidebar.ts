@@ -1,5 +1,5 @@
 import type { Actions } from '../controller.js';
-import { h } from '../dom.js';
+import { byFocusKey, h } from '../dom.js';
 import { icon } from '../icons.js';
 import type { AppState, ConversationSummary } from '../state.js';
 import { askDelete, askRename } from './conversation-actions.js';
@@ -157,8 +157,7 @@ export function mountSidebar(
         ...state.conversations.map((c) => conversationItem(c, c.id === state.activeId, actions)),
       );
       if (focused !== undefined) {
-        const again = list.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focused)}"]`);
-        (again ?? list.querySelector<HTMLElement>('a') ?? newChat).focus();
+        (byFocusKey(list, focused) ?? list.querySelector<HTMLElement>('a') ?? newChat).focus();
       }
       empty.hidden = state.conversations.length > 0 || state.loadingConversations;
     }
