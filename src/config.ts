@@ -13,8 +13,10 @@ export interface Config {
   contextMode: 'chain' | 'replay';
   /** SDK retries for 429/5xx/connection errors. */
   maxRetries: number;
-  /** SDK request timeout, also the longest silence tolerated inside a stream. */
+  /** SDK request timeout: connecting and waiting for the response headers. */
   timeoutMs: number;
+  /** The longest silence tolerated inside a running stream (a reasoning model may think long). */
+  streamIdleMs: number;
   maxMessageChars: number;
   maxChatNameChars: number;
   maxBodyBytes: number;
@@ -170,7 +172,15 @@ export const SETTINGS = [
     flag: 'timeout-ms',
     parse: integer(1000, 3_600_000),
     default: 120_000,
-    help: 'Upstream request timeout in ms',
+    help: 'Upstream request timeout in ms, until the response starts',
+  },
+  {
+    key: 'streamIdleMs',
+    env: 'OPENAI_STREAM_IDLE_MS',
+    flag: 'stream-idle-ms',
+    parse: integer(1000, 3_600_000),
+    default: 600_000,
+    help: 'Longest silence inside a running stream before it fails with TIMEOUT, in ms',
   },
   {
     key: 'upstreamThreads',

@@ -100,7 +100,7 @@ export function createResponsesClient(
             const sdkStream = await unlessAborted(open(model, request, watchdog.signal), watchdog);
             return {
               model,
-              events: withIdleTimeout(sdkStream, config.timeoutMs, watchdog, caller, release),
+              events: withIdleTimeout(sdkStream, config.streamIdleMs, watchdog, caller, release),
             };
           } catch (error) {
             if (!isModelNotFound(error)) throw error;

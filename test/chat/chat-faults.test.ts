@@ -97,9 +97,9 @@ describe('upstream faults', () => {
       partialWords: 5,
     },
     {
-      name: 'silence longer than the timeout -> TIMEOUT',
+      name: 'silence longer than the stream idle limit -> TIMEOUT',
       fault: { type: 'stall', afterDeltas: 2, ms: 5_000 },
-      config: { timeoutMs: 300 },
+      config: { streamIdleMs: 300 },
       expected: { status: 'FAILED', error: { code: 'TIMEOUT', retryable: true } },
       partialWords: 2,
     },
@@ -122,15 +122,26 @@ describe('upstream faults', () => {
     });
   }
 
-  it('lets a stream run past the timeout while its events keep coming', async () => {
-    // 20 deltas at 40 a second: about 500 ms in all, no gap near the 300 ms timeout.
+  it('lets a stream run past the idle limit while its events keep coming', async () => {
+    // 20 deltas at 40 a second: about 500 ms in all, no gap near the 300 ms limit.
     const f = await setup({
-      config: { timeoutMs: 300 },
+      config: { streamIdleMs: 300 },
       emulator: { tokensPerSecond: 40, replyWords: 20 },
     });
     const started = performance.now();
     const { answer } = await turn(f, 'Take your time');
     expect(performance.now() - started).toBeGreaterThan(400);
+    expect(answer.status).toBe('COMPLETE');
+    expect(words(answer.text)).toBe(20);
+  });
+
+  it('waits out a silence longer than the request timeout inside a running stream', async () => {
+    // A reasoning model may think for minutes between events; the request timeout only covers
+    // the wait for the response to start.
+    const f = await setup({ config: { timeoutMs: 300, streamIdleMs: 3_000 } });
+    const first = await turn(f, 'Start');
+    f.emulator.queueFault({ type: 'stall', afterDeltas: 2, ms: 800 });
+    const { answer } = await turn(f, 'Think hard', first.conversation.data.id);
     expect(answer.status).toBe('COMPLETE');
     expect(words(answer.text)).toBe(20);
   });

@@ -193,8 +193,8 @@ describe.each([0, 1])(
       proxy = await startDropProxy();
       fx = await createAppFixture({
         emulator: { replyWords: REPLY_WORDS },
-        // One SDK retry, so a storm is a fault that outlasts the retries; a 1 s stream timeout.
-        config: { maxRetries: 1, timeoutMs: 1_000, upstreamThreads },
+        // One SDK retry, so a storm is a fault that outlasts the retries; a 1 s stream idle limit.
+        config: { maxRetries: 1, timeoutMs: 1_000, streamIdleMs: 1_000, upstreamThreads },
         app: { responsesBaseURL: proxy.baseURL },
       });
       proxy.target = fx.emulator.baseURL.replace(/\/v1$/, '');
