@@ -12,7 +12,7 @@ import { SubscriberOverflowError } from '../services/chat/subscription.js';
 import { DomainError } from '../services/errors.js';
 import { ReplayGapError } from '../services/stream-hub.js';
 
-export type MaskError = (error: unknown, message: string, isDev?: boolean) => Error;
+export type MaskError = (error: unknown, message: string) => Error;
 
 export const isGraphQLError = (error: unknown): error is GraphQLError =>
   error instanceof Error && error.name === 'GraphQLError';
@@ -28,7 +28,7 @@ export function expectedCode(error: unknown): string | null {
 
 /** The `maskedErrors.maskError` of the yoga server. */
 export function createMaskError(logger: Logger): MaskError {
-  return (error, message, isDev) => {
+  return (error, message) => {
     const located = isGraphQLError(error) ? error : null;
     const original = located ? (located.originalError ?? located) : error;
     const code = expectedCode(original);
@@ -52,7 +52,9 @@ export function createMaskError(logger: Logger): MaskError {
     if (!isGraphQLError(original)) {
       logger.error('unexpected error in a GraphQL operation', { error: original });
     }
-    return yogaMaskError(error, message, isDev);
+    // Never yoga's development mode (NODE_ENV=development), which hands the client the original
+    // error with its stack: the log above has it.
+    return yogaMaskError(error, message, false);
   };
 }
 

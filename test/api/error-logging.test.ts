@@ -48,3 +48,18 @@ it('logs an unexpected error once and masks it', async () => {
     { level: 'error', message: 'unexpected error in a GraphQL operation' },
   ]);
 });
+
+it('shows no stack trace or original error even with NODE_ENV=development', async () => {
+  // yoga's own masking adds the original error, stack included, in development mode.
+  vi.stubEnv('NODE_ENV', 'development');
+  try {
+    vi.spyOn(fx.app.services.store, 'listConversations').mockRejectedValueOnce(
+      new Error('disk on fire'),
+    );
+    const result = await fx.exec('{ conversations { totalCount } }');
+    expect(result.errors?.map((error) => error.message)).toEqual(['Unexpected error.']);
+    expect(JSON.stringify(result)).not.toMatch(/disk on fire|stack|originalError/);
+  } finally {
+    vi.unstubAllEnvs();
+  }
+});
