@@ -163,13 +163,29 @@ function outputText(response: Response): string {
   return text;
 }
 
+/**
+ * The response's token counts, or null when the upstream gave none it can be trusted for.
+ * OpenAI-compatible servers differ: some leave out `total_tokens` or the details, some use the
+ * Chat Completions names; a count that is not a whole number is no count.
+ */
 export function toUsage(response: Response): Usage | null {
-  const usage = response.usage;
-  if (!usage) return null;
+  const usage = response.usage as unknown as Record<string, unknown> | null | undefined;
+  if (!usage || typeof usage !== 'object') return null;
+  const input = count(usage.input_tokens ?? usage.prompt_tokens);
+  const output = count(usage.output_tokens ?? usage.completion_tokens);
+  if (input === null || output === null) return null;
+  const details = usage.output_tokens_details as Record<string, unknown> | null | undefined;
   return {
-    input_tokens: usage.input_tokens,
-    output_tokens: usage.output_tokens,
-    reasoning_tokens: usage.output_tokens_details?.reasoning_tokens ?? 0,
-    total_tokens: usage.total_tokens,
+    input_tokens: input,
+    output_tokens: output,
+    reasoning_tokens: count(details?.reasoning_tokens) ?? 0,
+    total_tokens: count(usage.total_tokens) ?? input + output,
   };
+}
+
+/** A token count GraphQL's Int can carry, or null. */
+function count(value: unknown): number | null {
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 2 ** 31 - 1
+    ? (value as number)
+    : null;
 }

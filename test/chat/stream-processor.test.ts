@@ -37,6 +37,46 @@ async function run(events: unknown[], fail?: Error): Promise<ProcessedEvent[]> {
 }
 
 describe('StreamEventProcessor', () => {
+  it('reads the usage of OpenAI-compatible servers that report it differently or in part', async () => {
+    const usageOf = async (reported: unknown) => {
+      const out = await run([
+        { type: 'response.output_text.delta', delta: 'Hi', item_id: 'msg_1' },
+        {
+          type: 'response.completed',
+          response: response({ status: 'completed', usage: reported }),
+        },
+      ]);
+      const done = out.at(-1);
+      return done?.type === 'TEXT_DONE' ? done.usage : 'no TEXT_DONE';
+    };
+    // No total and no details: the total is the sum, no reasoning counted.
+    expect(await usageOf({ input_tokens: 3, output_tokens: 4 })).toEqual({
+      input_tokens: 3,
+      output_tokens: 4,
+      reasoning_tokens: 0,
+      total_tokens: 7,
+    });
+    // The Chat Completions names.
+    expect(await usageOf({ prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 })).toEqual({
+      input_tokens: 5,
+      output_tokens: 6,
+      reasoning_tokens: 0,
+      total_tokens: 11,
+    });
+    // Counts that are no counts: no usage rather than an error in the API.
+    expect(await usageOf({ input_tokens: '3', output_tokens: 4 })).toBeNull();
+    expect(await usageOf({ input_tokens: 3, output_tokens: -1 })).toBeNull();
+    expect(await usageOf({ input_tokens: 3, output_tokens: 2 ** 40 })).toBeNull();
+    expect(
+      await usageOf({
+        input_tokens: 1,
+        output_tokens: 2,
+        total_tokens: 1.5,
+        output_tokens_details: null,
+      }),
+    ).toEqual({ input_tokens: 1, output_tokens: 2, reasoning_tokens: 0, total_tokens: 3 });
+  });
+
   it('ignores reasoning items and unknown events, and reports text and usage', async () => {
     const out = await run([
       { type: 'response.created', response: response(), sequence_number: 0 },
