@@ -99,6 +99,41 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('copies an answer over plain HTTP, where the page gets no Clipboard API', async () => {
+    // A server reached at a LAN address over HTTP is no secure context, and browsers give such
+    // a page no navigator.clipboard; this page is told it is one of those.
+    const { context, page } = await newContext(app.browser);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
+    await context.addInitScript(() => {
+      Object.defineProperty(window, 'isSecureContext', { value: false });
+      const clipboard = navigator.clipboard;
+      Object.defineProperty(navigator, 'clipboard', { value: undefined });
+      // The test reads the clipboard the page could not.
+      Object.defineProperty(window, 'readClipboard', { value: () => clipboard.readText() });
+    });
+    await page.goto(`${app.url}/?token=${app.fixture.tokens.alice}`);
+    await sendMessage(page, 'Copy me over HTTP');
+    await waitForFinalAnswer(page);
+    const stored = await storedMessages(
+      app.fixture,
+      conversationIdOf(page),
+      app.fixture.tokens.alice,
+    );
+    const answer = page.locator(ASSISTANT).last();
+    await answer.hover();
+    await answer.getByRole('button', { name: 'Copy answer' }).click();
+    await answer.getByRole('button', { name: 'Copied' }).waitFor();
+    const copied = await page.evaluate(() =>
+      (window as unknown as { readClipboard(): Promise<string> }).readClipboard(),
+    );
+    expect(copied).toBe(stored.at(-1)?.text);
+    // The focus went back to the button, not to the text area the copy used.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-copy'))).toBe(
+      'message',
+    );
+    await context.close();
+  });
+
   it('shows raw HTML in an answer as text, and an image as a link that loads nothing', async () => {
     const { page } = alice;
     await page.goto(`${app.url}/`);

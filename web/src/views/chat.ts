@@ -1,3 +1,4 @@
+import { copyText } from '../clipboard.js';
 import type { Actions } from '../controller.js';
 import { h } from '../dom.js';
 import type { AppState, Message } from '../state.js';
@@ -57,11 +58,12 @@ export function mountChat(
       button.dataset.copy === 'code'
         ? (button.closest('.code-block')?.querySelector('code')?.textContent ?? '')
         : (rendered.get(id ?? '')?.message.text ?? '');
-    void navigator.clipboard?.writeText(text).then(() => {
-      button.classList.add('copied');
-      button.setAttribute('aria-label', 'Copied');
+    void copyText(text).then((copied) => {
+      button.classList.toggle('copied', copied);
+      button.classList.toggle('copy-failed', !copied);
+      button.setAttribute('aria-label', copied ? 'Copied' : 'Could not copy');
       setTimeout(() => {
-        button.classList.remove('copied');
+        button.classList.remove('copied', 'copy-failed');
         button.setAttribute('aria-label', button.title);
       }, 1500);
     });
