@@ -17,6 +17,10 @@ const SendMessageInput = builder.inputType('SendMessageInput', {
     conversationId: t.id({ description: 'Omitted: a new conversation is started' }),
     text: t.string({ required: true }),
     chatName: t.string({ description: 'Name of a new conversation; default: start of the text' }),
+    clientMessageId: t.string({
+      description:
+        "The client's own id for this message (1-128 printable ASCII characters, unique per message). A send repeated with the same id, after a lost response, returns the turn the first one started instead of asking again; CONFLICT if the text differs. For a new conversation, repeats are recognised for a day.",
+    }),
   }),
 });
 
@@ -89,6 +93,7 @@ builder.mutationFields((t) => ({
         conversationId: input.conversationId == null ? null : String(input.conversationId),
         text: input.text,
         chatName: input.chatName,
+        clientMessageId: input.clientMessageId,
       }),
   }),
   retryResponse: t.field({

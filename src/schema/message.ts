@@ -1,3 +1,4 @@
+import { clientMessageIdOf } from '../services/chat/idempotency.js';
 import type { MessageError, StoredMessage, Usage } from '../services/types.js';
 import { builder } from './builder.js';
 
@@ -51,5 +52,10 @@ export const MessageRef = builder.objectRef<StoredMessage>('Message').implement(
     usage: t.field({ type: UsageRef, nullable: true, resolve: (message) => message.usage }),
     model: t.string({ nullable: true, resolve: (message) => message.model }),
     error: t.field({ type: MessageErrorRef, nullable: true, resolve: (message) => message.error }),
+    clientMessageId: t.string({
+      nullable: true,
+      description: 'For a question: the id its `sendMessage` gave, if it gave one',
+      resolve: (message) => clientMessageIdOf(message),
+    }),
   }),
 });

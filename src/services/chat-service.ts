@@ -7,6 +7,11 @@ import type { Config } from '../config.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { ChainHealth } from './chat/chain-health.js';
 import { CheckpointClock } from './chat/checkpointer.js';
+import {
+  clientMessageMetadata,
+  RepeatedSends,
+  validateClientMessageId,
+} from './chat/idempotency.js';
 import { type AbortReason, runTurn } from './chat/turn.js';
 import {
   ConflictError,
@@ -50,6 +55,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? (() => Date.now() / 1000);
   const open = new Map<string, OpenTurn>();
+  const repeats = new RepeatedSends(store, now);
   const chain = new ChainHealth();
   const checkpoints = new CheckpointClock(config.checkpointMs);
   let closing = false;
@@ -69,21 +75,37 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     if (input.conversationId === '') {
       throw new ValidationError('conversationId must not be empty', { field: 'conversationId' });
     }
-    const created = input.conversationId
+    const conversationId = input.conversationId ?? null;
+    const clientMessageId = validateClientMessageId(input.clientMessageId);
+    if (clientMessageId === null) return sendOnce(username, conversationId, text, chatName, null);
+    return repeats.once(username, { conversationId, id: clientMessageId, text }, () =>
+      sendOnce(username, conversationId, text, chatName, clientMessageId),
+    );
+  }
+
+  async function sendOnce(
+    username: string,
+    conversationId: string | null,
+    text: string,
+    chatName: string | null,
+    clientMessageId: string | null,
+  ): Promise<SendResult> {
+    const created = conversationId
       ? null
       : await store.createConversation(username, chatName ?? defaultChatName(text), {
           createdAt: now(),
         });
-    const conversationId = created?.data.id ?? input.conversationId!;
+    const id = created?.data.id ?? conversationId!;
+    const metadata = clientMessageId ? clientMessageMetadata(clientMessageId) : undefined;
     try {
-      return await startTurn(username, conversationId, async () => ({
+      return await startTurn(username, id, async () => ({
         // Read once no other turn can run here: the one before may have moved the chain.
-        before: created ?? (await ownConversation(username, conversationId)),
-        question: { text },
+        before: created ?? (await ownConversation(username, id)),
+        question: { text, metadata },
       }));
     } catch (error) {
       // The request failed: the conversation made for it must not stay behind, empty.
-      if (created) await store.deleteConversation(username, conversationId).catch(() => false);
+      if (created) await store.deleteConversation(username, id).catch(() => false);
       throw error;
     }
   }
@@ -122,7 +144,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     conversationId: string,
     prepare: () => Promise<{
       before: StoredConversation;
-      question: { text: string; stored?: StoredMessage };
+      question: { text: string; stored?: StoredMessage; metadata?: Record<string, unknown> };
     }>,
   ): Promise<SendResult> {
     const key = turnKey(username, conversationId);
@@ -148,6 +170,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
                 text: question.text,
                 status: 'COMPLETE' as const,
                 timestamp: now(),
+                ...(question.metadata ? { metadata: question.metadata } : {}),
               },
             ]),
         { role: 'assistant', text: '', status: 'STREAMING', timestamp: now(), response_id: null },

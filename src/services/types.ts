@@ -208,6 +208,11 @@ export interface SendInput {
   text: string;
   /** Name for a new conversation; defaults to the start of the text. */
   chatName?: string | null;
+  /**
+   * The client's own id for this message: a send repeated with it returns the turn the first
+   * one started instead of asking again (see chat/idempotency.ts).
+   */
+  clientMessageId?: string | null;
 }
 
 export interface SendResult {

@@ -1,0 +1,116 @@
+/**
+ * Sends that are safe to repeat. A client that lost the response to a send (a dropped
+ * connection, a proxy timeout, a server restart) sends it again with the same client message
+ * id and gets the turn the first request started, not a second question and answer. The id is
+ * kept on the question (`metadata.client_message_id`), so it holds across restarts.
+ */
+import { ConflictError, ValidationError } from '../errors.js';
+import type { ConversationStore, SendResult, StoredConversation, StoredMessage } from '../types.js';
+
+const CLIENT_MESSAGE_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * How far back (seconds) a send that starts a conversation looks for the one it may have made
+ * already: every conversation made since is read, so the window is kept to a day.
+ */
+export const NEW_CONVERSATION_WINDOW_S = 24 * 60 * 60;
+
+export function validateClientMessageId(value: unknown): string | null {
+  if (value == null) return null;
+  if (typeof value !== 'string' || !CLIENT_MESSAGE_ID.test(value)) {
+    throw new ValidationError('clientMessageId must be 1-128 printable ASCII characters', {
+      field: 'clientMessageId',
+    });
+  }
+  return value;
+}
+
+/** One send per client message id: a repeat gets the turn the first one started. */
+export class RepeatedSends {
+  /** Sends still being handled, by user and id. */
+  readonly #handling = new Map<string, Promise<SendResult>>();
+
+  constructor(
+    private readonly store: ConversationStore,
+    /** Unix seconds. */
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * The turn an earlier send with `target.id` started, or else the one `start` starts. A repeat
+   * that arrives while the first is still being handled waits for it, then finds its turn.
+   */
+  async once(
+    username: string,
+    target: { conversationId: string | null; id: string; text: string },
+    start: () => Promise<SendResult>,
+  ): Promise<SendResult> {
+    const key = `${username}\u0000${target.id}`;
+    const previous = this.#handling.get(key);
+    const attempt = (async () => {
+      await previous?.catch(() => {});
+      const since = this.now() - NEW_CONVERSATION_WINDOW_S;
+      return (await findSent(this.store, username, { ...target, since })) ?? (await start());
+    })();
+    this.#handling.set(key, attempt);
+    try {
+      return await attempt;
+    } finally {
+      if (this.#handling.get(key) === attempt) this.#handling.delete(key);
+    }
+  }
+}
+
+/** The metadata that marks a question with its client message id. */
+export const clientMessageMetadata = (id: string) => ({ client_message_id: id });
+
+export function clientMessageIdOf(message: StoredMessage): string | null {
+  const id = message.metadata?.client_message_id;
+  return typeof id === 'string' ? id : null;
+}
+
+/**
+ * The turn an earlier send with `id` started, or null if none landed. Where it landed in a new
+ * conversation, only conversations made since `since` (Unix seconds) whose first message it is
+ * are looked at. CONFLICT when the id was used for a different text.
+ */
+export async function findSent(
+  store: ConversationStore,
+  username: string,
+  target: { conversationId: string | null; id: string; text: string; since: number },
+): Promise<SendResult | null> {
+  if (target.conversationId !== null) {
+    const conversation = await store.getConversation(username, target.conversationId);
+    return conversation && turnOf(conversation, target, false);
+  }
+  for (const summary of await store.listConversations(username)) {
+    if (summary.data.created_at < target.since || summary.message_count === 0) continue;
+    const conversation = await store.getConversation(username, summary.data.id);
+    const found = conversation && turnOf(conversation, target, true);
+    if (found) return found;
+  }
+  return null;
+}
+
+function turnOf(
+  conversation: StoredConversation,
+  target: { id: string; text: string },
+  firstOnly: boolean,
+): SendResult | null {
+  const messages = firstOnly ? conversation.messages.slice(0, 1) : conversation.messages;
+  const index = messages.findIndex(
+    (message) => message.role === 'user' && clientMessageIdOf(message) === target.id,
+  );
+  if (index < 0) return null;
+  const userMessage = conversation.messages[index]!;
+  if (userMessage.text !== target.text) {
+    throw new ConflictError('This clientMessageId was already used for a different message', {
+      field: 'clientMessageId',
+    });
+  }
+  // Stored with its question in one write; a retry's later answers come after it.
+  const assistantMessage = conversation.messages
+    .slice(index + 1)
+    .find((message) => message.role === 'assistant');
+  return assistantMessage ? { conversation, userMessage, assistantMessage } : null;
+}
