@@ -63,6 +63,15 @@ function withNew(list: Message[], incoming: Message[]): Message[] {
   return [...list, ...incoming.filter((m) => !known.has(m.id))];
 }
 
+/**
+ * A fresh id for a message to send. From getRandomValues, not randomUUID, which browsers only
+ * offer in secure contexts (a server reached over plain HTTP at a LAN address is none).
+ */
+function newClientMessageId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `web-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
 /** At most one automatic catch-up after a stream gap in this long. */
 const CATCH_UP_INTERVAL_MS = 5_000;
 
@@ -393,7 +402,15 @@ export function createController(
     }
   }
 
-  async function send(text: string): Promise<boolean> {
+  function send(text: string): Promise<boolean> {
+    return sendAs(text, newClientMessageId());
+  }
+
+  /**
+   * Sends `text` under `clientMessageId`: sent again with the same id (Retry after a lost
+   * response), the server gives back the turn the first send started, if it landed.
+   */
+  async function sendAs(text: string, clientMessageId: string): Promise<boolean> {
     const trimmed = text.trim();
     const before = store.get();
     const conversationId = before.activeId;
@@ -409,6 +426,7 @@ export function createController(
       timestamp: new Date().toISOString(),
       responseId: null,
       model: null,
+      clientMessageId,
       usage: null,
       error: null,
     };
@@ -416,7 +434,7 @@ export function createController(
     inFlight.add(key);
     try {
       const { sendMessage } = await request(SendMessageMutation, {
-        input: { conversationId, text: trimmed },
+        input: { conversationId, text: trimmed, clientMessageId },
       });
       const { conversation, userMessage, assistantMessage } = sendMessage;
       store.set({ conversations: upsertConversation(store.get().conversations, conversation) });
@@ -446,18 +464,18 @@ export function createController(
       // the question a second time (in a new chat, that would make a second conversation).
       if (toApiError(error).code === 'NETWORK') {
         if (conversationId === null) {
-          const made = await landedNew(trimmed, startedAt);
+          const made = await landedNew(clientMessageId, startedAt);
           if (made) {
             store.set({ conversations: upsertConversation(store.get().conversations, made) });
             if (store.get().activeId === null) await open(made.id, 'push');
             return true;
           }
-        } else if (await landed(conversationId, before.messages.length, trimmed)) {
+        } else if (await landed(conversationId, before.messages.length, clientMessageId)) {
           return true;
         }
       }
       fail(error, () => {
-        void send(trimmed);
+        void sendAs(trimmed, clientMessageId);
       });
       return false;
     } finally {
@@ -465,27 +483,34 @@ export function createController(
     }
   }
 
-  /** Whether the conversation, read again, holds `text` as a question after the first `known`. */
-  async function landed(conversationId: string, known: number, text: string): Promise<boolean> {
+  /** Whether the conversation, read again, holds the question sent as `clientMessageId`. */
+  async function landed(
+    conversationId: string,
+    known: number,
+    clientMessageId: string,
+  ): Promise<boolean> {
     await refresh(conversationId);
     const state = store.get();
     if (state.activeId !== conversationId) return false;
-    return state.messages.slice(known).some((m) => m.role === 'USER' && m.text === text);
+    return state.messages.slice(known).some((m) => m.clientMessageId === clientMessageId);
   }
 
   /**
    * The conversation a lost send to a new chat made, if it made one: among the newest, one
    * created since the send began (server time, so with room for clock skew) whose first message
-   * is the question.
+   * is the question sent as `clientMessageId`.
    */
-  async function landedNew(text: string, since: number): Promise<ConversationSummary | null> {
+  async function landedNew(
+    clientMessageId: string,
+    since: number,
+  ): Promise<ConversationSummary | null> {
     try {
       const { conversations } = await request(ConversationsQuery, { first: 5, after: null });
       for (const { node } of conversations.edges) {
         if (Date.parse(node.createdAt) < since - CLOCK_SKEW_MS) continue;
         const { conversation } = await request(ConversationQuery, { id: node.id });
         const first = conversation?.messages[0];
-        if (first?.role === 'USER' && first.text === text) return node;
+        if (first?.clientMessageId === clientMessageId) return node;
       }
     } catch {
       // Unreachable still: the notice below offers to send again.

@@ -16,7 +16,7 @@ import * as types from './graphql';
  */
 type Documents = {
     "\n  fragment UsageFields on Usage {\n    inputTokens\n    outputTokens\n    reasoningTokens\n    totalTokens\n  }\n": typeof types.UsageFieldsFragmentDoc,
-    "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    usage {\n      ...UsageFields\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n": typeof types.MessageFieldsFragmentDoc,
+    "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    clientMessageId\n    usage {\n      ...UsageFields\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n": typeof types.MessageFieldsFragmentDoc,
     "\n  fragment ConversationSummary on Conversation {\n    id\n    chatName\n    createdAt\n    lastUpdate\n    messageCount\n    streaming\n  }\n": typeof types.ConversationSummaryFragmentDoc,
     "\n  query Session {\n    me {\n      name\n    }\n    serverInfo {\n      offlineMode\n      model\n    }\n  }\n": typeof types.SessionDocument,
     "\n  query Conversations($first: Int, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        node {\n          ...ConversationSummary\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConversationsDocument,
@@ -31,7 +31,7 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  fragment UsageFields on Usage {\n    inputTokens\n    outputTokens\n    reasoningTokens\n    totalTokens\n  }\n": types.UsageFieldsFragmentDoc,
-    "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    usage {\n      ...UsageFields\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n": types.MessageFieldsFragmentDoc,
+    "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    clientMessageId\n    usage {\n      ...UsageFields\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n": types.MessageFieldsFragmentDoc,
     "\n  fragment ConversationSummary on Conversation {\n    id\n    chatName\n    createdAt\n    lastUpdate\n    messageCount\n    streaming\n  }\n": types.ConversationSummaryFragmentDoc,
     "\n  query Session {\n    me {\n      name\n    }\n    serverInfo {\n      offlineMode\n      model\n    }\n  }\n": types.SessionDocument,
     "\n  query Conversations($first: Int, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        node {\n          ...ConversationSummary\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConversationsDocument,
@@ -52,7 +52,7 @@ export function graphql(source: "\n  fragment UsageFields on Usage {\n    inputT
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    usage {\n      ...UsageFields\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n"): typeof import('./graphql').MessageFieldsFragmentDoc;
+export function graphql(source: "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    clientMessageId\n    usage {\n      ...UsageFields\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n"): typeof import('./graphql').MessageFieldsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -21,6 +21,8 @@ export type Role =
 export type SendMessageInput = {
   /** Name of a new conversation; default: start of the text */
   chatName?: string | null | undefined;
+  /** The client's own id for this message (1-128 printable ASCII characters, unique per message). A send repeated with the same id, after a lost response, returns the turn the first one started instead of asking again; CONFLICT if the text differs. For a new conversation, repeats are recognised for a day. */
+  clientMessageId?: string | null | undefined;
   /** Omitted: a new conversation is started */
   conversationId?: string | number | null | undefined;
   text: string;
@@ -28,7 +30,7 @@ export type SendMessageInput = {
 
 export type UsageFieldsFragment = { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number };
 
-export type MessageFieldsFragment = { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null };
+export type MessageFieldsFragment = { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, clientMessageId: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null };
 
 export type ConversationSummaryFragment = { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean };
 
@@ -50,7 +52,7 @@ export type ConversationQueryVariables = Exact<{
 }>;
 
 
-export type ConversationQuery = { conversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean, messages: Array<{ id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }> } | null };
+export type ConversationQuery = { conversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean, messages: Array<{ id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, clientMessageId: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }> } | null };
 
 export type ConversationSummaryOnlyQueryVariables = Exact<{
   id: string | number;
@@ -64,7 +66,7 @@ export type SendMessageMutationVariables = Exact<{
 }>;
 
 
-export type SendMessageMutation = { sendMessage: { conversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean }, userMessage: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }, assistantMessage: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null } } };
+export type SendMessageMutation = { sendMessage: { conversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean }, userMessage: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, clientMessageId: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }, assistantMessage: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, clientMessageId: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null } } };
 
 export type RenameConversationMutationVariables = Exact<{
   id: string | number;
@@ -86,14 +88,14 @@ export type RetryResponseMutationVariables = Exact<{
 }>;
 
 
-export type RetryResponseMutation = { retryResponse: { userMessage: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }, assistantMessage: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null } } };
+export type RetryResponseMutation = { retryResponse: { userMessage: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, clientMessageId: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }, assistantMessage: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, clientMessageId: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null } } };
 
 export type StopResponseMutationVariables = Exact<{
   conversationId: string | number;
 }>;
 
 
-export type StopResponseMutation = { stopResponse: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null } | null };
+export type StopResponseMutation = { stopResponse: { id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, clientMessageId: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null } | null };
 
 export type MessageStreamSubscriptionVariables = Exact<{
   conversationId: string | number;
@@ -144,6 +146,7 @@ export const MessageFieldsFragmentDoc = new TypedDocumentString(`
   timestamp
   responseId
   model
+  clientMessageId
   usage {
     ...UsageFields
   }
@@ -225,6 +228,7 @@ fragment MessageFields on Message {
   timestamp
   responseId
   model
+  clientMessageId
   usage {
     ...UsageFields
   }
@@ -284,6 +288,7 @@ fragment MessageFields on Message {
   timestamp
   responseId
   model
+  clientMessageId
   usage {
     ...UsageFields
   }
@@ -345,6 +350,7 @@ fragment MessageFields on Message {
   timestamp
   responseId
   model
+  clientMessageId
   usage {
     ...UsageFields
   }
@@ -374,6 +380,7 @@ fragment MessageFields on Message {
   timestamp
   responseId
   model
+  clientMessageId
   usage {
     ...UsageFields
   }

@@ -18,6 +18,7 @@ export const MessageFieldsFragment = graphql(`
     timestamp
     responseId
     model
+    clientMessageId
     usage {
       ...UsageFields
     }
