@@ -84,6 +84,8 @@ export async function findSent(
     return conversation && turnOf(conversation, target, false);
   }
   for (const summary of await store.listConversations(username)) {
+    // Newest update first, and a conversation is updated after it is made: none of the rest is new.
+    if (summary.last_update < target.since) break;
     if (summary.data.created_at < target.since || summary.message_count === 0) continue;
     const conversation = await store.getConversation(username, summary.data.id);
     const found = conversation && turnOf(conversation, target, true);
