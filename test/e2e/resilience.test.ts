@@ -101,6 +101,77 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
     }
   });
 
+  it('keeps the bubble of a question on its way through a reconnect and its re-read', async () => {
+    const sockets: WebSocketRoute[] = [];
+    const { context, page, errors } = await signedInPage((page) =>
+      page.routeWebSocket(/\/graphql$/, (socket) => {
+        socket.connectToServer();
+        sockets.push(socket);
+      }),
+    );
+    try {
+      await sendMessage(page, 'Answered first');
+      await waitForFinalAnswer(page);
+      // The next send is held on its way while the socket drops and the page reads again.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route('**/graphql', async (route) => {
+        if (route.request().postData()?.includes('sendMessage')) await held;
+        await route.continue();
+      });
+      await sendMessage(page, 'Held on its way');
+      const bubbles = page.locator('.message--user .bubble');
+      await expect.poll(() => bubbles.count()).toBe(2);
+      const reread = page.waitForResponse((response) =>
+        /query Conversation\(/.test(response.request().postData() ?? ''),
+      );
+      for (const socket of sockets.splice(0)) await socket.close({ code: 1001, reason: 'drop' });
+      await reread;
+      expect(await bubbles.allTextContents()).toEqual(['Answered first', 'Held on its way']);
+      release();
+      await waitForFinalAnswer(page, 2);
+      expect(await bubbles.allTextContents()).toEqual(['Answered first', 'Held on its way']);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows an answer started elsewhere even when the read at its start fails', async () => {
+    const { context, page, errors } = await signedInPage();
+    try {
+      await sendMessage(page, 'Answered here');
+      await waitForFinalAnswer(page);
+      const id = conversationIdOf(page);
+      let failReads = true;
+      await page.route('**/graphql', (route) =>
+        failReads && /query Conversation\(/.test(route.request().postData() ?? '')
+          ? route.abort('connectionreset')
+          : route.continue(),
+      );
+      const failed = page.waitForEvent('requestfailed');
+      // Another client asks in the same conversation; the page's read at the start fails.
+      const other = await app.fixture.exec(
+        'mutation ($id: ID!) { sendMessage(input: { conversationId: $id, text: "Asked elsewhere" }) { assistantMessage { id } } }',
+        { id },
+      );
+      expect(other.errors).toBeUndefined();
+      await failed;
+      failReads = false;
+      await waitForFinalAnswer(page, 2);
+      expect(await page.locator('.message--user .bubble').allTextContents()).toEqual([
+        'Answered here',
+        'Asked elsewhere',
+      ]);
+      // The browser's own line for the read the route cut off; nothing else.
+      expect(errors).toEqual(['Failed to load resource: net::ERR_CONNECTION_RESET']);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('shows an upstream error inline, and Retry asks again', async () => {
     const { context, page } = await signedInPage();
     try {

@@ -77,6 +77,9 @@ const CATCH_UP_INTERVAL_MS = 5_000;
 
 const NEW_CONVERSATION = '';
 
+/** The id of a question's bubble while its send is on its way. */
+const PENDING_PREFIX = 'pending-';
+
 /** How far the server's clock may be from the browser's when matching a conversation's time. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -207,9 +210,14 @@ export function createController(
     if (state.activeId !== conversationId) return;
     const message = state.messages.find((m) => m.id === event.messageId);
     if (!message) {
-      early.set(event.messageId, [...(early.get(event.messageId) ?? []), event]);
-      // Nothing of ours is on the way: another tab or client started this turn.
-      if (inFlight.size === 0 && event.__typename === 'TextCreated') void refresh(conversationId);
+      const queued = early.get(event.messageId);
+      if (queued) queued.push(event);
+      else early.set(event.messageId, [event]);
+      // No send of ours is on its way here: another tab or client started this turn. Read the
+      // conversation at the turn's start, and at its end in case that read failed.
+      if (!inFlight.has(conversationId) && event.__typename !== 'TextDelta') {
+        void refresh(conversationId);
+      }
       return;
     }
     // A replay of a turn this page already holds in its final form.
@@ -294,9 +302,14 @@ export function createController(
         const mine = local.get(server.id);
         return mine && server.status === 'STREAMING' ? mine : server;
       });
+      // A question still on its way is not stored yet, or is already under its client id.
+      const sent = new Set(merged.map((m) => m.clientMessageId));
+      const pending = store
+        .get()
+        .messages.filter((m) => m.id.startsWith(PENDING_PREFIX) && !sent.has(m.clientMessageId));
       const { messages: _messages, ...summary } = conversation;
       store.set({
-        messages: merged,
+        messages: [...merged, ...pending],
         conversations: upsertConversation(store.get().conversations, summary),
       });
       drainEarly(conversationId);
@@ -417,7 +430,7 @@ export function createController(
     const key = conversationId ?? NEW_CONVERSATION;
     const startedAt = Date.now();
     if (!trimmed || inFlight.has(key)) return false;
-    const pendingId = `pending-${startedAt}`;
+    const pendingId = `${PENDING_PREFIX}${startedAt}`;
     const pending: Message = {
       id: pendingId,
       role: 'USER',
