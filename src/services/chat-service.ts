@@ -90,13 +90,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     chatName: string | null,
     clientMessageId: string | null,
   ): Promise<SendResult> {
+    const metadata = clientMessageId ? clientMessageMetadata(clientMessageId) : undefined;
     const created = conversationId
       ? null
       : await store.createConversation(username, chatName ?? defaultChatName(text), {
           createdAt: now(),
+          ...(metadata ? { metadata } : {}),
         });
     const id = created?.data.id ?? conversationId!;
-    const metadata = clientMessageId ? clientMessageMetadata(clientMessageId) : undefined;
     try {
       return await startTurn(username, id, async () => ({
         // Read once no other turn can run here: the one before may have moved the chain.

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { silentLogger } from '../../src/logger.js';
 import { type AppFixture, codes, createAppFixture, type ExecResult } from '../helpers/app.js';
@@ -92,7 +92,7 @@ describe('a repeated sendMessage with the same clientMessageId', () => {
     expect(fx.emulator.requests().length).toBe(1);
   });
 
-  it('is refused with CONFLICT when the text differs, and the id is checked', async () => {
+  it('is refused with BAD_USER_INPUT when the text differs, and the id is checked', async () => {
     const first = await sent({ text: 'One text', clientMessageId: 'reused-1' });
     await fx.settled('alice', first.conversation.id, first.assistantMessage.id);
     const reused = await send({
@@ -100,7 +100,9 @@ describe('a repeated sendMessage with the same clientMessageId', () => {
       text: 'Another text',
       clientMessageId: 'reused-1',
     });
-    expect(codes(reused)).toEqual(['CONFLICT']);
+    expect(codes(reused)).toEqual(['BAD_USER_INPUT']);
+    const reusedNew = await send({ text: 'Yet another text', clientMessageId: 'new-chat-1' });
+    expect(codes(reusedNew)).toEqual(['BAD_USER_INPUT']);
     for (const clientMessageId of ['', 'has space', 'x'.repeat(129), 'naïve']) {
       expect(codes(await send({ text: 'Hi', clientMessageId }))).toEqual(['BAD_USER_INPUT']);
     }
@@ -111,6 +113,30 @@ describe('a repeated sendMessage with the same clientMessageId', () => {
     const two = await sent(plain);
     expect(two.userMessage.id).not.toBe(one.userMessage.id);
     await fx.settled('alice', first.conversation.id, two.assistantMessage.id);
+  });
+
+  it('reads no other conversation to tell a new chat from a repeat', async () => {
+    // Conversations started today: a new chat's first send must not read each of them.
+    const store = fx.app.services.store;
+    for (let i = 0; i < 30; i++) {
+      const made = await store.createConversation('alice', `Today ${i}`);
+      await store.addMessages('alice', made.data.id, [
+        { role: 'user', text: `Question ${i}` },
+        { role: 'assistant', text: `Answer ${i}` },
+      ]);
+    }
+    const reads = vi.spyOn(store, 'getConversation');
+    try {
+      const made = await sent({ text: 'A new chat among many', clientMessageId: 'among-many' });
+      const firstReads = reads.mock.calls.length;
+      await sent({ text: 'A new chat among many', clientMessageId: 'among-many' });
+      // The payload's read; the repeat reads the one conversation it finds.
+      expect(firstReads).toBeLessThanOrEqual(2);
+      expect(reads.mock.calls.length - firstReads).toBe(1);
+      await fx.settled('alice', made.conversation.id, made.assistantMessage.id);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it("keeps each user's ids apart", async () => {

@@ -4,7 +4,7 @@
  * id and gets the turn the first request started, not a second question and answer. The id is
  * kept on the question (`metadata.client_message_id`), so it holds across restarts.
  */
-import { ConflictError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { ConversationStore, SendResult, StoredConversation, StoredMessage } from '../types.js';
 
 const CLIENT_MESSAGE_ID = /^[\x21-\x7e]{1,128}$/;
@@ -61,7 +61,10 @@ export class RepeatedSends {
   }
 }
 
-/** The metadata that marks a question with its client message id. */
+/**
+ * The metadata that marks a question with its client message id; a conversation a send made
+ * carries it too, so a repeat finds that conversation in the listing without reading any other.
+ */
 export const clientMessageMetadata = (id: string) => ({ client_message_id: id });
 
 export function clientMessageIdOf(message: StoredMessage): string | null {
@@ -71,8 +74,8 @@ export function clientMessageIdOf(message: StoredMessage): string | null {
 
 /**
  * The turn an earlier send with `id` started, or null if none landed. Where it landed in a new
- * conversation, only conversations made since `since` (Unix seconds) whose first message it is
- * are looked at. CONFLICT when the id was used for a different text.
+ * conversation, only conversations made since `since` (Unix seconds) are looked at, and only
+ * the one marked with the id is read. BAD_USER_INPUT when the id was used for a different text.
  */
 export async function findSent(
   store: ConversationStore,
@@ -86,10 +89,10 @@ export async function findSent(
   for (const summary of await store.listConversations(username)) {
     // Newest update first, and a conversation is updated after it is made: none of the rest is new.
     if (summary.last_update < target.since) break;
-    if (summary.data.created_at < target.since || summary.message_count === 0) continue;
+    if (summary.data.created_at < target.since) continue;
+    if (summary.data.metadata?.client_message_id !== target.id) continue;
     const conversation = await store.getConversation(username, summary.data.id);
-    const found = conversation && turnOf(conversation, target, true);
-    if (found) return found;
+    return conversation && turnOf(conversation, target, true);
   }
   return null;
 }
@@ -106,7 +109,8 @@ function turnOf(
   if (index < 0) return null;
   const userMessage = conversation.messages[index]!;
   if (userMessage.text !== target.text) {
-    throw new ConflictError('This clientMessageId was already used for a different message', {
+    // Sending it again cannot help, unlike the CONFLICT of an answer still streaming.
+    throw new ValidationError('This clientMessageId was already used for a different message', {
       field: 'clientMessageId',
     });
   }

@@ -21,7 +21,7 @@ export type Role =
 export type SendMessageInput = {
   /** Name of a new conversation; default: start of the text */
   chatName?: string | null | undefined;
-  /** The client's own id for this message (1-128 printable ASCII characters, unique per message). A send repeated with the same id, after a lost response, returns the turn the first one started instead of asking again; CONFLICT if the text differs. For a new conversation, repeats are recognised for a day. */
+  /** The client's own id for this message (1-128 printable ASCII characters, no spaces, unique per message). A send repeated with the same id, after a lost response, returns the turn the first one started instead of asking again; BAD_USER_INPUT if the text differs. Matched in the conversation named, or, for a new conversation, among those made in the last day. */
   clientMessageId?: string | null | undefined;
   /** Omitted: a new conversation is started */
   conversationId?: string | number | null | undefined;
