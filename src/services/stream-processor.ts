@@ -174,12 +174,14 @@ export function toUsage(response: Response): Usage | null {
   const input = count(usage.input_tokens ?? usage.prompt_tokens);
   const output = count(usage.output_tokens ?? usage.completion_tokens);
   if (input === null || output === null) return null;
+  const total = count(usage.total_tokens) ?? count(input + output);
+  if (total === null) return null;
   const details = usage.output_tokens_details as Record<string, unknown> | null | undefined;
   return {
     input_tokens: input,
     output_tokens: output,
     reasoning_tokens: count(details?.reasoning_tokens) ?? 0,
-    total_tokens: count(usage.total_tokens) ?? input + output,
+    total_tokens: total,
   };
 }
 

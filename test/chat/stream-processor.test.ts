@@ -67,6 +67,8 @@ describe('StreamEventProcessor', () => {
     expect(await usageOf({ input_tokens: '3', output_tokens: 4 })).toBeNull();
     expect(await usageOf({ input_tokens: 3, output_tokens: -1 })).toBeNull();
     expect(await usageOf({ input_tokens: 3, output_tokens: 2 ** 40 })).toBeNull();
+    // A sum no Int can hold is no total either.
+    expect(await usageOf({ input_tokens: 2 ** 31 - 1, output_tokens: 10 })).toBeNull();
     expect(
       await usageOf({
         input_tokens: 1,
