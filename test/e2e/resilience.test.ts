@@ -330,6 +330,45 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
     }
   });
 
+  it('makes no second conversation when the question is sent again from the composer', async () => {
+    const { context, page } = await signedInPage();
+    try {
+      let down = false;
+      await page.route('**/graphql', async (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        if (down) return route.abort('connectionrefused');
+        if (!route.request().postData()?.includes('sendMessage')) return route.continue();
+        // The server makes the conversation; then the network goes, before the page can look.
+        await route.fetch();
+        down = true;
+        await route.abort('connectionreset');
+      });
+      const question = `A lost send, retried ${Date.now()}`;
+      await sendMessage(page, question);
+      const notice = page.locator('.notice-slot [role="alert"]');
+      await notice.waitFor();
+      down = false;
+      await page.unroute('**/graphql');
+      // The page put the question back in the composer; Enter sends it again.
+      expect(await page.locator('#composer-input').inputValue()).toBe(question);
+      await page.locator('#composer-input').press('Enter');
+      await waitForFinalAnswer(page);
+      const id = conversationIdOf(page);
+      const listed = await app.fixture.exec<{
+        conversations: { edges: Array<{ node: { id: string; chatName: string } }> };
+      }>('{ conversations(first: 100) { edges { node { id chatName } } } }');
+      const made = listed.data?.conversations.edges.filter((e) =>
+        question.startsWith(e.node.chatName.replace(/…$/, '')),
+      );
+      expect(made?.map((e) => e.node.id)).toEqual([id]);
+      const stored = await storedMessages(app.fixture, id, app.fixture.tokens.alice);
+      expect(stored.map((m) => m.role)).toEqual(['USER', 'ASSISTANT']);
+      expect(await page.locator('.message--user').count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('keeps an answer the stream finished when the response to its send arrives late', async () => {
     const { context, page } = await signedInPage();
     try {

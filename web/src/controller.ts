@@ -102,6 +102,8 @@ export function createController(
    * time in each, but another conversation may send meanwhile.
    */
   const inFlight = new Set<string>();
+  /** The last send that failed, for a composer send of the same text to repeat. */
+  let unsent: { key: string; text: string; clientMessageId: string } | null = null;
   /** Conversations this page is deleting: their stream's NOT_FOUND is expected. */
   const deletingHere = new Set<string>();
   /** Conversations left while an answer streamed: read until it ends (see `watch`). */
@@ -416,7 +418,11 @@ export function createController(
   }
 
   function send(text: string): Promise<boolean> {
-    return sendAs(text, newClientMessageId());
+    // The same question sent again from the composer after a failed send may be a repeat of
+    // one that landed unseen: it keeps that send's id, as Retry does.
+    const key = store.get().activeId ?? NEW_CONVERSATION;
+    const repeat = unsent?.key === key && unsent.text === text.trim();
+    return sendAs(text, repeat ? unsent!.clientMessageId : newClientMessageId());
   }
 
   /**
@@ -449,6 +455,7 @@ export function createController(
       const { sendMessage } = await request(SendMessageMutation, {
         input: { conversationId, text: trimmed, clientMessageId },
       });
+      if (unsent?.clientMessageId === clientMessageId) unsent = null;
       const { conversation, userMessage, assistantMessage } = sendMessage;
       store.set({ conversations: upsertConversation(store.get().conversations, conversation) });
       // The user moved elsewhere meanwhile; the sidebar shows the new activity until it ends.
@@ -487,6 +494,7 @@ export function createController(
           return true;
         }
       }
+      unsent = { key, text: trimmed, clientMessageId };
       fail(error, () => {
         void sendAs(trimmed, clientMessageId);
       });
