@@ -29,6 +29,16 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
     return session;
   }
 
+  /** The ids of alice's conversations whose (default) name is the start of `question`. */
+  async function conversationsNamedFor(question: string): Promise<string[]> {
+    const listed = await app.fixture.exec<{
+      conversations: { edges: Array<{ node: { id: string; chatName: string } }> };
+    }>('{ conversations(first: 100) { edges { node { id chatName } } } }');
+    return (listed.data?.conversations.edges ?? [])
+      .filter((e) => question.startsWith(e.node.chatName.replace(/…$/, '')))
+      .map((e) => e.node.id);
+  }
+
   /** Two answered conversations, the first one open again; their ids. */
   async function twoConversations(page: Page): Promise<[string, string]> {
     const ids: string[] = [];
@@ -280,20 +290,19 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
       await waitForFinalAnswer(page);
       expect(await page.locator('.notice-slot [role="alert"]').count()).toBe(0);
       const id = conversationIdOf(page);
-      const listed = await app.fixture.exec<{
-        conversations: { edges: Array<{ node: { id: string; chatName: string } }> };
-      }>('{ conversations(first: 100) { edges { node { id chatName } } } }');
-      const made = listed.data?.conversations.edges.filter((e) =>
-        question.startsWith(e.node.chatName.replace(/…$/, '')),
-      );
-      expect(made?.map((e) => e.node.id)).toEqual([id]);
+      expect(await conversationsNamedFor(question)).toEqual([id]);
       expect(await page.locator(`[data-conversation-id="${id}"]`).count()).toBe(1);
     } finally {
       await context.close();
     }
   });
 
-  it('makes no second conversation when Retry follows a lost send it could not check', async () => {
+  // The server makes the conversation; then the network goes before the page can look. The
+  // question is sent again, by the notice's Retry or from the composer it was put back in.
+  it.each([
+    ['Retry follows a lost send it could not check', 'retry'],
+    ['the question is sent again from the composer', 'composer'],
+  ] as const)('makes no second conversation when %s', async (_name, resend) => {
     const { context, page } = await signedInPage();
     try {
       let down = false;
@@ -301,66 +310,25 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
         if (route.request().method() !== 'POST') return route.continue();
         if (down) return route.abort('connectionrefused');
         if (!route.request().postData()?.includes('sendMessage')) return route.continue();
-        // The server makes the conversation; then the network goes, before the page can look.
         await route.fetch();
         down = true;
         await route.abort('connectionreset');
       });
-      const question = `A lost send, retried ${Date.now()}`;
+      const question = `A lost send, sent again ${Date.now()}`;
       await sendMessage(page, question);
       const notice = page.locator('.notice-slot [role="alert"]');
       await notice.waitFor();
       down = false;
       await page.unroute('**/graphql');
-      await notice.getByRole('button', { name: 'Retry' }).click();
+      if (resend === 'retry') {
+        await notice.getByRole('button', { name: 'Retry' }).click();
+      } else {
+        expect(await page.locator('#composer-input').inputValue()).toBe(question);
+        await page.locator('#composer-input').press('Enter');
+      }
       await waitForFinalAnswer(page);
       const id = conversationIdOf(page);
-      const listed = await app.fixture.exec<{
-        conversations: { edges: Array<{ node: { id: string; chatName: string } }> };
-      }>('{ conversations(first: 100) { edges { node { id chatName } } } }');
-      const made = listed.data?.conversations.edges.filter((e) =>
-        question.startsWith(e.node.chatName.replace(/…$/, '')),
-      );
-      expect(made?.map((e) => e.node.id)).toEqual([id]);
-      const stored = await storedMessages(app.fixture, id, app.fixture.tokens.alice);
-      expect(stored.map((m) => m.role)).toEqual(['USER', 'ASSISTANT']);
-      expect(await page.locator('.message--user').count()).toBe(1);
-    } finally {
-      await context.close();
-    }
-  });
-
-  it('makes no second conversation when the question is sent again from the composer', async () => {
-    const { context, page } = await signedInPage();
-    try {
-      let down = false;
-      await page.route('**/graphql', async (route) => {
-        if (route.request().method() !== 'POST') return route.continue();
-        if (down) return route.abort('connectionrefused');
-        if (!route.request().postData()?.includes('sendMessage')) return route.continue();
-        // The server makes the conversation; then the network goes, before the page can look.
-        await route.fetch();
-        down = true;
-        await route.abort('connectionreset');
-      });
-      const question = `A lost send, retried ${Date.now()}`;
-      await sendMessage(page, question);
-      const notice = page.locator('.notice-slot [role="alert"]');
-      await notice.waitFor();
-      down = false;
-      await page.unroute('**/graphql');
-      // The page put the question back in the composer; Enter sends it again.
-      expect(await page.locator('#composer-input').inputValue()).toBe(question);
-      await page.locator('#composer-input').press('Enter');
-      await waitForFinalAnswer(page);
-      const id = conversationIdOf(page);
-      const listed = await app.fixture.exec<{
-        conversations: { edges: Array<{ node: { id: string; chatName: string } }> };
-      }>('{ conversations(first: 100) { edges { node { id chatName } } } }');
-      const made = listed.data?.conversations.edges.filter((e) =>
-        question.startsWith(e.node.chatName.replace(/…$/, '')),
-      );
-      expect(made?.map((e) => e.node.id)).toEqual([id]);
+      expect(await conversationsNamedFor(question)).toEqual([id]);
       const stored = await storedMessages(app.fixture, id, app.fixture.tokens.alice);
       expect(stored.map((m) => m.role)).toEqual(['USER', 'ASSISTANT']);
       expect(await page.locator('.message--user').count()).toBe(1);
