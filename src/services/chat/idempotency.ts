@@ -18,9 +18,12 @@ export const NEW_CONVERSATION_WINDOW_S = 24 * 60 * 60;
 export function validateClientMessageId(value: unknown): string | null {
   if (value == null) return null;
   if (typeof value !== 'string' || !CLIENT_MESSAGE_ID.test(value)) {
-    throw new ValidationError('clientMessageId must be 1-128 printable ASCII characters', {
-      field: 'clientMessageId',
-    });
+    throw new ValidationError(
+      'clientMessageId must be 1-128 printable ASCII characters, no spaces',
+      {
+        field: 'clientMessageId',
+      },
+    );
   }
   return value;
 }
