@@ -55,7 +55,7 @@ export const MessageRef = builder.objectRef<StoredMessage>('Message').implement(
     clientMessageId: t.string({
       nullable: true,
       description: 'For a question: the id its `sendMessage` gave, if it gave one',
-      resolve: (message) => clientMessageIdOf(message),
+      resolve: (message) => clientMessageIdOf(message.metadata),
     }),
   }),
 });

@@ -95,7 +95,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       ? null
       : await store.createConversation(username, chatName ?? defaultChatName(text), {
           createdAt: now(),
-          ...(metadata ? { metadata } : {}),
+          metadata,
         });
     const id = created?.data.id ?? conversationId!;
     try {
@@ -171,7 +171,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
                 text: question.text,
                 status: 'COMPLETE' as const,
                 timestamp: now(),
-                ...(question.metadata ? { metadata: question.metadata } : {}),
+                metadata: question.metadata,
               },
             ]),
         { role: 'assistant', text: '', status: 'STREAMING', timestamp: now(), response_id: null },

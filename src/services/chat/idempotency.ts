@@ -5,13 +5,13 @@
  * kept on the question (`metadata.client_message_id`), so it holds across restarts.
  */
 import { ValidationError } from '../errors.js';
-import type { ConversationStore, SendResult, StoredConversation, StoredMessage } from '../types.js';
+import type { ConversationStore, SendResult, StoredConversation } from '../types.js';
 
 const CLIENT_MESSAGE_ID = /^[\x21-\x7e]{1,128}$/;
 
 /**
  * How far back (seconds) a send that starts a conversation looks for the one it may have made
- * already: every conversation made since is read, so the window is kept to a day.
+ * already: the listing of every conversation updated since is walked, so it is kept to a day.
  */
 export const NEW_CONVERSATION_WINDOW_S = 24 * 60 * 60;
 
@@ -70,8 +70,9 @@ export class RepeatedSends {
  */
 export const clientMessageMetadata = (id: string) => ({ client_message_id: id });
 
-export function clientMessageIdOf(message: StoredMessage): string | null {
-  const id = message.metadata?.client_message_id;
+/** The client message id a question's or a conversation's metadata is marked with. */
+export function clientMessageIdOf(metadata: Record<string, unknown> | undefined): string | null {
+  const id = metadata?.client_message_id;
   return typeof id === 'string' ? id : null;
 }
 
@@ -87,15 +88,15 @@ export async function findSent(
 ): Promise<SendResult | null> {
   if (target.conversationId !== null) {
     const conversation = await store.getConversation(username, target.conversationId);
-    return conversation && turnOf(conversation, target, false);
+    return conversation && turnOf(conversation, target);
   }
   for (const summary of await store.listConversations(username)) {
     // Newest update first, and a conversation is updated after it is made: none of the rest is new.
     if (summary.last_update < target.since) break;
     if (summary.data.created_at < target.since) continue;
-    if (summary.data.metadata?.client_message_id !== target.id) continue;
+    if (clientMessageIdOf(summary.data.metadata) !== target.id) continue;
     const conversation = await store.getConversation(username, summary.data.id);
-    return conversation && turnOf(conversation, target, true);
+    return conversation && turnOf(conversation, target);
   }
   return null;
 }
@@ -103,11 +104,9 @@ export async function findSent(
 function turnOf(
   conversation: StoredConversation,
   target: { id: string; text: string },
-  firstOnly: boolean,
 ): SendResult | null {
-  const messages = firstOnly ? conversation.messages.slice(0, 1) : conversation.messages;
-  const index = messages.findIndex(
-    (message) => message.role === 'user' && clientMessageIdOf(message) === target.id,
+  const index = conversation.messages.findIndex(
+    (message) => message.role === 'user' && clientMessageIdOf(message.metadata) === target.id,
   );
   if (index < 0) return null;
   const userMessage = conversation.messages[index]!;
