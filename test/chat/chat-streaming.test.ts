@@ -78,6 +78,21 @@ describe('live streams', () => {
     expect(deltaText(ref.filter((e) => e.seq <= 37)) + deltaText(later)).toBe(answer.text);
   });
 
+  it('publishes the first delta of an answer that arrives in one read before the rest is parsed', async () => {
+    // Unpaced: the whole answer reaches the server at once and is parsed in one go.
+    const f = await setup({ emulator: { replyWords: 200 } });
+    const { data } = await f.store.createConversation(USER, 'First word');
+    const live = await f.service.subscribe(USER, data.id, { signal: AbortSignal.timeout(5_000) });
+    const sent = await f.service.send(USER, { conversationId: data.id, text: 'Say a lot' });
+    const events = await drain(live);
+    const answer = await f.settled(USER, data.id, sent.assistantMessage.id);
+
+    const deltas = events.flatMap((e) => (e.type === 'TEXT_DELTA' ? [e.delta] : []));
+    expect(deltas.join('')).toBe(answer.text);
+    // Alone, not coalesced with the 199 words parsed after it.
+    expect(countWords(deltas[0] ?? '')).toBe(1);
+  });
+
   it('replays a finished turn to a client that subscribes after it ended', async () => {
     const f = await setup();
     const sent = await f.service.send(USER, { text: 'Quick one' });

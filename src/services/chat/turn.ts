@@ -17,6 +17,7 @@ import type { ChainHealth } from './chain-health.js';
 import { type CheckpointClock, Checkpointer } from './checkpointer.js';
 import { historyItems, userItem } from './context-builder.js';
 import { failureFromError, type TurnFailure, turnFailure } from './error-mapping.js';
+import { pausable } from './pausable.js';
 
 /** Why a turn's controller was aborted. */
 export type AbortReason = 'stop' | 'shutdown';
@@ -61,13 +62,21 @@ export async function runTurn(turn: TurnInput): Promise<void> {
   try {
     const stream = await openStream(turn);
     model = stream.model;
+    const events = pausable(stream.events);
+    let first = true;
     // A callback, not a generator: no extra promise per delta on the hot path.
-    await processor.run(stream.events, (event) => {
+    await processor.run(events, (event) => {
       if (event.type === 'TEXT_CREATED') {
         turn.publisher.publish({ type: 'TEXT_CREATED' });
       } else if (event.type === 'TEXT_DELTA') {
         turn.publisher.publish(event);
         checkpointer.append(event.delta);
+        // The first delta is the one a user waits for: its frame goes out before the rest of
+        // the read is parsed, rather than with it.
+        if (first) {
+          first = false;
+          events.pauseBeforeNext();
+        }
       } else {
         outcome = event;
       }
