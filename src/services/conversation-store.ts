@@ -17,6 +17,7 @@ import {
   type JournalOp,
 } from './store/journal.js';
 import { JournalWriter } from './store/journal-writer.js';
+import { cloneJson } from './store/json-clone.js';
 import {
   buildHeader,
   buildMessage,
@@ -163,13 +164,13 @@ export class JsonConversationStore implements ConversationStore {
     const data = {
       id,
       created_at: createdAt,
-      metadata: structuredClone(options.metadata ?? {}),
+      metadata: cloneJson(options.metadata ?? {}),
       object: 'conversation' as const,
     };
     const header = buildHeader(data, chatName, createdAt, null);
     return this.change(username, (conversations) => {
       if (conversations.has(id)) throw new ConflictError(`Conversation ${id} already exists`);
-      return { ops: [headerOp(id, header)], result: (all) => structuredClone(all.get(id)!) };
+      return { ops: [headerOp(id, header)], result: (all) => cloneJson(all.get(id)!) };
     });
   }
 
@@ -180,7 +181,7 @@ export class JsonConversationStore implements ConversationStore {
     validateId(conversationId, 'conversation id');
     return this.read(username, (conversations) => {
       const conversation = conversations.get(conversationId);
-      return conversation ? structuredClone(conversation) : null;
+      return conversation ? cloneJson(conversation) : null;
     });
   }
 
@@ -233,7 +234,7 @@ export class JsonConversationStore implements ConversationStore {
           headerOp(conversationId, header),
           ...messages.map((message) => ({ op: 'msg' as const, conv: conversationId, message })),
         ],
-        result: () => structuredClone(messages),
+        result: () => cloneJson(messages),
       };
     });
   }
@@ -260,7 +261,7 @@ export class JsonConversationStore implements ConversationStore {
       if (header) {
         ops.push(headerOp(conversationId, patchedHeader(conversation, header, metadata)));
       }
-      return { ops, result: () => structuredClone(message) };
+      return { ops, result: () => cloneJson(message) };
     });
   }
 
@@ -373,9 +374,7 @@ export class JsonConversationStore implements ConversationStore {
    * journal line, so a crash never leaves one half replaced.
    */
   async putConversations(username: string, conversations: StoredConversation[]): Promise<void> {
-    const copies = conversations.map((conversation) =>
-      checkConversation(structuredClone(conversation)),
-    );
+    const copies = conversations.map((conversation) => checkConversation(cloneJson(conversation)));
     return this.change(username, () => ({
       ops: copies.map(
         (conversation): JournalOp => ({
@@ -415,7 +414,7 @@ export class JsonConversationStore implements ConversationStore {
       const header = update(requireConversation(conversations, conversationId));
       return {
         ops: [headerOp(conversationId, header)],
-        result: (all) => structuredClone(all.get(conversationId)!),
+        result: (all) => cloneJson(all.get(conversationId)!),
       };
     });
   }
@@ -564,7 +563,7 @@ export class JsonConversationStore implements ConversationStore {
 
 /** The caller's `metadata`, copied before the change is queued. */
 function copyMetadata(patch: ConversationPatch | undefined) {
-  return patch?.metadata === undefined ? undefined : structuredClone(patch.metadata);
+  return patch?.metadata === undefined ? undefined : cloneJson(patch.metadata);
 }
 
 /** `metadata` replaces `data.metadata` as a whole. */

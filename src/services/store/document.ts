@@ -1,5 +1,6 @@
 import { isRecord } from '../guards.js';
 import type { ConversationSummary, StoredConversation } from '../types.js';
+import { cloneJson } from './json-clone.js';
 
 /**
  * One user's conversations in memory, keyed by id. A Map rather than a plain object, so an id
@@ -39,7 +40,7 @@ export function serializeSnapshot(conversations: Conversations): string {
 
 export function summarize(conversation: StoredConversation): ConversationSummary {
   return {
-    data: structuredClone(conversation.data),
+    data: cloneJson(conversation.data),
     chat_name: conversation.chat_name,
     last_update: conversation.last_update,
     last_response_id: conversation.last_response_id,

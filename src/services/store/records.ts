@@ -7,6 +7,7 @@ import type {
   StoredMessage,
 } from '../types.js';
 import type { ConversationHeader } from './journal.js';
+import { cloneJson } from './json-clone.js';
 import { validateId } from './validate.js';
 
 /*
@@ -62,7 +63,7 @@ export function buildMessage(input: NewMessage, id: string, defaultTime: number)
     response_id: input.response_id ?? null,
   };
   for (const key of OPTIONAL_KEYS) {
-    if (input[key] !== undefined) Object.assign(message, { [key]: structuredClone(input[key]) });
+    if (input[key] !== undefined) Object.assign(message, { [key]: cloneJson(input[key]) });
   }
   return checkMessage(message);
 }
@@ -71,7 +72,7 @@ export function buildMessage(input: NewMessage, id: string, defaultTime: number)
 export function patchMessage(current: StoredMessage, patch: MessagePatch): StoredMessage {
   const message = { ...current };
   for (const key of PATCHABLE_KEYS) {
-    if (patch[key] !== undefined) Object.assign(message, { [key]: structuredClone(patch[key]) });
+    if (patch[key] !== undefined) Object.assign(message, { [key]: cloneJson(patch[key]) });
   }
   return checkMessage(message);
 }
