@@ -69,7 +69,6 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   }
 
   async function send(username: string, input: SendInput): Promise<SendResult> {
-    if (closing) throw new UpstreamUnavailableError('The server is shutting down');
     const { text, chatName } = validate(input, config);
     // An empty id is a mistake, not a request for a new conversation.
     if (input.conversationId === '') {
@@ -78,6 +77,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const conversationId = input.conversationId ?? null;
     const clientMessageId = validateClientMessageId(input.clientMessageId);
     if (clientMessageId === null) return sendOnce(username, conversationId, text, chatName, null);
+    // A repeat of a send that landed gets its turn even while the server shuts down.
     return repeats.once(username, { conversationId, id: clientMessageId, text }, () =>
       sendOnce(username, conversationId, text, chatName, clientMessageId),
     );
@@ -90,6 +90,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     chatName: string | null,
     clientMessageId: string | null,
   ): Promise<SendResult> {
+    if (closing) throw new UpstreamUnavailableError('The server is shutting down');
     const metadata = clientMessageId ? clientMessageMetadata(clientMessageId) : undefined;
     const created = conversationId
       ? null

@@ -295,6 +295,30 @@ describe('upstream faults', () => {
     expect(conversation?.messages.filter((m) => m.status === 'STREAMING')).toEqual([]);
   });
 
+  it('shutdown still answers a repeat of a send that landed, and refuses any new send', async () => {
+    const f = await setup({ emulator: { tokensPerSecond: 50, replyWords: 100 } });
+    const input = { text: 'Long answer please', clientMessageId: 'before-shutdown' };
+    const sent = await f.service.send(USER, input);
+    const id = sent.conversation.data.id;
+    await collectUntil(f, id, (e) => e.some((event) => event.type === 'TEXT_DELTA'));
+    const stopping = f.service.shutdown();
+    // The response was lost: sent again, as a new chat and in the conversation it made.
+    for (const repeat of [input, { ...input, conversationId: id }]) {
+      const again = await f.service.send(USER, repeat);
+      expect(again.conversation.data.id).toBe(id);
+      expect(again.assistantMessage.id).toBe(sent.assistantMessage.id);
+    }
+    for (const other of [
+      { text: 'Something new', clientMessageId: 'during-shutdown' },
+      { text: 'Something new', conversationId: id },
+    ]) {
+      await expect(f.service.send(USER, other)).rejects.toThrow('The server is shutting down');
+    }
+    await stopping;
+    expect((await f.store.listConversations(USER)).map((c) => c.data.id)).toEqual([id]);
+    expect(f.emulator.requests()).toHaveLength(1);
+  });
+
   it('recover() turns answers left STREAMING into INCOMPLETE', async () => {
     const f = await setup();
     const conversation = await f.store.createConversation('bob', 'Crashed');
