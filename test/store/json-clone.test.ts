@@ -20,6 +20,15 @@ describe('cloneJson', () => {
     expect(original.nested.usage.input_tokens).toBe(3);
   });
 
+  it('copies a value with toJSON (a Date) as JSON.stringify writes it, as a reload reads it', () => {
+    const original = { metadata: { at: new Date(0), nested: [new Date(1_000)] } };
+    const copy = cloneJson(original);
+    expect(copy).toEqual({
+      metadata: { at: '1970-01-01T00:00:00.000Z', nested: ['1970-01-01T00:00:01.000Z'] },
+    });
+    expect(copy).toEqual(JSON.parse(JSON.stringify(original)));
+  });
+
   it('keeps a `__proto__` key an own key, as JSON.parse makes it, and sets no prototype', () => {
     const original = JSON.parse('{"metadata":{"__proto__":{"polluted":true},"a":1}}');
     const copy = cloneJson(original);
