@@ -108,6 +108,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     renderGraphiQL,
     landingPage: false,
     batching: false,
+    // `useBodyLimit` bounds every body by its declared length, which Node's parser enforces;
+    // yoga's own limit would pipe every body through a counting stream as well.
+    maxRequestBodySize: false,
     multipart: false,
     // The web app is served from this origin; other origins get no CORS grant.
     cors: false,
