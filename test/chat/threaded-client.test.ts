@@ -242,6 +242,29 @@ describe('threaded Responses client', () => {
     }
   });
 
+  it.each([
+    ['threaded', () => threaded()],
+    [
+      'in-process',
+      () => createResponsesClient(config, silentLogger, { baseURL: emulator.baseURL, apiKey: 'k' }),
+    ],
+  ])('%s: hands out no event already received once the caller aborts', async (_name, make) => {
+    const client = make();
+    try {
+      const controller = new AbortController();
+      const stream = await client.stream({ input, signal: controller.signal });
+      const events = stream.events[Symbol.asyncIterator]();
+      expect((await events.next()).done).toBe(false);
+      // The unpaced answer is all on its way by now, most of it not yet read.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      controller.abort();
+      await expect(events.next()).rejects.toBeInstanceOf(APIUserAbortError);
+      expect(await events.next()).toEqual({ value: undefined, done: true });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('ends open streams with a connection error when closed, and opens no more', async () => {
     const client = threaded({ baseURL: slow.url });
     const stream = await client.stream({ input });

@@ -137,8 +137,13 @@ export function createThreadedResponsesClient(
       });
       thread.streams.set(id, state);
       const abort = () => post({ t: 'abort', id });
-      const release = () => request.signal?.removeEventListener('abort', abort);
-      request.signal?.addEventListener('abort', abort, { once: true });
+      // A reader waiting for the thread learns of the abort at once.
+      const onAbort = () => {
+        abort();
+        state.wake?.();
+      };
+      const release = () => request.signal?.removeEventListener('abort', onAbort);
+      request.signal?.addEventListener('abort', onAbort, { once: true });
       post({
         t: 'open',
         id,
@@ -146,7 +151,7 @@ export function createThreadedResponsesClient(
         previousResponseId: request.previousResponseId ?? null,
       });
       try {
-        return { model: await model, events: events(state, abort, release) };
+        return { model: await model, events: events(state, abort, release, request.signal) };
       } catch (error) {
         release();
         throw error;
@@ -168,6 +173,7 @@ function events(
   state: OpenStream,
   abort: () => void,
   release: () => void,
+  signal: AbortSignal | undefined,
 ): AsyncIterableIterator<ResponseStreamEvent> {
   let finished = false;
   const finish = () => {
@@ -180,6 +186,12 @@ function events(
   const done = (): IteratorResult<ResponseStreamEvent> => ({ value: undefined, done: true });
   const next = (): Promise<IteratorResult<ResponseStreamEvent>> => {
     if (finished) return Promise.resolve(done());
+    // As in the in-process client: once the caller aborts, the events the thread sent before
+    // it stopped are not handed out (a stopped answer must not go on, nor end as complete).
+    if (signal?.aborted) {
+      finish();
+      return Promise.reject(new APIUserAbortError());
+    }
     if (state.head < state.queue.length) {
       const value = state.queue[state.head++] as ResponseStreamEvent;
       if (state.head === state.queue.length) {
