@@ -418,24 +418,25 @@ export function createController(
   }
 
   function send(text: string): Promise<boolean> {
-    // The same question sent again from the composer after a failed send may be a repeat of
-    // one that landed unseen: it keeps that send's id, as Retry does.
-    const key = store.get().activeId ?? NEW_CONVERSATION;
-    const repeat = unsent?.key === key && unsent.text === text.trim();
-    return sendAs(text, repeat ? unsent!.clientMessageId : newClientMessageId());
+    return sendAs(text);
   }
 
   /**
-   * Sends `text` under `clientMessageId`: sent again with the same id (Retry after a lost
-   * response), the server gives back the turn the first send started, if it landed.
+   * Sends `text` under `given` or a client message id of its own: sent again with the same id
+   * (Retry after a lost response), the server gives back the turn the first send started, if it
+   * landed.
    */
-  async function sendAs(text: string, clientMessageId: string): Promise<boolean> {
+  async function sendAs(text: string, given?: string): Promise<boolean> {
     const trimmed = text.trim();
     const before = store.get();
     const conversationId = before.activeId;
     const key = conversationId ?? NEW_CONVERSATION;
     const startedAt = Date.now();
     if (!trimmed || inFlight.has(key)) return false;
+    // The same question sent again from the composer after a failed send may be a repeat of
+    // one that landed unseen: it keeps that send's id, as Retry does.
+    const repeat = unsent?.key === key && unsent.text === trimmed;
+    const clientMessageId = given ?? (repeat ? unsent!.clientMessageId : newClientMessageId());
     const pendingId = `${PENDING_PREFIX}${startedAt}`;
     const pending: Message = {
       id: pendingId,
