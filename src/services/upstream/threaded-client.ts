@@ -179,8 +179,9 @@ function events(
   const finish = () => {
     if (finished) return;
     finished = true;
-    // A reader that stops early must not leave the upstream request running.
-    if (!state.ended && !state.error) abort();
+    // A reader that stops early must not leave the upstream request running (an aborted one
+    // was stopped by the abort listener already).
+    if (!state.ended && !state.error && !signal?.aborted) abort();
     release();
   };
   const done = (): IteratorResult<ResponseStreamEvent> => ({ value: undefined, done: true });
