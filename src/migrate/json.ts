@@ -6,9 +6,12 @@ export { errorReason, isRecord } from '../services/guards.js';
 export const isFiniteNumber = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value);
 
-/** Reads and parses a JSON file; the error message says what was wrong, without a stack. */
+/**
+ * Reads and parses a JSON file; the error message says what was wrong, without a stack. A byte
+ * order mark (as some Windows editors and PowerShell write one) is not part of the JSON.
+ */
 export async function readJson(file: string): Promise<unknown> {
-  const raw = await readFile(file, 'utf8');
+  const raw = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   try {
     return JSON.parse(raw);
   } catch (error) {

@@ -3,7 +3,7 @@
  * `{ data: <Thread object>, chat_name, last_update }`. Each entry is validated on its own so
  * one bad entry costs only that thread.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errorReason, isFiniteNumber, isRecord, readJson } from './json.js';
 import type { LegacyThread, MigrationFailure } from './types.js';
@@ -20,14 +20,23 @@ export async function listLegacyIndexFiles(
   dir: string,
 ): Promise<Array<{ user: string; file: string }>> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
-    .map((entry) => ({
-      user: entry.name.slice(0, -'.json'.length),
-      file: path.join(dir, entry.name),
-    }))
-    .sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+  const files = [];
+  for (const entry of entries) {
+    if (!entry.name.endsWith('.json')) continue;
+    const file = path.join(dir, entry.name);
+    // A symbolic link counts as the file it leads to; one that leads nowhere is read, and fails.
+    if (entry.isFile() || (entry.isSymbolicLink() && !(await isDirectory(file)))) {
+      files.push({ user: entry.name.slice(0, -'.json'.length), file });
+    }
+  }
+  return files.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
 }
+
+const isDirectory = (file: string) =>
+  stat(file).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
 
 /** Reads one index file. A file that cannot be parsed yields one failure and no threads. */
 export async function readLegacyIndex(user: string, file: string): Promise<LegacyIndex> {
@@ -44,7 +53,7 @@ export async function readLegacyIndex(user: string, file: string): Promise<Legac
     return index;
   }
   for (const [key, entry] of Object.entries(parsed)) {
-    if (isConvertedEntry(entry)) {
+    if (isConvertedEntry(key, entry)) {
       // Migrated in place earlier: still a thread to re-read and verify, under its legacy id.
       const thread = migratedThread(key, entry);
       if (thread) index.threads.push(thread);
@@ -88,9 +97,16 @@ export function parseThreadEntry(key: string, entry: unknown): LegacyThread | st
   );
 }
 
-/** A conversation of the new format has its messages locally; it is not a legacy thread. */
-function isConvertedEntry(entry: unknown): entry is Record<string, unknown> {
-  return isRecord(entry) && Array.isArray(entry.messages) && isRecord(entry.data);
+/**
+ * A conversation of the new format has its messages locally; it is not a legacy thread. Under
+ * a thread id it must also name that thread as its source: migrating in place, the store rewrites
+ * the index as its own document, which gives a thread that failed to convert an empty messages
+ * array, and that thread must still be read (and reported) as legacy on the next run.
+ */
+function isConvertedEntry(key: string, entry: unknown): entry is Record<string, unknown> {
+  if (!isRecord(entry) || !Array.isArray(entry.messages) || !isRecord(entry.data)) return false;
+  const metadata = entry.data.metadata;
+  return !key.startsWith('thread_') || (isRecord(metadata) && metadata.legacy_thread_id === key);
 }
 
 /** The thread a conversation migrated from, when it records one under its own id. */

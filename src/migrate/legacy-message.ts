@@ -1,4 +1,5 @@
 /** Validation of `thread.message` objects, shared by the export reader and the live fetch. */
+import { renderContent } from './content-parts.js';
 import { isFiniteNumber, isRecord } from './json.js';
 import type { LegacyMessage } from './types.js';
 
@@ -15,14 +16,31 @@ export function parseLegacyMessage(value: unknown): LegacyMessage | string {
 }
 
 /**
- * Oldest first by `created_at`, dropping repeated ids (overlapping pages, export plus fetch).
- * The sort is stable: messages of one second keep the order they are given in, the only record
- * of which came first (message ids are random, not issued in order).
+ * Oldest first by `created_at`, one copy of each id (overlapping pages, export plus fetch, a
+ * thread saved twice). The first copy is kept unless a later one is more nearly whole: finished
+ * where it was not, or unfinished with more text. The sort is stable: messages of one second
+ * keep the order they are given in, the only record of which came first (message ids are
+ * random, not issued in order).
  */
 export function orderMessages(messages: Iterable<LegacyMessage>): LegacyMessage[] {
   const byId = new Map<string, LegacyMessage>();
-  for (const message of messages) if (!byId.has(message.id)) byId.set(message.id, message);
+  for (const message of messages) {
+    const kept = byId.get(message.id);
+    // Set again under a key it has, the copy keeps the first one's place among equal times.
+    if (!kept || moreWhole(message, kept)) byId.set(message.id, message);
+  }
   return [...byId.values()].sort((a, b) => a.created_at - b.created_at);
+}
+
+const unfinished = (message: LegacyMessage) =>
+  message.status === 'incomplete' || message.status === 'in_progress';
+
+function moreWhole(copy: LegacyMessage, kept: LegacyMessage): boolean {
+  if (!unfinished(kept)) return false;
+  if (!unfinished(copy)) return true;
+  return (
+    renderContent(copy.content, null).text.length > renderContent(kept.content, null).text.length
+  );
 }
 
 /**

@@ -301,6 +301,39 @@ describe('migrating legacy threads', () => {
     });
   });
 
+  it('in place, a thread that failed is reported again by the next run, and migrated once fixed', async () => {
+    const clean = await cleanFixtures(temp.path);
+    const legacyDir = path.join(clean.dataDir, 'chats');
+    await cp(clean.legacyDir, legacyDir, { recursive: true });
+    const layout = { ...clean, legacyDir };
+    const index = path.join(legacyDir, 'alice.json');
+    const broken = { data: { id: 'thread_late', object: 'thread', created_at: '1700000000' } };
+    await writeFile(
+      index,
+      JSON.stringify({ ...JSON.parse(await readFile(index, 'utf8')), thread_late: broken }),
+    );
+    const failed = (report: Awaited<ReturnType<typeof migrate>>) =>
+      report.failures.filter((failure) => failure.thread === 'thread_late');
+
+    const first = await migrate(layout);
+    expect(failed(first)).toHaveLength(1);
+    // The store rewrote the index as its own document: the entry now has a messages array.
+    const second = await migrate(layout);
+    expect(failed(second)).toEqual(failed(first));
+    expect(second.status).toBe('partial');
+
+    const rewritten = JSON.parse(await readFile(index, 'utf8'));
+    rewritten.thread_late.data.created_at = 1_700_000_000;
+    await writeFile(index, JSON.stringify(rewritten));
+    const third = await migrate(layout);
+    expect(failed(third)).toEqual([]);
+    const late = (await storedConversations(layout.dataDir, 'alice')).get('thread_late');
+    expect(late?.data).toMatchObject({
+      created_at: 1_700_000_000,
+      metadata: { legacy_thread_id: 'thread_late' },
+    });
+  });
+
   it('refuses to run while another process holds the data directory', async () => {
     const layout = await cleanFixtures(temp.path);
     const server = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });

@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderContent } from '../../src/migrate/content-parts.js';
 import { convertThread } from '../../src/migrate/convert.js';
-import { readLegacyIndex } from '../../src/migrate/legacy-index.js';
+import { listLegacyIndexFiles, readLegacyIndex } from '../../src/migrate/legacy-index.js';
 import { readMessageExport } from '../../src/migrate/message-export.js';
 import { FIXTURES } from './support.js';
 
@@ -69,6 +70,57 @@ describe('message exports', () => {
     }
   });
 
+  it('of two copies of one message, keeps the finished one, or else the one with more text', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'threadline-export-'));
+    try {
+      const answer = (value: string, status: string) => ({
+        id: 'msg_a1',
+        object: 'thread.message',
+        created_at: 200,
+        role: 'assistant',
+        status,
+        content: [{ type: 'text', text: { value, annotations: [] } }],
+      });
+      const question = {
+        ...answer('What is it?', 'completed'),
+        id: 'msg_q1',
+        created_at: 100,
+        role: 'user',
+      };
+      const page = (data: unknown[]) => ({ object: 'list', data, has_more: false });
+      // The same thread saved twice: first while the answer was still being written.
+      const pages = (...answers: unknown[]) => answers.map((a) => page([a, question]));
+      const texts = async (id: string, ...answers: unknown[]) => {
+        await writeFile(path.join(dir, `${id}.json`), JSON.stringify(pages(...answers)));
+        const saved = await readMessageExport(dir, id);
+        return saved?.messages.map((m) => [m.id, m.status, renderContent(m.content, null).text]);
+      };
+      const whole = ['msg_a1', 'completed', 'The answer is 42.'];
+      expect(
+        await texts(
+          'thread_a',
+          answer('The answer', 'in_progress'),
+          answer('The answer is 42.', 'completed'),
+        ),
+      ).toEqual([['msg_q1', 'completed', 'What is it?'], whole]);
+      expect(
+        await texts(
+          'thread_b',
+          answer('The answer is 42.', 'completed'),
+          answer('The', 'in_progress'),
+        ),
+      ).toEqual([['msg_q1', 'completed', 'What is it?'], whole]);
+      expect(
+        await texts('thread_c', answer('The', 'in_progress'), answer('The answer', 'incomplete')),
+      ).toEqual([
+        ['msg_q1', 'completed', 'What is it?'],
+        ['msg_a1', 'incomplete', 'The answer'],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps the messages of an export whose pages all say has_more, and says it is incomplete', async () => {
     const saved = await readMessageExport(messagesDir, 'thread_incomplete');
     expect(saved?.messages.map((message) => message.id)).toEqual(['msg_i1', 'msg_i2']);
@@ -111,6 +163,33 @@ describe('thread indexes', () => {
         reason: expect.stringMatching(/JSON/),
       }),
     ]);
+  });
+
+  it('lists index files reached through a symbolic link, and reads files that start with a BOM', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'threadline-index-'));
+    try {
+      const dir = path.join(root, 'chats');
+      await mkdir(dir);
+      const bom = '\uFEFF';
+      const index = { thread_x: { data: { id: 'thread_x', object: 'thread', created_at: 1 } } };
+      await writeFile(path.join(root, 'dave.json'), bom + JSON.stringify(index));
+      await symlink(path.join(root, 'dave.json'), path.join(dir, 'dave.json'));
+      await writeFile(path.join(dir, 'erin.json'), JSON.stringify(index));
+      await mkdir(path.join(dir, 'folder.json'));
+      const files = await listLegacyIndexFiles(dir);
+      expect(files.map((file) => file.user)).toEqual(['dave', 'erin']);
+      const read = await readLegacyIndex('dave', files[0]!.file);
+      expect(read).toMatchObject({ failures: [], threads: [{ threadId: 'thread_x' }] });
+
+      const page = { object: 'list', has_more: false, data: [] as unknown[] };
+      page.data.push({ id: 'msg_1', created_at: 2, role: 'user', content: [] });
+      await writeFile(path.join(root, 'thread_x.json'), bom + JSON.stringify(page));
+      expect((await readMessageExport(root, 'thread_x'))?.messages.map((m) => m.id)).toEqual([
+        'msg_1',
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 
