@@ -239,6 +239,7 @@ export class StreamHub {
    * buffered (past the replay TTL, or never streamed here): whether it missed the end is
    * unknown, so it must read the conversation instead. Without `messageId`, `after` is a seq of
    * the latest turn; one that turn has not reached (or no turn at all) belongs to an earlier one.
+   * With it, a seq that turn has not reached is a gap too.
    */
   #replayPlan(
     topic: string,
@@ -257,6 +258,8 @@ export class StreamHub {
       // The client saw nothing of it: every turn still buffered is replayed whole.
       return turns.map((turn) => ({ turn, from: 0 }));
     }
+    // A seq the turn has not reached was never sent from it: the client's place is unknown.
+    if (after > turns[index]!.lastSeq) return null;
     return turns.slice(index).map((turn, i) => ({ turn, from: i === 0 ? after : 0 }));
   }
 

@@ -318,6 +318,21 @@ describe('StreamHub', () => {
     expect((await collect(current, isEnd)).map((e) => e.seq)).toEqual([3, 4]);
   });
 
+  it('reports a gap for an `after` beyond what the named turn has reached, not a replay of seen events', async () => {
+    const hub = makeHub();
+    const turn = hub.openTurn(OWNER, 'c1', 'm1');
+    turn.publish({ type: 'TEXT_CREATED' });
+    turn.publish({ type: 'TEXT_DELTA', delta: 'a' });
+    await nextTick();
+    await expect(
+      hub.subscribe(OWNER, 'c1', { messageId: 'm1', after: 40 }).next(),
+    ).rejects.toBeInstanceOf(ReplayGapError);
+    const current = hub.subscribe(OWNER, 'c1', { messageId: 'm1', after: 2 });
+    turn.publish({ type: 'TEXT_DELTA', delta: 'b' });
+    turn.publish({ type: 'TEXT_DONE', text: 'ab', responseId: 'r', usage: null, model: 'x' });
+    expect((await collect(current, isEnd)).map((e) => e.seq)).toEqual([3, 4]);
+  });
+
   it('forgets finished turns after the replay TTL', async () => {
     const hub = makeHub({ replayTtlMs: 30 });
     const turn = hub.openTurn(OWNER, 'c1', 'm1');
