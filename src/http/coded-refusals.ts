@@ -1,21 +1,34 @@
 /**
  * Yoga refuses some requests with an empty body (415 for a content type it does not read, 406
- * for an Accept header it cannot answer), and a body that is not JSON with the parser's own
- * error attached (which quotes the body back). Every refusal here becomes what the API promises:
- * `{ errors: [{ message, extensions: { code } }] }`, and nothing of a parser's internals.
+ * for an Accept header it cannot answer), and a GET whose variables or extensions are not JSON
+ * with a 500. Every refusal here becomes what the API promises:
+ * `{ errors: [{ message, extensions: { code } }] }`. (The parser's error that yoga attaches to
+ * a body that is not JSON is taken out by the error mask, `schema/errors.ts`.)
  */
-import type { Plugin } from 'graphql-yoga';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 const REFUSED = new Set([400, 406, 413, 415]);
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 
 export function codedRefusals(): Plugin {
   return {
+    // Yoga parses these with a bare JSON.parse, whose error would be an unexpected 500.
+    onRequestParse({ request, url }) {
+      if (request.method !== 'GET') return;
+      for (const name of ['variables', 'extensions']) {
+        const value = url.searchParams.get(name);
+        if (value && !isJson(value)) {
+          throw createGraphQLError(`The ${name} parameter is not valid JSON`, {
+            extensions: { http: { status: 400 }, code: 'BAD_REQUEST' },
+          });
+        }
+      }
+    },
     async onResponse({ request, response, setResponse, fetchAPI }) {
       if (!REFUSED.has(response.status)) return;
       const text = await response.clone().text();
-      const body = text === '' ? emptyRefusal(response) : withoutInternals(text);
-      if (body === null) return;
+      if (text !== '') return;
+      const body = emptyRefusal(response);
       // In a JSON type the client accepts (GraphQL over HTTP prefers its own). Set in every
       // case: a copy of the headers does not always carry the type over.
       const original = response.headers.get('content-type') ?? '';
@@ -47,20 +60,11 @@ function emptyRefusal(response: Response) {
   return { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] };
 }
 
-/** The body without `extensions.originalError`; null when there is nothing to change. */
-function withoutInternals(text: string): unknown {
-  let body: { errors?: Array<{ extensions?: Record<string, unknown> }> };
+function isJson(text: string): boolean {
   try {
-    body = JSON.parse(text);
+    JSON.parse(text);
+    return true;
   } catch {
-    return null;
+    return false;
   }
-  let changed = false;
-  for (const error of body.errors ?? []) {
-    if (error.extensions && 'originalError' in error.extensions) {
-      delete error.extensions.originalError;
-      changed = true;
-    }
-  }
-  return changed ? body : null;
 }

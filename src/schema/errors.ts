@@ -30,6 +30,7 @@ export function expectedCode(error: unknown): string | null {
 export function createMaskError(logger: Logger): MaskError {
   return (error, message) => {
     const located = isGraphQLError(error) ? error : null;
+    if (located && 'originalError' in located.extensions) refusedWithoutParser(located);
     const original = located ? (located.originalError ?? located) : error;
     const code = expectedCode(original);
     if (code !== null) {
@@ -56,6 +57,19 @@ export function createMaskError(logger: Logger): MaskError {
     // error with its stack: the log above has it.
     return yogaMaskError(error, message, false);
   };
+}
+
+/**
+ * Yoga's JSON body parser attaches the parser's error, which quotes the body back, and yoga
+ * answers such a refusal 400 only while it is there (200 otherwise, as the GraphQL-over-HTTP
+ * spec allows for application/json). Changed in place, as yoga reads this very error: the
+ * parser's error goes, and the refusal keeps its 400 over every transport.
+ */
+function refusedWithoutParser(error: GraphQLError): void {
+  const extensions = error.extensions as Record<string, unknown>;
+  delete extensions.originalError;
+  const http = extensions.http as { status?: number } | undefined;
+  if (http?.status) extensions.http = { status: http.status };
 }
 
 /**

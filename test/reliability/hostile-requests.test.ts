@@ -137,6 +137,24 @@ describe('malformed HTTP requests', () => {
     expect(typed.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
   });
 
+  it('keeps the parser out of a refusal sent as an event stream, and refuses bad GET parameters', async () => {
+    for (const accept of ['text/event-stream', 'multipart/mixed']) {
+      const streamed = await postRaw('{"query": "{ me { name } }", oops', { accept });
+      expect(streamed.text).toContain('BAD_REQUEST');
+      expect(streamed.text).not.toMatch(/oops|originalError|SyntaxError/);
+    }
+    for (const name of ['variables', 'extensions']) {
+      const params = new URLSearchParams({ query: '{ me { name } }', [name]: 'oops{' });
+      const response = await fetch(`${url}/graphql?${params}`, {
+        headers: { authorization: `Bearer ${fx.tokens.alice}` },
+      });
+      const text = await response.text();
+      expect(response.status).toBe(400);
+      expect(JSON.parse(text).errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
+      expect(text).not.toMatch(/oops|originalError|SyntaxError/);
+    }
+  });
+
   it('logs an error of the listening socket instead of ending the process', () => {
     const accept = Object.assign(new Error('accept ENOBUFS'), { code: 'ENOBUFS' });
     expect(() => fx.app.server.emit('error', accept)).not.toThrow();
