@@ -5,6 +5,7 @@
  */
 import type { MessageStatus, StoredConversation, StoredMessage } from '../services/types.js';
 import { renderContent } from './content-parts.js';
+import { isUnfinished } from './legacy-message.js';
 import type { LegacyMessage, LegacyThread, MigratedConversation } from './types.js';
 
 export const UNTITLED = 'Untitled chat';
@@ -74,11 +75,11 @@ export function convertMessage(legacy: LegacyMessage): {
 }
 
 /**
- * The API's `incomplete`, and `in_progress` (still being written when it was read), survive as
- * INCOMPLETE; a later run that finds the message finished replaces it (see `mergeConversation`).
+ * An unfinished message survives as INCOMPLETE; a later run that finds it finished replaces it
+ * (see `mergeConversation`).
  */
 const statusOf = (status: string | undefined): MessageStatus =>
-  status === 'incomplete' || status === 'in_progress' ? 'INCOMPLETE' : 'COMPLETE';
+  isUnfinished(status) ? 'INCOMPLETE' : 'COMPLETE';
 
 /** A name for a conversation that had none: the start of its first question. */
 export function nameFromMessages(messages: StoredMessage[]): string {

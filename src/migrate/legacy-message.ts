@@ -32,12 +32,16 @@ export function orderMessages(messages: Iterable<LegacyMessage>): LegacyMessage[
   return [...byId.values()].sort((a, b) => a.created_at - b.created_at);
 }
 
-const unfinished = (message: LegacyMessage) =>
-  message.status === 'incomplete' || message.status === 'in_progress';
+/**
+ * The API's `incomplete`, and `in_progress` (still being written when it was read): a message
+ * whose text may be cut short.
+ */
+export const isUnfinished = (status: string | undefined): boolean =>
+  status === 'incomplete' || status === 'in_progress';
 
 function moreWhole(copy: LegacyMessage, kept: LegacyMessage): boolean {
-  if (!unfinished(kept)) return false;
-  if (!unfinished(copy)) return true;
+  if (!isUnfinished(kept.status)) return false;
+  if (!isUnfinished(copy.status)) return true;
   return (
     renderContent(copy.content, null).text.length > renderContent(kept.content, null).text.length
   );
