@@ -196,7 +196,7 @@ export const SETTINGS = [
     flag: 'max-message-chars',
     parse: integer(1, 10_000_000),
     default: 100_000,
-    help: 'Longest message text accepted',
+    help: 'Longest message text accepted, in characters',
   },
   {
     key: 'maxChatNameChars',
@@ -204,7 +204,7 @@ export const SETTINGS = [
     flag: 'max-chat-name-chars',
     parse: integer(1, 10_000),
     default: 200,
-    help: 'Longest chat name accepted',
+    help: 'Longest chat name accepted, in characters',
   },
   {
     key: 'maxBodyBytes',

@@ -11,6 +11,7 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type GraphQLError,
+  type GraphQLFormattedError,
   getOperationAST,
   Kind,
 } from 'graphql';
@@ -117,6 +118,13 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
           throw new Error('Internal server error');
         }
       },
+      // Checked on every event of every stream: returning nothing keeps the result as it is.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.some(hasHttp)
+          ? { ...result, errors: withoutHttp(result.errors) }
+          : undefined,
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.some(hasHttp) ? withoutHttp(errors) : undefined,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onSubscribe: async (ctx, _id, params) => {
@@ -215,6 +223,21 @@ function unidentifiedOperation(
 /** A syntax error, with the code yoga gives it over HTTP (a copy: parse results are cached). */
 function parseFailed(error: GraphQLError): GraphQLError {
   return asYogaError(error, { code: error.extensions?.code ?? 'GRAPHQL_PARSE_FAILED' });
+}
+
+/**
+ * Yoga's `extensions.http` sets the status of an HTTP response, which strips it from the body;
+ * over WebSocket it would reach the client, so it goes here too.
+ */
+const hasHttp = (error: GraphQLError) => error.extensions?.http !== undefined;
+
+function withoutHttp(errors: readonly GraphQLError[]): GraphQLFormattedError[] {
+  return errors.map((error) => {
+    const formatted = error.toJSON();
+    if (!hasHttp(error)) return formatted;
+    const { http: _http, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  });
 }
 
 /**

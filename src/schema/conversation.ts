@@ -1,5 +1,6 @@
 import { type Context, requireUser } from '../context.js';
-import { NotFoundError, ValidationError } from '../services/errors.js';
+import { checkChatName } from '../services/chat/input-text.js';
+import { NotFoundError } from '../services/errors.js';
 import type { StoredConversation, StoredMessage } from '../services/types.js';
 import { builder } from './builder.js';
 import { MessageRef } from './message.js';
@@ -22,19 +23,8 @@ async function messagesOf(conversation: ConversationShape, context: Context) {
   return full?.messages ?? [];
 }
 
-function chatNameArg(raw: string, context: Context): string {
-  const name = raw.trim();
-  if (name === '') {
-    throw new ValidationError('The chat name must not be empty', { field: 'chatName' });
-  }
-  if (name.length > context.config.maxChatNameChars) {
-    throw new ValidationError(
-      `The chat name is longer than ${context.config.maxChatNameChars} characters`,
-      { field: 'chatName', maxChatNameChars: context.config.maxChatNameChars },
-    );
-  }
-  return name;
-}
+const chatNameArg = (raw: string, context: Context) =>
+  checkChatName(raw, context.config.maxChatNameChars);
 
 export const ConversationRef = builder.objectRef<ConversationShape>('Conversation').implement({
   fields: (t) => ({

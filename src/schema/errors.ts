@@ -75,11 +75,19 @@ function refusedWithoutParser(error: GraphQLError): void {
 /**
  * The code for a request refused before execution by graphql-js or a limit plugin, which report
  * it without one: a variable that cannot be coerced (`$first: "ten"` for an Int) is the client's
- * input; a query over the depth, alias, cost or token limits failed validation.
+ * input; a syntax error failed to parse; a query over the depth, alias or cost limits failed
+ * validation.
  */
 function uncodedRequestErrorCode(error: GraphQLError): string | null {
   if (error.extensions?.code !== undefined || error.path) return null;
   // The scalar's own complaint may be attached; any other cause is not a refused request.
   if (error.originalError && !isGraphQLError(error.originalError)) return null;
-  return error.message.startsWith('Variable "$') ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED';
+  if (error.message.startsWith('Variable "$')) return 'BAD_USER_INPUT';
+  // Yoga codes parse errors itself, but misses the syntax errors of the token limit's parser,
+  // which come from graphql's other build. Those point into the query; the depth limit's
+  // refusal, also worded "Syntax Error", points nowhere.
+  if (error.message.startsWith('Syntax Error:') && error.locations?.length) {
+    return 'GRAPHQL_PARSE_FAILED';
+  }
+  return 'GRAPHQL_VALIDATION_FAILED';
 }

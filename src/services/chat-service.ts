@@ -12,6 +12,7 @@ import {
   RepeatedSends,
   validateClientMessageId,
 } from './chat/idempotency.js';
+import { checkChatName, checkMessageText } from './chat/input-text.js';
 import { type AbortReason, runTurn } from './chat/turn.js';
 import {
   ConflictError,
@@ -323,25 +324,13 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 }
 
 function validate(input: SendInput, config: Config): { text: string; chatName: string | null } {
-  const text = typeof input.text === 'string' ? input.text : '';
-  if (text.trim() === '') throw new ValidationError('The message text must not be empty');
-  if (text.length > config.maxMessageChars) {
-    throw new ValidationError(
-      `The message text is longer than ${config.maxMessageChars} characters`,
-      {
-        maxMessageChars: config.maxMessageChars,
-      },
-    );
-  }
-  const chatName = input.chatName?.trim() || null;
-  if (chatName && chatName.length > config.maxChatNameChars) {
-    throw new ValidationError(
-      `The chat name is longer than ${config.maxChatNameChars} characters`,
-      {
-        maxChatNameChars: config.maxChatNameChars,
-      },
-    );
-  }
+  const text = checkMessageText(
+    typeof input.text === 'string' ? input.text : '',
+    config.maxMessageChars,
+  );
+  const chatName = input.chatName?.trim()
+    ? checkChatName(input.chatName, config.maxChatNameChars)
+    : null;
   return { text, chatName };
 }
 

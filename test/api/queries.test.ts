@@ -110,6 +110,14 @@ describe('conversations', () => {
     expect(codes(await fx.exec(RENAME, { id, chatName: 'y'.repeat(41) }))).toEqual([
       'BAD_USER_INPUT',
     ]);
+    // Characters, not UTF-16 code units: 40 emoji fit a 40-character limit.
+    const emoji = '😀'.repeat(40);
+    expect((await fx.exec(RENAME, { id, chatName: emoji })).data?.renameConversation).toEqual({
+      id,
+      chatName: emoji,
+    });
+    const refused = await fx.exec(RENAME, { id, chatName: 'Two\nlines' });
+    expect(refused.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'chatName' });
   });
 
   it("never shows or changes another user's conversation", async () => {
@@ -196,9 +204,14 @@ describe('sendMessage and stopResponse', () => {
       'BAD_USER_INPUT',
     ]);
     expect(await fx.app.services.store.listConversations('alice')).toHaveLength(before);
-    expect(codes(await fx.exec(SEND, { input: { text: 'x'.repeat(1_001) } }))).toEqual([
-      'BAD_USER_INPUT',
-    ]);
+    const long = await fx.exec(SEND, { input: { text: 'x'.repeat(1_001) } });
+    expect(long.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'text',
+      maxMessageChars: 1_000,
+    });
+    expect(codes(await fx.exec(SEND, { input: { text: 'Hi\u0000' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(await fx.app.services.store.listConversations('alice')).toHaveLength(before);
   });
 
   it('refuses a second turn while one streams; stop keeps the partial answer', async () => {

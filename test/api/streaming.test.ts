@@ -245,6 +245,44 @@ describe('messageStream over graphql-ws', () => {
     expect((fine.value as ExecResult).data).toEqual({ me: { name: 'alice' } });
   });
 
+  it('gives a refusal the same extensions over WebSocket as over HTTP', async () => {
+    const client = wsClient(bearer(fx.tokens.alice));
+    const overWs = async (query: string, variables?: Record<string, unknown>) => {
+      try {
+        const result = await client.iterate({ query, variables }).next();
+        return (result.value as ExecResult).errors?.map((error) => error.extensions);
+      } catch (errors) {
+        // An `error` message: refused before the operation ran.
+        return (errors as Array<{ extensions?: unknown }>).map((error) => error.extensions);
+      }
+    };
+    const tokens = `{ me { ${'name '.repeat(3_000)} } }`;
+    const refusals: Array<[string, Record<string, unknown>?]> = [
+      ['{ me { name }'],
+      ['{ me { nope } }'],
+      [tokens],
+      ['query ($first: Int) { conversations(first: $first) { totalCount } }', { first: 'ten' }],
+      ['query ($id: ID!) { conversation(id: $id) { id } }', {}],
+      ['query ($id: ID!) { conversation(id: $id) { id } }', { id: 'not/an/id' }],
+      ['mutation { renameConversation(id: "nope", chatName: "x") { id } }'],
+    ];
+    const seen: string[] = [];
+    for (const [query, variables] of refusals) {
+      const overHttp = (await fx.exec(query, variables)).errors?.map((error) => error.extensions);
+      expect(await overWs(query, variables), query.slice(0, 50)).toEqual(overHttp);
+      seen.push(String(overHttp?.[0]?.code));
+    }
+    expect(seen).toEqual([
+      'GRAPHQL_PARSE_FAILED',
+      'GRAPHQL_VALIDATION_FAILED',
+      'GRAPHQL_PARSE_FAILED',
+      'BAD_USER_INPUT',
+      'BAD_USER_INPUT',
+      'BAD_USER_INPUT',
+      'NOT_FOUND',
+    ]);
+  });
+
   it('closes a connection with no detail when its token cannot be checked', async () => {
     const file = path.join(fx.dataDir, 'users.json');
     const users = await fs.readFile(file);

@@ -33,7 +33,8 @@ export function validateId(id: unknown, what = 'id'): string {
   if (typeof id !== 'string' || !ID.test(id)) {
     throw new ValidationError(
       `Invalid ${what} ${show(id)}: use 1-128 letters, digits, "_" or "-"`,
-      { field: what },
+      // "conversation id" -> conversationId, the name the API's inputs give it.
+      { field: what.replace(/ (\w)/g, (_, letter: string) => letter.toUpperCase()) },
     );
   }
   return id;
