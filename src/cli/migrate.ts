@@ -16,6 +16,7 @@ import {
   type SourceList,
 } from '../migrate/sources.js';
 import type { MigrationMode } from '../migrate/types.js';
+import { validateUsername } from '../services/store/validate.js';
 
 /** Exit codes, as documented in HELP. */
 export const EXIT = { complete: 0, partial: 1, usage: 2, cannotRun: 3 } as const;
@@ -56,8 +57,9 @@ Exit codes:
   0  complete: everything migrated (or, with --verify, every message found)
   1  partial: a file, thread or fetch failed (listed), or --verify found messages missing
   2  usage error
-  3  could not run: the data directory is in use (stop the server first) or a source is
-     missing; or the migration ran but its --report file could not be written`;
+  3  could not run: the data directory is in use (stop the server first) or not usable, or a
+     source is missing or unreadable; or the migration ran but its --report file could not be
+     written`;
 
 interface Values {
   legacy?: string;
@@ -117,6 +119,7 @@ export async function run(
     const config = loadConfig(process.env, { 'data-dir': values['data-dir'] });
     const source = values.from ?? 'assistants';
     if (values.report) await checkWritable(values.report);
+    checkUser(values.user);
     const sources = await readSources(source, values, positionals, config);
     const report = await runMigration({
       source: source as 'assistants' | 'chatgpt',
@@ -155,10 +158,25 @@ export async function run(
 
 /** A report that cannot be written is refused before anything is migrated. */
 async function checkWritable(file: string): Promise<void> {
+  const existing = await fs.stat(file).catch(() => null);
+  if (existing && !existing.isFile()) {
+    throw new UsageError(`--report ${file} is a folder or another non-file; name a file`);
+  }
   try {
-    await fs.access(path.dirname(path.resolve(file)), constants.W_OK);
+    // An existing file must be writable; a new one needs a writable folder to be made in.
+    await fs.access(existing ? file : path.dirname(path.resolve(file)), constants.W_OK);
   } catch (error) {
     throw new UsageError(`--report ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** A username the store would refuse: said as such, before any source is read. */
+function checkUser(user: string | undefined): void {
+  if (user === undefined) return;
+  try {
+    validateUsername(user);
+  } catch (error) {
+    throw new UsageError(`--user: ${(error as Error).message}`);
   }
 }
 

@@ -5,9 +5,11 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isCode } from '../services/store/atomic-file.js';
 import { isValidUsername } from '../services/store/validate.js';
 import { readAssistantsUser } from './assistants-source.js';
 import { readChatGptExport } from './chatgpt.js';
+import { errorReason } from './json.js';
 import { listLegacyIndexFiles, readLegacyIndex } from './legacy-index.js';
 import type { ThreadFetcher } from './live-fetch.js';
 import type { MigrationFailure, UserBatch } from './types.js';
@@ -121,12 +123,14 @@ export async function chatGptSources(file: string, user: string): Promise<Source
   };
 }
 
+/** A folder the run reads must be there and readable before anything is written. */
 async function requireDir(dir: string, what: string): Promise<void> {
-  let isDir = false;
   try {
-    isDir = (await stat(dir)).isDirectory();
-  } catch {
-    // reported below
+    await readdir(dir);
+  } catch (error) {
+    const reason = isCode(error, 'ENOENT', 'ENOTDIR')
+      ? 'does not exist or is not a folder'
+      : `cannot be read (${errorReason(error)})`;
+    throw new MigrationSetupError(`${what} ${dir} ${reason}`);
   }
-  if (!isDir) throw new MigrationSetupError(`${what} ${dir} does not exist or is not a folder`);
 }

@@ -123,8 +123,16 @@ export class JsonConversationStore implements ConversationStore {
 
   async open(): Promise<void> {
     if (this.lock) return;
-    await fs.mkdir(this.chatsDir, { recursive: true });
-    this.lock = await acquireDataLock(this.dataDir, this.logger);
+    try {
+      await fs.mkdir(this.chatsDir, { recursive: true });
+      this.lock = await acquireDataLock(this.dataDir, this.logger);
+    } catch (error) {
+      if (error instanceof StorageError) throw error;
+      // A data directory that is a file, read-only or not ours: a setup error, said in one line.
+      throw new StorageError(
+        `data directory ${this.dataDir} cannot be used: ${(error as Error).message}`,
+      );
+    }
     await this.removeLeftoverTempFiles();
   }
 

@@ -53,4 +53,15 @@ describe('threadline serve, failing to start', () => {
     expect(stderr).toMatch(/^threadline: .*users\.json.*JSON/m);
     expect(existsSync(path.join(tmp.path, '.lock'))).toBe(false);
   });
+
+  it('says a data directory that is a file cannot be used, in one line', async () => {
+    const file = path.join(tmp.path, 'a-file');
+    await fs.writeFile(file, '');
+    // The later --data-dir wins over the one serve() gives.
+    const { code, stderr } = await serve(['--port', '0', '--data-dir', file]);
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(
+      `threadline: data directory ${file} cannot be used: ENOTDIR: not a directory, mkdir '${file}/chats'`,
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -67,7 +67,30 @@ describe('threadline migrate', () => {
     const nowhere = path.join(temp.path, 'no-such-dir', 'report.json');
     expect(await runQuiet([...flags(layout), '--report', nowhere])).toBe(2);
     expect(printed(error)).toContain(`--report ${nowhere}:`);
+    // An existing folder is no place for the report either.
+    expect(await runQuiet([...flags(layout), '--report', temp.path])).toBe(2);
+    expect(printed(error)).toContain(`--report ${temp.path} is a folder`);
+    // A name the store would refuse is a usage error, not "no index for that user".
+    expect(await runQuiet([...flags(layout), '--user', 'josé'])).toBe(2);
+    expect(printed(error)).toContain('--user: Invalid username "josé"');
     expect((await storedConversations(layout.dataDir, 'alice')).size).toBe(0);
+    await expect(stat(layout.dataDir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('exits 3 with one line when the data directory or a source folder cannot be used', async () => {
+    const layout = await copyFixtures(temp.path);
+    const file = path.join(temp.path, 'a-file');
+    await writeFile(file, 'not a folder');
+    expect(await runQuiet([...flags(layout), '--data-dir', file])).toBe(3);
+    expect(printed(error)).toBe(
+      `threadline migrate: data directory ${file} cannot be used: ENOTDIR: not a directory, mkdir '${file}/chats'`,
+    );
+    error.mockClear();
+    expect(await runQuiet([...flags(layout), '--messages', file])).toBe(3);
+    expect(printed(error)).toBe(
+      `threadline migrate: messages folder ${file} does not exist or is not a folder`,
+    );
+    expect(await readFile(file, 'utf8')).toBe('not a folder');
   });
 
   it('prints what a dry run would change, then migrates and verifies', async () => {
