@@ -25,40 +25,45 @@ export function characterCount(text: string): number {
 /** Whether `text` is longer than `max` characters; code units bound characters from above. */
 const longerThan = (text: string, max: number) => text.length > max && characterCount(text) > max;
 
-export function checkMessageText(text: string, maxMessageChars: number): string {
-  if (text.trim() === '') {
-    throw new ValidationError('The message text must not be empty', { field: 'text' });
-  }
-  if (longerThan(text, maxMessageChars)) {
-    throw new ValidationError(`The message text is longer than ${maxMessageChars} characters`, {
-      field: 'text',
-      maxMessageChars,
-    });
-  }
-  if (CONTROL_IN_TEXT.test(text)) {
-    throw new ValidationError('The message text must not contain control characters', {
-      field: 'text',
-    });
-  }
-  return text;
+interface Rule {
+  label: string;
+  field: string;
+  /** The extension naming the limit, as the configuration does. */
+  limitKey: string;
+  control: RegExp;
+  controls: string;
 }
 
-/** The trimmed name; an empty one is refused (callers that allow none check before). */
-export function checkChatName(raw: string, maxChatNameChars: number): string {
-  const name = raw.trim();
-  if (name === '') {
-    throw new ValidationError('The chat name must not be empty', { field: 'chatName' });
+const TEXT: Rule = {
+  label: 'The message text',
+  field: 'text',
+  limitKey: 'maxMessageChars',
+  control: CONTROL_IN_TEXT,
+  controls: 'control characters',
+};
+
+const NAME: Rule = {
+  label: 'The chat name',
+  field: 'chatName',
+  limitKey: 'maxChatNameChars',
+  control: CONTROL_IN_NAME,
+  controls: 'control characters or line breaks',
+};
+
+function check(value: string, max: number, rule: Rule): string {
+  const refusal = (problem: string, details: Record<string, unknown> = {}) =>
+    new ValidationError(`${rule.label} ${problem}`, { field: rule.field, ...details });
+  if (value.trim() === '') throw refusal('must not be empty');
+  if (longerThan(value, max)) {
+    throw refusal(`is longer than ${max} characters`, { [rule.limitKey]: max });
   }
-  if (longerThan(name, maxChatNameChars)) {
-    throw new ValidationError(`The chat name is longer than ${maxChatNameChars} characters`, {
-      field: 'chatName',
-      maxChatNameChars,
-    });
-  }
-  if (CONTROL_IN_NAME.test(name)) {
-    throw new ValidationError('The chat name must not contain control characters or line breaks', {
-      field: 'chatName',
-    });
-  }
-  return name;
+  if (rule.control.test(value)) throw refusal(`must not contain ${rule.controls}`);
+  return value;
 }
+
+export const checkMessageText = (text: string, maxMessageChars: number): string =>
+  check(text, maxMessageChars, TEXT);
+
+/** The trimmed name; an empty one is refused (callers that allow none check before). */
+export const checkChatName = (raw: string, maxChatNameChars: number): string =>
+  check(raw.trim(), maxChatNameChars, NAME);
