@@ -68,9 +68,24 @@ interface TurnBuffer {
   bytes: number;
   /** Highest seq dropped from the front of `events` to respect the bounds. */
   evictedThrough: number;
+  /** What was dropped, kept whole while the byte bound allows; null once it did not. */
+  evicted: Evicted | null;
   lastSeq: number;
   pendingDelta: string;
   ended: boolean;
+}
+
+/**
+ * The front of a long answer, dropped from `events` by the event-count bound: its TEXT_CREATED
+ * and its deltas' text as one. A client that saw none of it (one that reread the conversation
+ * and follows the answer from its start) still gets the whole answer, the dropped deltas as one
+ * delta with the last dropped seq; a client that saw part of it gets REPLAY_GAP.
+ */
+interface Evicted {
+  created: ChatEvent | null;
+  text: string;
+  /** The seq of the first delta in `text`. */
+  textFrom: number;
 }
 
 const EVENT_OVERHEAD_BYTES = 96;
@@ -118,6 +133,7 @@ export class StreamHub {
       events: [],
       bytes: 0,
       evictedThrough: 0,
+      evicted: { created: null, text: '', textFrom: 0 },
       lastSeq: 0,
       pendingDelta: '',
       ended: false,
@@ -199,7 +215,9 @@ export class StreamHub {
     const plan = this.#replayPlan(topic, messageId, after);
     if (plan === null) return gap(messageId, after);
     for (const { turn, from } of plan) {
-      if (from < turn.evictedThrough) return gap(turn.messageId, from);
+      if (from < turn.evictedThrough && !this.#replayEvicted(turn, from, deliver)) {
+        return gap(turn.messageId, from);
+      }
       for (let i = Math.max(0, from - turn.evictedThrough); i < turn.events.length; i++) {
         deliver(this.#eventAt(turn, i), true);
       }
@@ -263,6 +281,19 @@ export class StreamHub {
     return turns.slice(index).map((turn, i) => ({ turn, from: i === 0 ? after : 0 }));
   }
 
+  /** Replays a turn's dropped front to a client that saw none of it; false if it saw part. */
+  #replayEvicted(
+    turn: TurnBuffer,
+    from: number,
+    deliver: (event: ChatEvent, replayed: boolean) => void,
+  ): boolean {
+    const evicted = turn.evicted;
+    if (!evicted || (evicted.text !== '' && from >= evicted.textFrom)) return false;
+    if (evicted.created && from < evicted.created.seq) deliver(evicted.created, true);
+    if (evicted.text !== '') deliver(textDelta(turn, evicted.text, turn.evictedThrough), true);
+    return true;
+  }
+
   readonly #flushPending = (): void => {
     this.#flush = null;
     this.#publishPending();
@@ -300,13 +331,32 @@ export class StreamHub {
     this.#pubsub.publish('event', turn.topic, event);
   }
 
+  /**
+   * Past the event count, the oldest events join `evicted` (their text stays counted in
+   * `bytes`); past the byte size, `evicted` goes first, then the oldest events.
+   */
   #enforceBounds(turn: TurnBuffer): void {
     let drop = 0;
-    while (
-      drop < turn.events.length - 1 &&
-      (turn.events.length - drop > this.#maxTurnEvents || turn.bytes > this.#maxTurnBytes)
-    ) {
-      turn.bytes -= bufferedBytes(turn.events[drop++] as Buffered);
+    while (drop < turn.events.length - 1 && turn.events.length - drop > this.#maxTurnEvents) {
+      const event = turn.events[drop++] as Buffered;
+      const evicted = turn.evicted;
+      if (evicted && typeof event === 'string') {
+        if (evicted.text === '') evicted.textFrom = turn.evictedThrough + drop;
+        evicted.text += event;
+        turn.bytes -= EVENT_OVERHEAD_BYTES;
+      } else if (evicted && typeof event !== 'string' && event.type === 'TEXT_CREATED') {
+        evicted.created = event;
+      } else {
+        turn.bytes -= bufferedBytes(event);
+      }
+    }
+    while (turn.bytes > this.#maxTurnBytes && (turn.evicted || drop < turn.events.length - 1)) {
+      if (turn.evicted) {
+        turn.bytes -= evictedBytes(turn.evicted);
+        turn.evicted = null;
+      } else {
+        turn.bytes -= bufferedBytes(turn.events[drop++] as Buffered);
+      }
     }
     turn.evictedThrough += drop;
     if (drop > 0) turn.events.splice(0, drop);
@@ -352,6 +402,10 @@ function textDelta(turn: TurnBuffer, delta: string, seq: number): ChatEvent {
     messageId: turn.messageId,
     seq,
   };
+}
+
+function evictedBytes(evicted: Evicted): number {
+  return (evicted.created ? EVENT_OVERHEAD_BYTES : 0) + evicted.text.length * 2;
 }
 
 function bufferedBytes(event: Buffered): number {

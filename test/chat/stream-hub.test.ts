@@ -249,7 +249,7 @@ describe('StreamHub', () => {
   });
 
   it('calls onEnd once, however the subscription ends', async () => {
-    const hub = makeHub({ maxTurnEvents: 2 });
+    const hub = makeHub({ maxTurnEvents: 1 });
     const ends: string[] = [];
     const onEnd = (name: string) => () => ends.push(name);
 
@@ -265,7 +265,7 @@ describe('StreamHub', () => {
     await byReturn.return?.();
     // Already aborted, and a replay gap: both end before subscribe returns.
     hub.subscribe(OWNER, 'c1', { signal: aborted.signal, onEnd: onEnd('pre-aborted') });
-    hub.subscribe(OWNER, 'c1', { after: 0, onEnd: onEnd('gap') });
+    hub.subscribe(OWNER, 'c1', { after: 1, onEnd: onEnd('gap') });
     expect(ends).toEqual(['abort', 'return', 'pre-aborted', 'gap']);
     // An aborted subscription still hands over what it had queued, then ends.
     expect(textOf(await collect(byAbort, () => false))).toBe('w1 w2 w3 ');
@@ -297,6 +297,51 @@ describe('StreamHub', () => {
     turn.publish({ type: 'TEXT_DONE', text: '', responseId: 'r', usage: null, model: 'x' });
     const events = await collect(recent, isEnd);
     expect(events.map((e) => e.seq)).toEqual([21, 22, 23, 24, 25, 26]);
+  });
+
+  it('replays a long answer whole from its start: the dropped deltas as one, with the last dropped seq', async () => {
+    const hub = makeHub({ maxTurnEvents: 10 });
+    const turn = hub.openTurn(OWNER, 'c1', 'm1');
+    turn.publish({ type: 'TEXT_CREATED' });
+    await publishDeltas((d) => turn.publish({ type: 'TEXT_DELTA', delta: d }), words(30));
+    const whole = words(30).join('');
+    const fromStart = hub.subscribe(OWNER, 'c1');
+    // Saw TEXT_CREATED only: everything after it.
+    const afterCreated = hub.subscribe(OWNER, 'c1', { after: 1, messageId: 'm1' });
+    // Saw part of what was dropped: its place in the merged text is unknown.
+    await expect(hub.subscribe(OWNER, 'c1', { after: 2 }).next()).rejects.toBeInstanceOf(
+      ReplayGapError,
+    );
+    turn.publish({ type: 'TEXT_DONE', text: whole, responseId: 'r', usage: null, model: 'x' });
+
+    const events = await collect(fromStart, isEnd);
+    // seq 1 TEXT_CREATED, 2..31 the deltas: 10 kept, so 1..21 were dropped at the subscribe.
+    expect(events.map((e) => `${e.type} ${e.seq}`).slice(0, 3)).toEqual([
+      'TEXT_CREATED 1',
+      'TEXT_DELTA 21',
+      'TEXT_DELTA 22',
+    ]);
+    expect(events.map((e) => e.seq).slice(1)).toEqual(Array.from({ length: 12 }, (_, i) => 21 + i));
+    expect(textOf(events)).toBe(whole);
+    const rest = await collect(afterCreated, isEnd);
+    expect(rest[0]?.seq).toBe(21);
+    expect(textOf(rest)).toBe(whole);
+  });
+
+  it('gives up the dropped text, and replays with a gap, once it passes the byte bound', async () => {
+    // 96 bytes per kept event plus two per character, kept or dropped: nine words take 438
+    // bytes (4 kept, 5 dropped), eleven 454, over the bound, so the dropped text goes.
+    const hub = makeHub({ maxTurnEvents: 4, maxTurnBytes: 450 });
+    const turn = hub.openTurn(OWNER, 'c1', 'm1');
+    await publishDeltas((d) => turn.publish({ type: 'TEXT_DELTA', delta: d }), words(9));
+    expect(textOf(await collect(hub.subscribe(OWNER, 'c1'), (e) => e.seq === 9))).toBe(
+      words(9).join(''),
+    );
+    await publishDeltas((d) => turn.publish({ type: 'TEXT_DELTA', delta: d }), words(3, 10));
+    await expect(hub.subscribe(OWNER, 'c1').next()).rejects.toBeInstanceOf(ReplayGapError);
+    const recent = hub.subscribe(OWNER, 'c1', { after: 10 });
+    turn.publish({ type: 'TEXT_DONE', text: '', responseId: 'r', usage: null, model: 'x' });
+    expect((await collect(recent, isEnd)).map((e) => e.seq)).toEqual([11, 12, 13]);
   });
 
   it('reports a gap for an `after` the latest turn has not reached: it was a seq of an earlier turn', async () => {
