@@ -157,7 +157,31 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     app.fixture.emulator.setPacing({ tokensPerSecond: 6 });
     try {
       await sendMessage(page, 'Take your time with this one');
-      await waitForStreamedWords(page, 4);
+      await waitForStreamedWords(page, 2);
+      // The streaming answer re-renders alone: every other message stays in the page (no fade
+      // replayed, no focus or selection lost), here the earlier answer's focused Copy button.
+      const copyEarlier = page.getByRole('button', { name: 'Copy answer' }).last();
+      await copyEarlier.focus();
+      await page.evaluate(() => {
+        const log = document.querySelector('.log-inner') as Element;
+        const counts = { removed: 0 };
+        Object.assign(window, { removedMessages: counts });
+        new MutationObserver((records) => {
+          for (const record of records) {
+            for (const node of record.removedNodes) {
+              if ((node as Element).getAttribute?.('data-status') !== 'STREAMING') counts.removed++;
+            }
+          }
+        }).observe(log, { childList: true });
+      });
+      await waitForStreamedWords(page, 5);
+      expect(
+        await page.evaluate(
+          () =>
+            (window as unknown as { removedMessages: { removed: number } }).removedMessages.removed,
+        ),
+      ).toBe(0);
+      expect(await copyEarlier.evaluate((button) => button === document.activeElement)).toBe(true);
       // With the keyboard: Stop is hidden once it has worked, and focus goes on to the input.
       await page.getByRole('button', { name: 'Stop generating' }).focus();
       await page.keyboard.press('Enter');
@@ -170,6 +194,8 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     }
     const answer = page.locator(`${ASSISTANT}[data-status="INCOMPLETE"]`);
     expect(await answer.locator('.badge').textContent()).toBe('Stopped');
+    // The last answer, stopped, may be asked again.
+    expect(await answer.getByRole('button', { name: 'Ask again' }).count()).toBe(1);
     const stored = await storedMessages(
       app.fixture,
       conversationIdOf(page),

@@ -111,6 +111,45 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
     }
   });
 
+  it('follows the answer again when the server ends the stream, as it does when it shuts down', async () => {
+    // The page's sockets go through this route: it can play a server that completes every
+    // subscription and closes (1001), as a server stopping with SIGTERM does.
+    const routes: Array<{ page: WebSocketRoute; subscriptions: string[] }> = [];
+    const { context, page, errors } = await signedInPage((page) =>
+      page.routeWebSocket(/\/graphql$/, (socket) => {
+        const server = socket.connectToServer();
+        const route = { page: socket, subscriptions: [] as string[] };
+        routes.push(route);
+        socket.onMessage((message) => {
+          const parsed = JSON.parse(String(message));
+          if (parsed.type === 'subscribe') route.subscriptions.push(parsed.id);
+          server.send(message);
+        });
+      }),
+    );
+    try {
+      await sendMessage(page, 'Keep going while the server restarts');
+      await waitForStreamedWords(page, 8);
+      const first = routes.at(-1)!;
+      for (const id of first.subscriptions) {
+        first.page.send(JSON.stringify({ id, type: 'complete' }));
+      }
+      await first.page.close({ code: 1001, reason: 'going away' });
+      // The page subscribes again on a new socket and the answer finishes, whole.
+      await waitForFinalAnswer(page);
+      expect(routes.length).toBeGreaterThan(1);
+      const stored = await storedMessages(
+        app.fixture,
+        conversationIdOf(page),
+        app.fixture.tokens.alice,
+      );
+      expect(await copiedAnswer(page)).toBe(stored.at(-1)?.text);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('keeps the bubble of a question on its way through a reconnect and its re-read', async () => {
     const sockets: WebSocketRoute[] = [];
     const { context, page, errors } = await signedInPage((page) =>
@@ -222,11 +261,16 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
       const notice = page.locator('.notice-slot [role="alert"]');
       await notice.waitFor();
       expect(await notice.getAttribute('data-code')).toBe('NETWORK');
+      // The text is given back to edit or send again.
+      const composer = page.locator('#composer-input');
+      expect(await composer.inputValue()).toBe('Sent while the network was down');
       await screenshot(page, 'send-failed');
       offline = false;
       await notice.getByRole('button', { name: 'Retry' }).click();
       await waitForFinalAnswer(page);
       expect(await notice.count()).toBe(0);
+      // Sent by Retry, it is no longer in the composer, where Enter would send it again.
+      expect(await composer.inputValue()).toBe('');
       const stored = await storedMessages(
         app.fixture,
         conversationIdOf(page),

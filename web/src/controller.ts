@@ -50,6 +50,15 @@ export interface Controller extends Actions {
   /** Keeps the state of a streaming answer for the reload that follows. */
   saveForReload(): void;
   setConnection(status: ConnectionStatus): void;
+  /** The composer, which holds a failed send's text given back for editing. */
+  attachComposer(composer: ComposerText): void;
+}
+
+export interface ComposerText {
+  /** Empties the composer if it holds `text` (trimmed); whether it did. */
+  take(text: string): boolean;
+  /** Puts `text` back if the composer is empty. */
+  giveBack(text: string): void;
 }
 
 const PAGE_SIZE = 30;
@@ -104,6 +113,7 @@ export function createController(
   const inFlight = new Set<string>();
   /** The last send that failed, for a composer send of the same text to repeat. */
   let unsent: { key: string; text: string; clientMessageId: string } | null = null;
+  let composer: ComposerText | null = null;
   /** Conversations this page is deleting: their stream's NOT_FOUND is expected. */
   const deletingHere = new Set<string>();
   /** Conversations left while an answer streamed: read until it ends (see `watch`). */
@@ -329,6 +339,11 @@ export function createController(
       const nodes = conversations.edges.map((edge) => edge.node);
       let list = after ? store.get().conversations : [];
       for (const node of nodes) list = upsertConversation(list, node);
+      // Answers streaming elsewhere (another tab, another client) are read until they end, so
+      // their "answering" dot goes out; the open conversation's stream keeps it current.
+      for (const node of nodes) {
+        if (node.streaming && node.id !== store.get().activeId) watch(node.id);
+      }
       store.set({
         conversations: list,
         nextCursor: conversations.pageInfo.hasNextPage
@@ -497,7 +512,11 @@ export function createController(
       }
       unsent = { key, text: trimmed, clientMessageId };
       fail(error, () => {
-        void sendAs(trimmed, clientMessageId);
+        // The composer was given the text back: sent from here, it would be sent twice.
+        const took = composer?.take(trimmed) ?? false;
+        void sendAs(trimmed, clientMessageId).then((accepted) => {
+          if (!accepted && took) composer?.giveBack(text);
+        });
       });
       return false;
     } finally {
@@ -631,8 +650,8 @@ export function createController(
     },
     signOut,
     async loadMoreConversations() {
-      const { nextCursor } = store.get();
-      if (!nextCursor) return;
+      const { nextCursor, loadingConversations } = store.get();
+      if (!nextCursor || loadingConversations) return;
       try {
         await loadConversations(nextCursor);
       } catch (error) {
@@ -651,6 +670,9 @@ export function createController(
       const live = state.messages.find((m) => m.status === 'STREAMING');
       if (!state.activeId || !position || !live || live.id !== position.messageId) return;
       saveResumePoint({ conversationId: state.activeId, ...position, text: live.text });
+    },
+    attachComposer(attached) {
+      composer = attached;
     },
     setConnection(status) {
       const { activeId } = store.get();

@@ -83,6 +83,7 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
   const renderTopbar = mountTopbar(topbar, controller);
   const renderBanner = mountBanner(bannerSlot);
   const composer = mountComposer(composerSlot, controller);
+  controller.attachComposer(composer);
   const renderChat = mountChat(chatSlot, controller, composer.fill);
 
   return (state, previous) => {
@@ -148,7 +149,10 @@ onRouteChange((conversationId) => {
   }
 });
 document.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape' && store.get().drawerOpen) controller.setDrawer(false);
+  // An open dialog takes its own Escape (it closes, the drawer under it stays).
+  if (event.key !== 'Escape' || !store.get().drawerOpen) return;
+  if (document.querySelector('dialog[open]')) return;
+  controller.setDrawer(false);
 });
 
 void controller.start();

@@ -1,5 +1,5 @@
 import type { ApiError } from './api/errors.js';
-import type { Socket } from './api/ws.js';
+import { backoffDelay, type Socket } from './api/ws.js';
 import type {
   MessageFieldsFragment,
   MessageStreamSubscription as MessageStreamResult,
@@ -44,20 +44,38 @@ export function openMessageStream(
     after: position?.seq ?? null,
     messageId: position?.messageId ?? null,
   };
-  const dispose = socket.subscribe(MessageStreamSubscription, variables, {
-    next: ({ messageStream: event }) => {
-      if (position && event.messageId === position.messageId && event.seq <= position.seq) return;
-      position = { messageId: event.messageId, seq: event.seq };
-      variables.after = event.seq;
-      variables.messageId = event.messageId;
-      onEvent(event);
-    },
-    error: onError,
-    complete: () => {},
-  });
+  let dispose = () => {};
+  let closed = false;
+  let restarts = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const start = () => {
+    dispose = socket.subscribe(MessageStreamSubscription, variables, {
+      next: ({ messageStream: event }) => {
+        restarts = 0;
+        if (position && event.messageId === position.messageId && event.seq <= position.seq) {
+          return;
+        }
+        position = { messageId: event.messageId, seq: event.seq };
+        variables.after = event.seq;
+        variables.messageId = event.messageId;
+        onEvent(event);
+      },
+      error: onError,
+      // The stream never ends by itself: the server ended it, as it does when it shuts down.
+      // Follow it again from the position; the socket reconnects once the server is back.
+      complete: () => {
+        if (!closed) timer = setTimeout(start, backoffDelay(restarts++));
+      },
+    });
+  };
+  start();
   return {
     position: () => position,
-    close: dispose,
+    close: () => {
+      closed = true;
+      clearTimeout(timer);
+      dispose();
+    },
   };
 }
 

@@ -94,18 +94,44 @@ export function mountChat(
       if (known?.message === message && known.last === last) return known.element;
       const element = renderMessage(message, last ? handlers : {});
       // Only a message new to the list fades in; a streaming re-render must not flicker.
-      if (!known) element.classList.add('message--new');
+      if (!known) fadeIn(element);
       rendered.set(message.id, { message, element, last });
       return element;
     });
     const ids = new Set(state.messages.map((m) => m.id));
     for (const id of rendered.keys()) if (!ids.has(id)) rendered.delete(id);
-    // Swap only what changed, so focus and selection in other messages survive.
-    const current = [...inner.children];
-    if (current.length !== elements.length || current.some((el, i) => el !== elements[i])) {
-      inner.replaceChildren(...elements);
-    }
+    const hadFocus = inner.contains(document.activeElement);
+    placeChildren(inner, elements);
+    // A control re-rendered away (Retry, once pressed) drops focus to the page: hand it on.
+    if (hadFocus && !inner.contains(document.activeElement)) focusComposer();
     const switched = state.activeId !== previous?.activeId || previous?.loadingMessages;
     if (pinned || switched) log.scrollTop = log.scrollHeight;
   };
+}
+
+/**
+ * Makes `elements` the children of `parent`, touching only what changed: elements taken out or
+ * put in again lose focus and selection and restart their animation, so a streaming answer's
+ * re-render must leave every other message where it is.
+ */
+function placeChildren(parent: HTMLElement, elements: HTMLElement[]): void {
+  const wanted = new Set<Element>(elements);
+  for (const child of [...parent.children]) if (!wanted.has(child)) child.remove();
+  let cursor = parent.firstElementChild;
+  for (const element of elements) {
+    if (cursor === element) cursor = cursor.nextElementSibling;
+    else parent.insertBefore(element, cursor);
+  }
+}
+
+/** Fades a message in once; the class goes after, so a later move cannot replay it. */
+function fadeIn(element: HTMLElement): void {
+  element.classList.add('message--new');
+  element.addEventListener('animationend', () => element.classList.remove('message--new'), {
+    once: true,
+  });
+}
+
+function focusComposer(): void {
+  document.querySelector<HTMLTextAreaElement>('#composer-input')?.focus();
 }

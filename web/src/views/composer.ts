@@ -1,9 +1,9 @@
-import type { Actions } from '../controller.js';
+import type { Actions, ComposerText } from '../controller.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
 import { type AppState, isStreaming } from '../state.js';
 
-export interface Composer {
+export interface Composer extends ComposerText {
   render(state: AppState, previous: AppState | undefined): void;
   fill(text: string): void;
 }
@@ -103,6 +103,17 @@ export function mountComposer(container: HTMLElement, actions: Actions): Compose
       textarea.value = text;
       autosize();
       textarea.focus();
+    },
+    take(text) {
+      if (textarea.value.trim() !== text) return false;
+      textarea.value = '';
+      autosize();
+      return true;
+    },
+    giveBack(text) {
+      if (textarea.value !== '') return;
+      textarea.value = text;
+      autosize();
     },
   };
 }

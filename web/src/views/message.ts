@@ -89,13 +89,18 @@ function renderAssistantBody(message: Message, handlers: MessageHandlers): HTMLE
             : undefined,
       }),
     );
-  } else if (message.status === 'INCOMPLETE' && message.error?.code !== 'ABORTED') {
+  } else if (
+    message.status === 'INCOMPLETE' &&
+    // Stopped on request, it needs no note, but the last answer may still be asked again.
+    (message.error?.code !== 'ABORTED' || handlers.onRetry)
+  ) {
     const retry = handlers.onRetry;
+    const stopped = message.error?.code === 'ABORTED';
     parts.push(
       h(
         'p',
         { class: 'message-note' },
-        'This answer was interrupted before it finished. ',
+        stopped ? 'You stopped this answer. ' : 'This answer was interrupted before it finished. ',
         retry
           ? h(
               'button',

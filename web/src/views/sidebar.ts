@@ -161,8 +161,14 @@ export function mountSidebar(
       }
       empty.hidden = state.conversations.length > 0 || state.loadingConversations;
     }
+    const moreHadFocus = document.activeElement === more;
     more.hidden = state.nextCursor === null;
-    more.disabled = state.loadingConversations;
+    // aria-disabled, not disabled: a disabled button drops its focus to the page (the
+    // controller ignores a click while a page loads).
+    more.setAttribute('aria-disabled', String(state.loadingConversations));
+    if (moreHadFocus && more.hidden) {
+      (list.querySelector<HTMLElement>('li:last-child a') ?? newChat).focus();
+    }
     userName.textContent = state.userName ?? '';
     avatar.textContent = (state.userName ?? '?').slice(0, 1).toUpperCase();
     offline.hidden = !state.offlineMode;
