@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { ConfigError } from './config.js';
 
 /** Each command lives in its own module, loaded only when it runs. */
@@ -29,12 +28,7 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals } = parseArgs({
-    args: argv.slice(0, 1),
-    allowPositionals: true,
-    strict: false,
-  });
-  const name = positionals[0];
+  const name = argv[0];
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name ? 0 : 2;
@@ -54,7 +48,11 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     // Expected start-up failures are one clear line; anything else keeps its stack.
-    if (error instanceof ConfigError || (error instanceof Error && error.name === 'StorageError')) {
+    if (
+      error instanceof ConfigError ||
+      (error instanceof Error && error.name === 'StorageError') ||
+      isSystemError(error)
+    ) {
       console.error(`threadline: ${error.message}`);
     } else {
       console.error(error);
@@ -62,3 +60,15 @@ main(process.argv.slice(2)).then(
     process.exitCode = 1;
   },
 );
+
+/**
+ * A refusal by the system (a port in use, a path that is a file, no permission): its message
+ * names the call and the path, which is what an operator needs; its stack is Node's own.
+ */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return (
+    error instanceof Error &&
+    typeof (error as NodeJS.ErrnoException).code === 'string' &&
+    typeof (error as NodeJS.ErrnoException).syscall === 'string'
+  );
+}

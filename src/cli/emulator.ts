@@ -62,14 +62,22 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const logger = createLogger(level);
-  const emulator = await startEmulator({
-    port,
-    host: (values.host as string | undefined) ?? '127.0.0.1',
-    tokensPerSecond: tps,
-    replyWords,
-    stampDeltas: values.stamp === true,
-    logger,
-  });
+  const host = (values.host as string | undefined) ?? '127.0.0.1';
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  try {
+    emulator = await startEmulator({
+      port,
+      host,
+      tokensPerSecond: tps,
+      replyWords,
+      stampDeltas: values.stamp === true,
+      logger,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    console.error(`threadline emulator: ${host}:${port} is in use; choose another with --port`);
+    return 1;
+  }
   console.log(`Responses emulator listening on ${emulator.baseURL}`);
   const signal = await nextSignal();
   logger.info('emulator stopping', { signal });

@@ -25,7 +25,7 @@ Flags override environment variables.
 
 Options:
 ${rows.join('\n')}
-  -h, --help                 Show this help`;
+  -h, --help               Show this help`;
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -78,8 +78,8 @@ export function formatReport(report: MigrationReport): string {
     const { checkedConversations, deletedConversations, checkedMessages, problems } = report.verify;
     const deleted = deletedConversations ? ` (${deletedConversations} deleted by their users)` : '';
     lines.push(
-      `verify: ${checkedConversations} conversations${deleted}, ${checkedMessages} messages checked, ` +
-        `${problems.length} problems`,
+      `verify: ${count(checkedConversations, 'conversation')}${deleted}, ` +
+        `${count(checkedMessages, 'message')} checked, ${count(problems.length, 'problem')}`,
     );
     for (const problem of problems) {
       const where = problem.messageId ? `${problem.thread} ${problem.messageId}` : problem.thread;
@@ -93,15 +93,16 @@ export function formatReport(report: MigrationReport): string {
   const { totals } = report;
   if (report.mode !== 'verify') {
     lines.push(
-      `${would ? 'Dry run, nothing written' : 'Done'}: ${totals.users} users, ${totals.threads} threads, ` +
-        `${totals.conversationsAdded} conversations ${would ? 'to add' : 'added'}, ` +
+      `${would ? 'Dry run, nothing written' : 'Done'}: ${count(totals.users, 'user')}, ` +
+        `${count(totals.threads, 'thread')}, ` +
+        `${count(totals.conversationsAdded, 'conversation')} ${would ? 'to add' : 'added'}, ` +
         `${totals.conversationsUpdated} ${would ? 'to update' : 'updated'}, ` +
-        `${totals.messagesAdded} messages ${would ? 'to add' : 'added'}.`,
+        `${count(totals.messagesAdded, 'message')} ${would ? 'to add' : 'added'}.`,
     );
   }
   if (report.backupPath) lines.push(`Originals backed up to ${report.backupPath}`);
   lines.push(
-    `Status: ${report.status}${report.failures.length ? ` (${report.failures.length} failures)` : ''}, ` +
+    `Status: ${report.status}${report.failures.length ? ` (${count(report.failures.length, 'failure')})` : ''}, ` +
       `${(report.durationMs / 1000).toFixed(1)}s.`,
   );
   return lines.join('\n');

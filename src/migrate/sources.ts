@@ -73,17 +73,24 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
         }),
     });
   }
-  if (input.messagesDir && allRead) {
-    list.failures.push(...(await unlisted(input.messagesDir, listed)));
+  if (input.messagesDir) {
+    list.failures.push(...(await unlisted(input.messagesDir, listed, allRead)));
   }
   return list;
 }
 
 /**
  * Exports of threads no index lists: nothing says whose they are, so they are not migrated,
- * and said so rather than passed over.
+ * and said so rather than passed over. When an index could not be read, one may be its.
  */
-async function unlisted(messagesDir: string, listed: Set<string>): Promise<MigrationFailure[]> {
+async function unlisted(
+  messagesDir: string,
+  listed: Set<string>,
+  allRead: boolean,
+): Promise<MigrationFailure[]> {
+  const reason = allRead
+    ? 'no thread index lists this export, so it is not migrated'
+    : 'no readable thread index lists this export, so it is not migrated (it may belong to an index that failed: fix that and run again)';
   const failures: MigrationFailure[] = [];
   for (const name of (await readdir(messagesDir)).sort()) {
     if (!name.endsWith('.json')) continue;
@@ -93,7 +100,7 @@ async function unlisted(messagesDir: string, listed: Set<string>): Promise<Migra
       user: null,
       file: path.join(messagesDir, name),
       thread,
-      reason: 'no thread index lists this export, so it is not migrated',
+      reason,
     });
   }
   return failures;

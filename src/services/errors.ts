@@ -39,12 +39,6 @@ export class ConflictError extends DomainError {
   }
 }
 
-export class RateLimitedError extends DomainError {
-  constructor(message: string, retryAfterSeconds?: number) {
-    super('RATE_LIMITED', message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
-  }
-}
-
 export class UpstreamUnavailableError extends DomainError {
   constructor(message = 'The model service is unavailable; try again shortly') {
     super('UPSTREAM_UNAVAILABLE', message);

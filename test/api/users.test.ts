@@ -145,4 +145,21 @@ describe('threadline users', () => {
     });
     await expect(cli('frobnicate')).rejects.toMatchObject({ code: 2 });
   });
+
+  it('says in one line that a data directory which is a file cannot be used', async () => {
+    const file = path.join(dataDir, 'a-file');
+    await fs.writeFile(file, '');
+    const users = ['--import', 'tsx', 'src/main.ts', 'users', 'add', 'erin'];
+    await expect(run(process.execPath, [...users, '--data-dir', file])).rejects.toMatchObject({
+      code: 1,
+      stderr: `threadline: ENOTDIR: not a directory, stat '${file}/users.json'\n`,
+    });
+  });
+
+  it('prints the command list for --help with exit 0, and exit 2 with no command', async () => {
+    const main = (...args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args]);
+    expect((await main('--help')).stdout).toMatch(/^Usage: threadline <command>/);
+    await expect(main()).rejects.toMatchObject({ code: 2 });
+  });
 });

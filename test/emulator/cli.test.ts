@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import net from 'node:net';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -57,6 +58,19 @@ describe('threadline emulator', () => {
       expect(await run(['--port', 'abc'])).toBe(2);
       expect(await run(['--reply-words', '0'])).toBe(2);
       expect(await run(['--bogus'])).toBe(2);
+      // A port in use: one line, exit 1.
+      const taken = net.createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const { port } = taken.address() as net.AddressInfo;
+      printed.length = 0;
+      try {
+        expect(await run(['--port', String(port)])).toBe(1);
+      } finally {
+        taken.close();
+      }
+      expect(printed).toEqual([
+        `threadline emulator: 127.0.0.1:${port} is in use; choose another with --port`,
+      ]);
     } finally {
       console.log = log;
       console.error = error;

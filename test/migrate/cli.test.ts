@@ -143,7 +143,7 @@ describe('threadline migrate', () => {
     log.mockClear();
     expect(await runQuiet([...args, '--verify'])).toBe(0);
     expect(printed(log)).toMatch(
-      /verify: 1 conversations \(1 deleted by their users\), 0 messages checked, 0 problems/,
+      /verify: 1 conversation \(1 deleted by their users\), 0 messages checked, 0 problems/,
     );
     expect(await runQuiet([...args, '--restore-deleted'])).toBe(0);
     expect((await storedConversations(layout.dataDir, 'bob')).has('thread_bob')).toBe(true);
