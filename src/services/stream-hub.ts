@@ -70,6 +70,8 @@ interface TurnBuffer {
   evictedThrough: number;
   /** What was dropped, kept whole while the byte bound allows; null once it did not. */
   evicted: Evicted | null;
+  /** The final text, once the buffered deltas are slices of it (see `shareFinalText`). */
+  sharedText: string | null;
   lastSeq: number;
   pendingDelta: string;
   ended: boolean;
@@ -83,10 +85,20 @@ interface TurnBuffer {
  */
 interface Evicted {
   created: ChatEvent | null;
-  text: string;
-  /** The seq of the first delta in `text`. */
+  /**
+   * The dropped deltas' text: whole chunks, and the latest deltas not yet joined into one. A
+   * string grown one delta at a time would cost a V8 node per delta, far beyond its count.
+   */
+  chunks: string[];
+  pending: string[];
+  chars: number;
+  /** Characters of the text counted in the turn's `bytes` (none once it is shared, below). */
+  countedChars: number;
+  /** The seq of the first delta in the text. */
   textFrom: number;
 }
+
+const PENDING_DELTAS = 256;
 
 const EVENT_OVERHEAD_BYTES = 96;
 
@@ -133,7 +145,8 @@ export class StreamHub {
       events: [],
       bytes: 0,
       evictedThrough: 0,
-      evicted: { created: null, text: '', textFrom: 0 },
+      evicted: { created: null, chunks: [], pending: [], chars: 0, countedChars: 0, textFrom: 0 },
+      sharedText: null,
       lastSeq: 0,
       pendingDelta: '',
       ended: false,
@@ -253,9 +266,9 @@ export class StreamHub {
   }
 
   /**
-   * What to replay, turn by turn; null when the turn the client saw part of is no longer
-   * buffered (past the replay TTL, or never streamed here): whether it missed the end is
-   * unknown, so it must read the conversation instead. Without `messageId`, `after` is a seq of
+   * What to replay, turn by turn; null when the turn the client names is no longer buffered
+   * (past the replay TTL, or never streamed here): whether it missed the end is unknown, so it
+   * must read the conversation instead. Without `messageId`, `after` is a seq of
    * the latest turn; one that turn has not reached (or no turn at all) belongs to an earlier one.
    * With it, a seq that turn has not reached is a gap too.
    */
@@ -271,11 +284,9 @@ export class StreamHub {
       return latest ? [{ turn: latest, from: after }] : [];
     }
     const index = turns.findIndex((turn) => turn.messageId === messageId);
-    if (index === -1) {
-      if (after > 0) return null;
-      // The client saw nothing of it: every turn still buffered is replayed whole.
-      return turns.map((turn) => ({ turn, from: 0 }));
-    }
+    // No longer buffered (past the replay TTL, or from before a restart): even a client that
+    // saw none of it must read how it ended from the conversation; live, it would wait forever.
+    if (index === -1) return null;
     // A seq the turn has not reached was never sent from it: the client's place is unknown.
     if (after > turns[index]!.lastSeq) return null;
     return turns.slice(index).map((turn, i) => ({ turn, from: i === 0 ? after : 0 }));
@@ -288,9 +299,10 @@ export class StreamHub {
     deliver: (event: ChatEvent, replayed: boolean) => void,
   ): boolean {
     const evicted = turn.evicted;
-    if (!evicted || (evicted.text !== '' && from >= evicted.textFrom)) return false;
+    if (!evicted || (evicted.chars > 0 && from >= evicted.textFrom)) return false;
     if (evicted.created && from < evicted.created.seq) deliver(evicted.created, true);
-    if (evicted.text !== '') deliver(textDelta(turn, evicted.text, turn.evictedThrough), true);
+    if (evicted.chars > 0)
+      deliver(textDelta(turn, evictedText(evicted), turn.evictedThrough), true);
     return true;
   }
 
@@ -327,6 +339,8 @@ export class StreamHub {
   #record(turn: TurnBuffer, event: ChatEvent, buffered: Buffered): void {
     turn.events.push(buffered);
     turn.bytes += bufferedBytes(buffered);
+    if (event.type === 'TEXT_DONE') shareFinalText(turn, event.text);
+    if (event.type === 'STREAM_ERROR') shareFinalText(turn, event.partialText);
     this.#enforceBounds(turn);
     this.#pubsub.publish('event', turn.topic, event);
   }
@@ -341,13 +355,22 @@ export class StreamHub {
       const event = turn.events[drop++] as Buffered;
       const evicted = turn.evicted;
       if (evicted && typeof event === 'string') {
-        if (evicted.text === '') evicted.textFrom = turn.evictedThrough + drop;
-        evicted.text += event;
-        turn.bytes -= EVENT_OVERHEAD_BYTES;
+        if (evicted.chars === 0) evicted.textFrom = turn.evictedThrough + drop;
+        evicted.chars += event.length;
+        if (turn.sharedText !== null) {
+          // The dropped text is a prefix of the final text: a longer slice of it.
+          evicted.chunks = [turn.sharedText.slice(0, evicted.chars)];
+          turn.bytes -= heldBytes(turn, event);
+        } else {
+          evicted.pending.push(event);
+          evicted.countedChars += event.length;
+          if (evicted.pending.length >= PENDING_DELTAS) evictedText(evicted);
+          turn.bytes -= EVENT_OVERHEAD_BYTES;
+        }
       } else if (evicted && typeof event !== 'string' && event.type === 'TEXT_CREATED') {
         evicted.created = event;
       } else {
-        turn.bytes -= bufferedBytes(event);
+        turn.bytes -= heldBytes(turn, event);
       }
     }
     while (turn.bytes > this.#maxTurnBytes && (turn.evicted || drop < turn.events.length - 1)) {
@@ -355,7 +378,7 @@ export class StreamHub {
         turn.bytes -= evictedBytes(turn.evicted);
         turn.evicted = null;
       } else {
-        turn.bytes -= bufferedBytes(turn.events[drop++] as Buffered);
+        turn.bytes -= heldBytes(turn, turn.events[drop++] as Buffered);
       }
     }
     turn.evictedThrough += drop;
@@ -405,7 +428,60 @@ function textDelta(turn: TurnBuffer, delta: string, seq: number): ChatEvent {
 }
 
 function evictedBytes(evicted: Evicted): number {
-  return (evicted.created ? EVENT_OVERHEAD_BYTES : 0) + evicted.text.length * 2;
+  return (evicted.created ? EVENT_OVERHEAD_BYTES : 0) + evicted.countedChars * 2;
+}
+
+/** The dropped deltas' text; the pending deltas are joined into a chunk on the way. */
+function evictedText(evicted: Evicted): string {
+  if (evicted.pending.length > 0) {
+    evicted.chunks.push(evicted.pending.join(''));
+    evicted.pending = [];
+  }
+  if (evicted.chunks.length > 1) evicted.chunks = [evicted.chunks.join('')];
+  return evicted.chunks[0] ?? '';
+}
+
+/** V8 copies shorter slices instead of sharing their parent's memory. */
+const SHARED_SLICE_CHARS = 13;
+
+/**
+ * The final event holds the whole text again. When it is what the deltas add up to, the dropped
+ * front and the kept deltas become slices of it, which share its memory: the text is counted,
+ * and held, once.
+ */
+function shareFinalText(turn: TurnBuffer, final: string): void {
+  const evicted = turn.evicted;
+  const front = evicted && evicted.chars > 0 ? evictedText(evicted) : '';
+  if (!final.startsWith(front)) return;
+  let offset = front.length;
+  for (const event of turn.events) {
+    if (typeof event !== 'string') continue;
+    if (!final.startsWith(event, offset)) return;
+    offset += event.length;
+  }
+  if (evicted && evicted.countedChars > 0) {
+    evicted.chunks = [final.slice(0, front.length)];
+    turn.bytes -= evicted.countedChars * 2;
+    evicted.countedChars = 0;
+  }
+  turn.sharedText = final;
+  offset = front.length;
+  turn.events.forEach((event, index) => {
+    if (typeof event !== 'string') return;
+    if (event.length >= SHARED_SLICE_CHARS) {
+      turn.events[index] = final.slice(offset, offset + event.length);
+      turn.bytes -= event.length * 2;
+    }
+    offset += event.length;
+  });
+}
+
+/** What a buffered event holds: a delta that is a shared slice holds no text of its own. */
+function heldBytes(turn: TurnBuffer, event: Buffered): number {
+  if (typeof event === 'string' && turn.sharedText !== null && event.length >= SHARED_SLICE_CHARS) {
+    return EVENT_OVERHEAD_BYTES;
+  }
+  return bufferedBytes(event);
 }
 
 function bufferedBytes(event: Buffered): number {
