@@ -60,6 +60,32 @@ describe('retry', () => {
     expect(input[2]).toEqual(userItem('Again'));
   });
 
+  it('gives later turns one answer to a retried question: the stopped try is left out', async () => {
+    const f = await setup({ config: { contextMode: 'replay' }, emulator: { tokensPerSecond: 40 } });
+    const sent = await f.service.send(USER, { text: 'Take your time' });
+    const id = sent.conversation.data.id;
+    await waitFor(async () => {
+      const stored = await f.store.getConversation(USER, id);
+      return stored?.messages.at(-1)?.text ? true : undefined;
+    });
+    const stopped = await f.service.stop(USER, id);
+    expect(stopped?.status).toBe('INCOMPLETE');
+    expect(stopped?.text).not.toBe('');
+    f.emulator.setPacing({ tokensPerSecond: 0 });
+    const retried = await f.service.retry(USER, id);
+    const answer = await f.settled(USER, id, retried.assistantMessage.id);
+    expect(answer.status).toBe('COMPLETE');
+
+    const next = await f.service.send(USER, { text: 'And then?', conversationId: id });
+    await f.settled(USER, id, next.assistantMessage.id);
+    const input = f.emulator.requests().at(-1)?.input as Array<{ content: [{ text: string }] }>;
+    expect(input.map((item) => item.content[0].text)).toEqual([
+      'Take your time',
+      answer.text,
+      'And then?',
+    ]);
+  });
+
   it('retries again after a retry that failed too, asking the question once', async () => {
     const f = await setup();
     f.emulator.queueFault({ type: 'http_error', status: 503 });

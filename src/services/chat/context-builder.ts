@@ -23,15 +23,27 @@ function assistantItem(text: string): ResponseInputItem {
 
 /**
  * The messages worth sending as context: complete ones, and answers cut short that still have
- * text. Failed answers and empty ones are left out.
+ * text. Failed answers and empty ones are left out, and so is an answer cut short that a later
+ * try of the same question (`retryResponse`) replaced: the model sees one answer to it.
  */
 export function historyItems(messages: readonly StoredMessage[]): ResponseInputItem[] {
   const items: ResponseInputItem[] = [];
-  for (const message of messages) {
+  // Read from the end: whether a usable answer to the same question follows this one.
+  let answeredLater = false;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i] as StoredMessage;
     const status = message.status ?? 'COMPLETE';
     const usable = status === 'COMPLETE' || (status === 'INCOMPLETE' && message.text !== '');
     if (!usable || message.text === '') continue;
-    items.push(message.role === 'user' ? userItem(message.text) : assistantItem(message.text));
+    if (message.role === 'user') {
+      answeredLater = false;
+      items.push(userItem(message.text));
+      continue;
+    }
+    // Complete answers in a row (a migrated run wrote several) all stay.
+    if (answeredLater && status !== 'COMPLETE') continue;
+    answeredLater = true;
+    items.push(assistantItem(message.text));
   }
-  return items;
+  return items.reverse();
 }
