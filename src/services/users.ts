@@ -11,6 +11,7 @@ import path from 'node:path';
 import { validateUsername } from './conversation-store.js';
 import { ConflictError, NotFoundError, StorageError } from './errors.js';
 import { isCode, readIfExists, writeFileAtomic } from './store/atomic-file.js';
+import { withFileLock } from './store/file-lock.js';
 
 export interface UserRecord {
   name: string;
@@ -108,13 +109,17 @@ export function createUserService(options: UserServiceOptions): UserService {
 
   function mutate<T>(change: (users: StoredUser[]) => { users: StoredUser[]; result: T }) {
     const run = writing.then(async () => {
-      invalidate();
-      const { users, result } = change(await load());
       await fs.mkdir(path.dirname(file), { recursive: true });
-      const body: UsersFile = { version: 1, users };
-      await writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`);
-      invalidate();
-      return result;
+      // Another process (`threadline users` beside the server) may change the file too: the
+      // read and the write are one step under the lock, or one change would undo the other.
+      return withFileLock(`${file}.lock`, async () => {
+        invalidate();
+        const { users, result } = change(await load());
+        const body: UsersFile = { version: 1, users };
+        await writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`);
+        invalidate();
+        return result;
+      });
     });
     writing = run.catch(() => {});
     return run;

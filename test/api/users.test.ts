@@ -137,6 +137,21 @@ describe('threadline users', () => {
     expect(await createUserService({ dataDir }).authenticate(token)).toBeNull();
   });
 
+  it('loses no change when several processes change users at once', async () => {
+    // Each service keeps its own cache and write queue, as a process does.
+    const services = Array.from({ length: 7 }, () => createUserService({ dataDir }));
+    const alice = await services[0]!.add('alice');
+    const names = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
+    await Promise.all([
+      services[6]!.remove('alice'),
+      ...names.map((name, i) => services[i]!.add(name)),
+    ]);
+    const users = await createUserService({ dataDir }).list();
+    expect(users.map((user) => user.name).sort()).toEqual(names);
+    expect(await createUserService({ dataDir }).authenticate(alice)).toBeNull();
+    await expect(fs.readdir(dataDir)).resolves.toEqual(['users.json']);
+  });
+
   it('exits 1 with one line for a duplicate name, 2 for bad usage', async () => {
     await cli('add', 'erin');
     await expect(cli('add', 'erin')).rejects.toMatchObject({
@@ -152,7 +167,7 @@ describe('threadline users', () => {
     const users = ['--import', 'tsx', 'src/main.ts', 'users', 'add', 'erin'];
     await expect(run(process.execPath, [...users, '--data-dir', file])).rejects.toMatchObject({
       code: 1,
-      stderr: `threadline: ENOTDIR: not a directory, stat '${file}/users.json'\n`,
+      stderr: `threadline: EEXIST: file already exists, mkdir '${file}'\n`,
     });
   });
 

@@ -81,7 +81,7 @@ export async function removeIfStill(lockPath: string, stale: LockHolder | null):
  * Creates the lock file with its content in one step (a hard link of a finished temp file), so
  * a competitor never reads a half-written lock. False when the lock already exists.
  */
-async function createExclusive(lockPath: string, content: string): Promise<boolean> {
+export async function createExclusive(lockPath: string, content: string): Promise<boolean> {
   const temp = `${lockPath}.${process.pid}-${randomBytes(4).toString('hex')}`;
   await fs.writeFile(temp, content, { flag: 'wx' });
   try {
@@ -95,7 +95,7 @@ async function createExclusive(lockPath: string, content: string): Promise<boole
   }
 }
 
-async function readHolder(lockPath: string): Promise<LockHolder | null | 'missing'> {
+export async function readHolder(lockPath: string): Promise<LockHolder | null | 'missing'> {
   let text: string;
   try {
     text = await fs.readFile(lockPath, 'utf8');
@@ -114,7 +114,7 @@ async function readHolder(lockPath: string): Promise<LockHolder | null | 'missin
   return null;
 }
 
-function isRunning(holder: LockHolder): boolean {
+export function isRunning(holder: LockHolder): boolean {
   try {
     process.kill(holder.pid, 0);
     return true;
