@@ -33,7 +33,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name as keyof typeof COMMANDS];
+  // An own property only: `toString` is no command.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name as keyof typeof COMMANDS] : null;
   if (!command) {
     console.error(`Unknown command "${name}".\n\n${usage()}`);
     return 2;

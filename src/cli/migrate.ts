@@ -16,6 +16,7 @@ import {
   type SourceList,
 } from '../migrate/sources.js';
 import type { MigrationMode } from '../migrate/types.js';
+import { isCode } from '../services/store/atomic-file.js';
 import { validateUsername } from '../services/store/validate.js';
 
 /** Exit codes, as documented in HELP. */
@@ -158,14 +159,20 @@ export async function run(
 
 /** A report that cannot be written is refused before anything is migrated. */
 async function checkWritable(file: string): Promise<void> {
-  const existing = await fs.stat(file).catch(() => null);
-  if (existing && !existing.isFile()) {
-    throw new UsageError(`--report ${file} is a folder or another non-file; name a file`);
-  }
   try {
-    // An existing file must be writable; a new one needs a writable folder to be made in.
-    await fs.access(existing ? file : path.dirname(path.resolve(file)), constants.W_OK);
+    const existing = await fs.stat(file).catch((error: unknown) => {
+      if (isCode(error, 'ENOENT')) return null;
+      throw error;
+    });
+    if (existing?.isDirectory()) throw new UsageError(`--report ${file} is a folder; name a file`);
+    // An existing file (or device) must be writable; a new one needs a folder to be made in.
+    const target = existing ? file : path.dirname(path.resolve(file));
+    if (!existing && !(await fs.stat(target)).isDirectory()) {
+      throw new UsageError(`--report ${file}: ${target} is not a folder`);
+    }
+    await fs.access(target, constants.W_OK);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`--report ${file}: ${(error as Error).message}`);
   }
 }

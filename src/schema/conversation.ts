@@ -1,6 +1,7 @@
 import { type Context, requireUser } from '../context.js';
 import { checkChatName } from '../services/chat/input-text.js';
 import { NotFoundError } from '../services/errors.js';
+import { validateId } from '../services/store/validate.js';
 import type { StoredConversation, StoredMessage } from '../services/types.js';
 import { builder } from './builder.js';
 import { MessageRef } from './message.js';
@@ -22,6 +23,9 @@ async function messagesOf(conversation: ConversationShape, context: Context) {
   );
   return full?.messages ?? [];
 }
+
+/** A conversation's `id` argument, named as such in a refusal. */
+const idArg = (id: string | number) => validateId(String(id), 'conversation id', 'id');
 
 const chatNameArg = (raw: string, context: Context) =>
   checkChatName(raw, context.config.maxChatNameChars);
@@ -56,7 +60,7 @@ builder.queryField('conversation', (t) =>
     description: 'Null unless the caller owns it.',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, context) =>
-      context.services.store.getConversation(requireUser(context), String(args.id)),
+      context.services.store.getConversation(requireUser(context), idArg(args.id)),
   }),
 );
 
@@ -76,7 +80,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) =>
       context.services.store.renameConversation(
         requireUser(context),
-        String(args.id),
+        idArg(args.id),
         chatNameArg(args.chatName, context),
       ),
   }),
@@ -85,7 +89,7 @@ builder.mutationFields((t) => ({
       'Stops an answer still streaming, then deletes the conversation; its open streams end with NOT_FOUND.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, context) => {
-      const deleted = await context.services.chat.remove(requireUser(context), String(args.id));
+      const deleted = await context.services.chat.remove(requireUser(context), idArg(args.id));
       if (!deleted) throw new NotFoundError();
       return true;
     },

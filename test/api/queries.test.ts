@@ -118,6 +118,11 @@ describe('conversations', () => {
     });
     const refused = await fx.exec(RENAME, { id, chatName: 'Two\nlines' });
     expect(refused.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'chatName' });
+    // A refused id is named as the argument it came in.
+    for (const query of [GET, DELETE]) {
+      const badId = await fx.exec(query, { id: 'not/an/id' });
+      expect(badId.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
+    }
   });
 
   it("never shows or changes another user's conversation", async () => {

@@ -51,9 +51,11 @@ describe('checkChatName', () => {
     expect(refusal(() => checkChatName('🚲'.repeat(7), 6))).toBe(
       'The chat name is longer than 6 characters',
     );
-    expect(refusal(() => checkChatName('a\nb', 6))).toBe(
-      'The chat name must not contain control characters or line breaks',
-    );
+    for (const lineBreak of ['\n', '\u2028', '\u2029']) {
+      expect(refusal(() => checkChatName(`a${lineBreak}b`, 6))).toBe(
+        'The chat name must not contain control characters or line breaks',
+      );
+    }
     expect(refusal(() => checkChatName('   ', 6))).toBe('The chat name must not be empty');
   });
 });

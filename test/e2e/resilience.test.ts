@@ -39,6 +39,17 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
       .map((e) => e.node.id);
   }
 
+  /** The page shows the last answer as stored, and logged no error. */
+  async function expectAnswerAsStored(page: Page, errors: string[]) {
+    const stored = await storedMessages(
+      app.fixture,
+      conversationIdOf(page),
+      app.fixture.tokens.alice,
+    );
+    expect(await copiedAnswer(page)).toBe(stored.at(-1)?.text);
+    expect(errors).toEqual([]);
+  }
+
   /** Two answered conversations, the first one open again; their ids. */
   async function twoConversations(page: Page): Promise<[string, string]> {
     const ids: string[] = [];
@@ -99,13 +110,7 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
       refuse = false;
       await banner.waitFor({ state: 'hidden' });
       await waitForFinalAnswer(page);
-      const stored = await storedMessages(
-        app.fixture,
-        conversationIdOf(page),
-        app.fixture.tokens.alice,
-      );
-      expect(await copiedAnswer(page)).toBe(stored.at(-1)?.text);
-      expect(errors).toEqual([]);
+      await expectAnswerAsStored(page, errors);
     } finally {
       await context.close();
     }
@@ -138,13 +143,7 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
       // The page subscribes again on a new socket and the answer finishes, whole.
       await waitForFinalAnswer(page);
       expect(routes.length).toBeGreaterThan(1);
-      const stored = await storedMessages(
-        app.fixture,
-        conversationIdOf(page),
-        app.fixture.tokens.alice,
-      );
-      expect(await copiedAnswer(page)).toBe(stored.at(-1)?.text);
-      expect(errors).toEqual([]);
+      await expectAnswerAsStored(page, errors);
     } finally {
       await context.close();
     }

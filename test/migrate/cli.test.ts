@@ -70,6 +70,10 @@ describe('threadline migrate', () => {
     // An existing folder is no place for the report either.
     expect(await runQuiet([...flags(layout), '--report', temp.path])).toBe(2);
     expect(printed(error)).toContain(`--report ${temp.path} is a folder`);
+    // Nor a path under a file.
+    const underFile = path.join(layout.legacyDir, 'alice.json', 'report.json');
+    expect(await runQuiet([...flags(layout), '--report', underFile])).toBe(2);
+    expect(printed(error)).toContain(`--report ${underFile}: ENOTDIR`);
     // A name the store would refuse is a usage error, not "no index for that user".
     expect(await runQuiet([...flags(layout), '--user', 'josé'])).toBe(2);
     expect(printed(error)).toContain('--user: Invalid username "josé"');

@@ -7,7 +7,8 @@ import { ValidationError } from '../errors.js';
 
 /** A control character (C0, DEL, C1) other than tab, line feed and carriage return. */
 const CONTROL_IN_TEXT = /[^\P{Cc}\t\n\r]/u;
-const CONTROL_IN_NAME = /\p{Cc}/u;
+/** ...and in a name, which is one line, also a line or paragraph separator. */
+const CONTROL_IN_NAME = /[\p{Cc}\p{Zl}\p{Zp}]/u;
 
 /** Unicode code points: a surrogate pair counts once. */
 export function characterCount(text: string): number {

@@ -28,13 +28,19 @@ export function validateUsername(name: unknown): string {
   return name;
 }
 
-/** Conversation and message ids: 1-128 letters, digits, `_` or `-`. */
-export function validateId(id: unknown, what = 'id'): string {
+/**
+ * Conversation and message ids: 1-128 letters, digits, `_` or `-`. `field` names the input in
+ * the error; by default "conversation id" -> conversationId, the name most inputs give it.
+ */
+export function validateId(
+  id: unknown,
+  what = 'id',
+  field = what.replace(/ (\w)/g, (_, letter: string) => letter.toUpperCase()),
+): string {
   if (typeof id !== 'string' || !ID.test(id)) {
     throw new ValidationError(
       `Invalid ${what} ${show(id)}: use 1-128 letters, digits, "_" or "-"`,
-      // "conversation id" -> conversationId, the name the API's inputs give it.
-      { field: what.replace(/ (\w)/g, (_, letter: string) => letter.toUpperCase()) },
+      { field },
     );
   }
   return id;

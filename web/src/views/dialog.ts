@@ -83,7 +83,8 @@ export async function promptDialog(
     class: 'input',
     name: 'value',
     required: true,
-    maxlength: 200,
+    // No maxlength: it counts UTF-16 units (an emoji as two), and the server's limit, in
+    // characters, is configurable; a name over it is refused with a notice.
     autocomplete: 'off',
   });
   input.value = options.value;
