@@ -11,8 +11,8 @@ import {
   type ChatFixture,
   perTestChatFixture,
   sendAndSettle,
+  stopAfterSomeText,
   userItem,
-  waitFor,
 } from '../helpers/chat.js';
 
 const USER = 'alice';
@@ -95,13 +95,7 @@ describe('context continuity', () => {
     const id = one.conversation.data.id;
     // Stopped after some text: the chain still ends at the first answer.
     await f.service.send(USER, { text: 'Another, about the sea', conversationId: id });
-    await waitFor(async () => {
-      const stored = await f.store.getConversation(USER, id);
-      return stored?.messages.at(-1)?.text ? true : undefined;
-    });
-    const stopped = await f.service.stop(USER, id);
-    expect(stopped?.status).toBe('INCOMPLETE');
-    expect(stopped?.text).not.toBe('');
+    const stopped = await stopAfterSomeText(f, USER, id);
     // Failed before any text: its question is kept, the empty answer is not sent.
     f.emulator.queueFault({ type: 'http_error', status: 503 });
     const failed = await turn(f, 'Now about the moon', id);

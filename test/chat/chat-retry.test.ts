@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../src/services/errors.js';
-import { perTestChatFixture, userItem, waitFor } from '../helpers/chat.js';
+import { perTestChatFixture, stopAfterSomeText, userItem, waitFor } from '../helpers/chat.js';
 
 const USER = 'alice';
 const setup = perTestChatFixture();
@@ -64,13 +64,7 @@ describe('retry', () => {
     const f = await setup({ config: { contextMode: 'replay' }, emulator: { tokensPerSecond: 40 } });
     const sent = await f.service.send(USER, { text: 'Take your time' });
     const id = sent.conversation.data.id;
-    await waitFor(async () => {
-      const stored = await f.store.getConversation(USER, id);
-      return stored?.messages.at(-1)?.text ? true : undefined;
-    });
-    const stopped = await f.service.stop(USER, id);
-    expect(stopped?.status).toBe('INCOMPLETE');
-    expect(stopped?.text).not.toBe('');
+    await stopAfterSomeText(f, USER, id);
     f.emulator.setPacing({ tokensPerSecond: 0 });
     const retried = await f.service.retry(USER, id);
     const answer = await f.settled(USER, id, retried.assistantMessage.id);

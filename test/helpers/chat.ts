@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { type Config, defaultConfig } from '../../src/config.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/types.js';
@@ -136,6 +136,18 @@ export async function sendAndSettle(
   const sent = await f.service.send(username, { text, conversationId });
   const answer = await f.settled(username, sent.conversation.data.id, sent.assistantMessage.id);
   return { ...sent, answer };
+}
+
+/** Stops the answer streaming in the conversation once it has some text; the stopped answer. */
+export async function stopAfterSomeText(f: ChatFixture, username: string, conversationId: string) {
+  await waitFor(async () => {
+    const stored = await f.store.getConversation(username, conversationId);
+    return stored?.messages.at(-1)?.text ? true : undefined;
+  });
+  const stopped = await f.service.stop(username, conversationId);
+  expect(stopped?.status).toBe('INCOMPLETE');
+  expect(stopped?.text).not.toBe('');
+  return stopped as StoredMessage;
 }
 
 /** A user message as the Responses API input takes it. */
