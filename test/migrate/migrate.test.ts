@@ -221,6 +221,23 @@ describe('migrating legacy threads', () => {
     });
   });
 
+  it('reports such an export even when an index could not be read, saying it may be its', async () => {
+    const layout = await cleanFixtures(temp.path);
+    await writeFile(path.join(layout.legacyDir, 'broken.json'), '{ not json');
+    await writeFile(
+      path.join(layout.messagesDir, 'thread_orphan.json'),
+      JSON.stringify([{ id: 'msg_o1', created_at: 1_700_000_700, role: 'user', content: [] }]),
+    );
+    const report = await migrate(layout);
+    expect(report.failures).toContainEqual({
+      user: null,
+      file: path.join(layout.messagesDir, 'thread_orphan.json'),
+      thread: 'thread_orphan',
+      reason:
+        'no readable thread index lists this export, so it is not migrated (it may belong to an index that failed: fix that and run again)',
+    });
+  });
+
   it('changes nothing when run again', async () => {
     const layout = await copyFixtures(temp.path);
     const first = await migrate(layout);
