@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/index.js';
 import { createLogger } from '../logger.js';
+import { isCode } from '../services/store/atomic-file.js';
 
 const DEFAULT_PORT = 4010;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -74,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
       logger,
     });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    if (!isCode(error, 'EADDRINUSE')) throw error;
     console.error(`threadline emulator: ${host}:${port} is in use; choose another with --port`);
     return 1;
   }

@@ -44,9 +44,13 @@ function usageLine(message: Message): HTMLElement | null {
   return parts.length ? h('span', { class: 'meta-items' }, ...parts) : null;
 }
 
+/** Cut short on request (Stop), as opposed to interrupted. */
+const isStopped = (message: Message) =>
+  message.status === 'INCOMPLETE' && message.error?.code === 'ABORTED';
+
 function statusBadge(message: Message): HTMLElement | null {
   if (message.status === 'INCOMPLETE') {
-    const stopped = message.error?.code === 'ABORTED';
+    const stopped = isStopped(message);
     return h(
       'span',
       {
@@ -92,10 +96,10 @@ function renderAssistantBody(message: Message, handlers: MessageHandlers): HTMLE
   } else if (
     message.status === 'INCOMPLETE' &&
     // Stopped on request, it needs no note, but the last answer may still be asked again.
-    (message.error?.code !== 'ABORTED' || handlers.onRetry)
+    (!isStopped(message) || handlers.onRetry)
   ) {
     const retry = handlers.onRetry;
-    const stopped = message.error?.code === 'ABORTED';
+    const stopped = isStopped(message);
     parts.push(
       h(
         'p',
