@@ -209,6 +209,33 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     expect(await page.locator('#composer-input').isEnabled()).toBe(true);
   });
 
+  it('keeps focus on a control inside the streaming answer as it grows', async () => {
+    const { page } = alice;
+    app.fixture.emulator.setPacing({ tokensPerSecond: 12 });
+    try {
+      await sendMessage(page, 'Some code please');
+      const streaming = page.locator(`${ASSISTANT}[data-status="STREAMING"]`);
+      const copyCode = streaming.getByRole('button', { name: 'Copy code' });
+      await copyCode.waitFor();
+      await copyCode.focus();
+      const focusedCopyCode = () =>
+        page.evaluate(() => {
+          const active = document.activeElement;
+          return active?.getAttribute('aria-label') === 'Copy code'
+            ? (active.closest('article')?.getAttribute('data-status') ?? 'outside')
+            : (active?.id ?? active?.tagName ?? 'none');
+        });
+      // Every delta re-renders the answer: the new copy of the button takes focus back.
+      const words = await streaming.locator('.markdown').evaluate((e) => e.textContent ?? '');
+      await waitForStreamedWords(page, words.trim().split(/\s+/).length + 4);
+      expect(await focusedCopyCode()).toBe('STREAMING');
+      await expect.poll(() => streaming.count(), { timeout: 10_000 }).toBe(0);
+      expect(await focusedCopyCode()).toBe('COMPLETE');
+    } finally {
+      app.fixture.emulator.setPacing({ tokensPerSecond: 40 });
+    }
+  });
+
   it('renames and, after confirmation, deletes a conversation', async () => {
     const { page } = alice;
     const id = conversationIdOf(page);
@@ -336,6 +363,36 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     }
   });
 
+  it('shows older conversations a page at a time, keeping focus in the list', async () => {
+    const { context, page } = await newContext(app.browser);
+    try {
+      // Bob has one conversation from the test before; 31 more make two pages of 30.
+      for (let i = 1; i <= 31; i++) {
+        await app.fixture.exec(
+          'mutation ($name: String!) { createConversation(chatName: $name) { id } }',
+          { name: `Bob's chat ${i}` },
+          app.fixture.tokens.bob,
+        );
+      }
+      await page.goto(`${app.url}/?token=${app.fixture.tokens.bob}`);
+      const links = page.locator('.conversation-link');
+      await expect.poll(() => links.count()).toBe(30);
+      const more = page.getByRole('button', { name: 'Show older' });
+      await more.focus();
+      await page.keyboard.press('Enter');
+      await expect.poll(() => links.count()).toBe(32);
+      // The last page loaded, the button goes and focus moves to the oldest conversation.
+      expect(await more.isVisible()).toBe(false);
+      const focused = await page.evaluate(() => {
+        const active = document.activeElement;
+        return active?.matches('.conversation-link') ? active.textContent : active?.tagName;
+      });
+      expect(focused).toContain('Bob asks something');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('fits a phone screen, with the conversation list in a drawer', async () => {
     const phone = await newContext(app.browser, { viewport: { width: 390, height: 800 } });
     try {
@@ -351,6 +408,16 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
       await phone.page.getByRole('button', { name: 'Open conversation list' }).click();
       await expect.poll(focusedLabel).toBe('Close conversation list');
       expect(await phone.page.evaluate(() => document.querySelector('main')?.inert)).toBe(true);
+      // Escape in a dialog opened from the drawer closes the dialog, not the drawer under it.
+      const first = phone.page.locator('.conversation-item').first();
+      await first.getByRole('button', { name: /^Rename/ }).focus();
+      await phone.page.keyboard.press('Enter');
+      const dialog = phone.page.getByRole('dialog', { name: 'Rename conversation' });
+      await dialog.waitFor();
+      await phone.page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      expect(await focusedLabel()).toMatch(/^Rename/);
+      expect(await phone.page.locator('#sidebar').isVisible()).toBe(true);
       await phone.page.keyboard.press('Escape');
       await expect.poll(focusedLabel).toBe('Open conversation list');
       expect(await phone.page.evaluate(() => document.querySelector('main')?.inert)).toBe(false);

@@ -465,6 +465,22 @@ describe.skipIf(!hasChromium)('resuming and failing answers in Chromium', () => 
     }
   });
 
+  it('shows an answer streaming elsewhere as answering at load, and puts the dot out', async () => {
+    const sent = await app.fixture.exec<{ sendMessage: { conversation: { id: string } } }>(
+      'mutation { sendMessage(input: { text: "Asked from another client" }) { conversation { id } } }',
+    );
+    const id = sent.data!.sendMessage.conversation.id;
+    const { context, page } = await signedInPage();
+    try {
+      const dot = page.locator(`[data-conversation-id="${id}"] .live-dot`);
+      await expect.poll(() => dot.count()).toBe(1);
+      // 60 words at 15 a second, then the next read of the summary.
+      await expect.poll(() => dot.count(), { timeout: 15_000 }).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('leaves a conversation deleted elsewhere while it is open, and says so', async () => {
     const { context, page } = await signedInPage();
     try {

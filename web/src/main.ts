@@ -84,7 +84,7 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
   const renderBanner = mountBanner(bannerSlot);
   const composer = mountComposer(composerSlot, controller);
   controller.attachComposer(composer);
-  const renderChat = mountChat(chatSlot, controller, composer.fill);
+  const renderChat = mountChat(chatSlot, controller, composer);
 
   return (state, previous) => {
     shell.classList.toggle('drawer-open', state.drawerOpen);

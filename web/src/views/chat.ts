@@ -2,6 +2,7 @@ import { copyText } from '../clipboard.js';
 import type { Actions } from '../controller.js';
 import { h } from '../dom.js';
 import type { AppState, Message } from '../state.js';
+import type { Composer } from './composer.js';
 import { renderMessage } from './message.js';
 
 const suggestions = [
@@ -35,7 +36,7 @@ function emptyState(fill: (text: string) => void): HTMLElement {
 export function mountChat(
   container: HTMLElement,
   actions: Actions,
-  fillComposer: (text: string) => void,
+  composer: Pick<Composer, 'fill' | 'focus'>,
 ): (state: AppState, previous: AppState | undefined) => void {
   const log = h('div', {
     class: 'log',
@@ -84,7 +85,7 @@ export function mountChat(
     }
     if (state.messages.length === 0) {
       rendered.clear();
-      inner.replaceChildren(emptyState(fillComposer));
+      inner.replaceChildren(emptyState((text) => composer.fill(text)));
       return;
     }
     const elements = state.messages.map((message, index) => {
@@ -100,10 +101,16 @@ export function mountChat(
     });
     const ids = new Set(state.messages.map((m) => m.id));
     for (const id of rendered.keys()) if (!ids.has(id)) rendered.delete(id);
-    const hadFocus = inner.contains(document.activeElement);
+    const focused = focusedControl(inner);
     placeChildren(inner, elements);
-    // A control re-rendered away (Retry, once pressed) drops focus to the page: hand it on.
-    if (hadFocus && !inner.contains(document.activeElement)) focusComposer();
+    if (focused && !inner.contains(document.activeElement)) {
+      // A re-rendered message takes its controls with it: the new copy of the one that had
+      // focus takes it back (a link or Copy code in a streaming answer), and a control that
+      // is gone (Retry, once pressed) hands focus on to the composer.
+      const again = focused.find(rendered.get(focused.messageId)?.element);
+      if (again) again.focus({ preventScroll: true });
+      else composer.focus();
+    }
     const switched = state.activeId !== previous?.activeId || previous?.loadingMessages;
     if (pinned || switched) log.scrollTop = log.scrollHeight;
   };
@@ -132,6 +139,24 @@ function fadeIn(element: HTMLElement): void {
   });
 }
 
-function focusComposer(): void {
-  document.querySelector<HTMLTextAreaElement>('#composer-input')?.focus();
+const CONTROLS = 'a[href], button';
+
+/** A control's identity inside its message: its kind and how many of that kind come before. */
+const controlKind = (element: HTMLElement) =>
+  `${element.tagName}:${element.dataset.copy ?? element.getAttribute('href') ?? element.textContent}`;
+
+/** The focused control in the log, and how to find its copy in a re-rendered message. */
+function focusedControl(root: HTMLElement) {
+  const active = document.activeElement;
+  if (!(active instanceof HTMLElement) || !root.contains(active)) return null;
+  const message = active.closest<HTMLElement>('[data-message-id]');
+  const kind = controlKind(active);
+  const same = (parent: Element) =>
+    [...parent.querySelectorAll<HTMLElement>(CONTROLS)].filter((c) => controlKind(c) === kind);
+  const ordinal = message ? same(message).indexOf(active) : -1;
+  return {
+    messageId: message?.dataset.messageId ?? '',
+    find: (element: HTMLElement | undefined): HTMLElement | undefined =>
+      element && ordinal >= 0 ? same(element)[ordinal] : undefined,
+  };
 }

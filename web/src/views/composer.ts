@@ -6,6 +6,7 @@ import { type AppState, isStreaming } from '../state.js';
 export interface Composer extends ComposerText {
   render(state: AppState, previous: AppState | undefined): void;
   fill(text: string): void;
+  focus(): void;
 }
 
 const MAX_HEIGHT = 200;
@@ -102,6 +103,9 @@ export function mountComposer(container: HTMLElement, actions: Actions): Compose
     fill(text) {
       textarea.value = text;
       autosize();
+      textarea.focus();
+    },
+    focus() {
       textarea.focus();
     },
     take(text) {
