@@ -28,6 +28,9 @@ const root = document.getElementById('app')!;
 
 /** Where the conversation list becomes a drawer (the `max-width: 820px` rules of styles.css). */
 const narrow = window.matchMedia('(max-width: 820px)');
+/** What the chat screen on show does when the window crosses that width. */
+let onWidthChange: (() => void) | null = null;
+narrow.addEventListener('change', () => onWidthChange?.());
 
 /** The chat screen: built once, then each part re-renders what changed. */
 function mountChatScreen(): (state: AppState, previous: AppState | undefined) => void {
@@ -73,11 +76,7 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
   };
 
   // A drawer left open when the window widens is no drawer any more: the page must work.
-  const onWidthChange = () => {
-    if (!main.isConnected) return narrow.removeEventListener('change', onWidthChange);
-    updateInert();
-  };
-  narrow.addEventListener('change', onWidthChange);
+  onWidthChange = updateInert;
 
   const renderSidebar = mountSidebar(sidebar, controller);
   const renderTopbar = mountTopbar(topbar, controller);
@@ -128,6 +127,7 @@ store.subscribe((state, previous) => {
     return;
   }
   renderChatScreen = null;
+  onWidthChange = null;
   if (state.screen === 'sign-in') {
     if (previous?.screen !== 'sign-in' || state.signInError !== previous.signInError) {
       root.replaceChildren(renderSignIn(state, (token) => void controller.signIn(token)));
