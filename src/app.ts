@@ -52,7 +52,7 @@ export interface App {
   readonly url: string;
   start(): Promise<string>;
   stop(): Promise<void>;
-  services: { store: ConversationStore; users: UserService; chat: ChatService };
+  services: { store: ConversationStore; users: UserService; chat: ChatService; hub: StreamHub };
 }
 
 /** Query limits beyond depth; generous for the web app and GraphiQL's introspection. */
@@ -160,7 +160,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   return {
     server,
     yoga,
-    services,
+    services: { ...services, hub },
     get url() {
       return url;
     },

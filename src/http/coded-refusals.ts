@@ -5,7 +5,7 @@
  * `{ errors: [{ message, extensions: { code } }] }`. (The parser's error that yoga attaches to
  * a body that is not JSON is taken out by the error mask, `schema/errors.ts`.)
  */
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { createGraphQLError, isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 const REFUSED = new Set([400, 406, 413, 415]);
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
@@ -22,6 +22,14 @@ export function codedRefusals(): Plugin {
             extensions: { http: { status: 400 }, code: 'BAD_REQUEST' },
           });
         }
+      }
+    },
+    // A subscription over HTTP whose Accept names no stream type is refused (406) only after
+    // it has started, and yoga drops the stream without ending it: its listener, token check
+    // and queue would stay for good. Ended here, where yoga has found no way to send it.
+    onResultProcess({ result, resultProcessor }) {
+      if (!resultProcessor && isAsyncIterable(result)) {
+        void result[Symbol.asyncIterator]().return?.();
       }
     },
     async onResponse({ request, response, setResponse, fetchAPI }) {

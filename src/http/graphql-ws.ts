@@ -155,10 +155,11 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
             if (isGraphQLError(error)) return [parseFailed(error)];
             throw error;
           }
-          const errors = validate(schema, document);
-          if (errors.length > 0) return errors.map(mask);
+          // Before validation, as yoga does over HTTP: the same request gets the same code.
           const unidentified = unidentifiedOperation(document, params.operationName);
           if (unidentified) return [unidentified];
+          const errors = validate(schema, document);
+          if (errors.length > 0) return errors.map(mask);
           return {
             schema,
             operationName: params.operationName,

@@ -1,5 +1,4 @@
 import { type Context, requireUser } from '../context.js';
-import { checkChatName } from '../services/chat/input-text.js';
 import { NotFoundError } from '../services/errors.js';
 import { validateId } from '../services/store/validate.js';
 import type { StoredConversation, StoredMessage } from '../services/types.js';
@@ -13,8 +12,6 @@ export type ConversationShape = Omit<StoredConversation, 'messages'> & {
   streaming?: boolean;
 };
 
-const DEFAULT_CHAT_NAME = 'New chat';
-
 async function messagesOf(conversation: ConversationShape, context: Context) {
   if (conversation.messages) return conversation.messages;
   const full = await context.services.store.getConversation(
@@ -26,9 +23,6 @@ async function messagesOf(conversation: ConversationShape, context: Context) {
 
 /** A conversation's `id` argument, named as such in a refusal. */
 const idArg = (id: string | number) => validateId(String(id), 'conversation id', 'id');
-
-const chatNameArg = (raw: string, context: Context) =>
-  checkChatName(raw, context.config.maxChatNameChars);
 
 export const ConversationRef = builder.objectRef<ConversationShape>('Conversation').implement({
   fields: (t) => ({
@@ -68,21 +62,14 @@ builder.mutationFields((t) => ({
   createConversation: t.field({
     type: ConversationRef,
     args: { chatName: t.arg.string() },
-    resolve: (_root, args, context) => {
-      const user = requireUser(context);
-      const name = args.chatName?.trim() ? chatNameArg(args.chatName, context) : DEFAULT_CHAT_NAME;
-      return context.services.store.createConversation(user, name);
-    },
+    resolve: (_root, args, context) =>
+      context.services.chat.create(requireUser(context), args.chatName),
   }),
   renameConversation: t.field({
     type: ConversationRef,
     args: { id: t.arg.id({ required: true }), chatName: t.arg.string({ required: true }) },
     resolve: (_root, args, context) =>
-      context.services.store.renameConversation(
-        requireUser(context),
-        idArg(args.id),
-        chatNameArg(args.chatName, context),
-      ),
+      context.services.chat.rename(requireUser(context), idArg(args.id), args.chatName),
   }),
   deleteConversation: t.boolean({
     description:

@@ -47,7 +47,11 @@ export function createMaskError(logger: Logger): MaskError {
         nodes: located.nodes,
         source: located.source,
         positions: located.positions,
-        extensions: { ...located.extensions, code: requestCode },
+        extensions: {
+          ...located.extensions,
+          code: requestCode,
+          ...(requestCode === 'BAD_USER_INPUT' && { field: variableField(located.message) }),
+        },
       });
     }
     if (!isGraphQLError(original)) {
@@ -78,6 +82,25 @@ function refusedWithoutParser(error: GraphQLError): void {
  * input; a syntax error failed to parse; a query over the depth, alias or cost limits failed
  * validation.
  */
+/**
+ * The input a refused variable names, as other refusals give it in `extensions.field`: the
+ * field of an input object (`at "input.text"`, `Field "text" of required type`), else the
+ * variable itself. Read from graphql-js's wording, the only place it is given.
+ */
+function variableField(message: string): string | undefined {
+  const named = /Field "([^"]+)"/.exec(message)?.[1];
+  const at = / at "([^"]+)"/.exec(message)?.[1];
+  const variable = /^Variable "\$([^"]+)"/.exec(message)?.[1];
+  return (
+    named ??
+    at
+      ?.replace(/\[\d+\]/g, '')
+      .split('.')
+      .at(-1) ??
+    variable
+  );
+}
+
 function uncodedRequestErrorCode(error: GraphQLError): string | null {
   if (error.extensions?.code !== undefined || error.path) return null;
   // The scalar's own complaint may be attached; any other cause is not a refused request.

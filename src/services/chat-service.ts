@@ -6,6 +6,7 @@
 import type { Config } from '../config.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { ChainHealth } from './chat/chain-health.js';
+import { defaultChatName, NEW_CHAT_NAME } from './chat/chat-name.js';
 import { CheckpointClock } from './chat/checkpointer.js';
 import {
   clientMessageMetadata,
@@ -20,6 +21,7 @@ import {
   UpstreamUnavailableError,
   ValidationError,
 } from './errors.js';
+import { ownerKey } from './owner-key.js';
 import type { ResponsesClient } from './responses-client.js';
 import type { StreamHub } from './stream-hub.js';
 import type {
@@ -39,6 +41,8 @@ export interface ChatServiceDeps {
   logger?: Logger;
   /** Unix seconds. */
   now?: () => number;
+  /** See `LATE_SETTLE_MS`. */
+  lateSettleMs?: readonly number[];
 }
 
 interface OpenTurn {
@@ -49,8 +53,6 @@ interface OpenTurn {
   done: Promise<void>;
 }
 
-const DEFAULT_NAME_CHARS = 40;
-
 export function createChatService(deps: ChatServiceDeps): ChatService {
   const { config, store, responses, hub } = deps;
   const logger = deps.logger ?? silentLogger;
@@ -60,8 +62,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const chain = new ChainHealth();
   const checkpoints = new CheckpointClock(config.checkpointMs);
   let closing = false;
-  const turnKey = (username: string, conversationId: string) =>
-    `${username}\u0000${conversationId}`;
+  const turnKey = ownerKey;
 
   async function ownConversation(username: string, id: string): Promise<StoredConversation> {
     const conversation = await store.getConversation(username, id);
@@ -95,10 +96,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const metadata = clientMessageId ? clientMessageMetadata(clientMessageId) : undefined;
     const created = conversationId
       ? null
-      : await store.createConversation(username, chatName ?? defaultChatName(text), {
-          createdAt: now(),
-          metadata,
-        });
+      : await store.createConversation(
+          username,
+          chatName ?? defaultChatName(text, config.maxChatNameChars),
+          {
+            createdAt: now(),
+            metadata,
+          },
+        );
     const id = created?.data.id ?? conversationId!;
     try {
       return await startTurn(username, id, async () => ({
@@ -197,6 +202,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         chain,
         checkpoints,
         onSettled: finish,
+        lateSettleMs: deps.lateSettleMs,
       })
         .catch((error: unknown) => logger.error('turn crashed', { conversationId, error }))
         .finally(finish);
@@ -301,6 +307,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     remove,
     recover,
     shutdown,
+    create: (username, chatName) =>
+      store.createConversation(username, optionalChatName(chatName, config) ?? NEW_CHAT_NAME),
+    rename: (username, conversationId, chatName) =>
+      store.renameConversation(
+        username,
+        conversationId,
+        checkChatName(chatName, config.maxChatNameChars),
+      ),
     async subscribe(username, conversationId, options = {}) {
       // A negative seq is no position in any stream; it would read as a replay gap.
       if (options.after != null && (!Number.isSafeInteger(options.after) || options.after < 0)) {
@@ -328,10 +342,12 @@ function validate(input: SendInput, config: Config): { text: string; chatName: s
     typeof input.text === 'string' ? input.text : '',
     config.maxMessageChars,
   );
-  const chatName = input.chatName?.trim()
-    ? checkChatName(input.chatName, config.maxChatNameChars)
-    : null;
-  return { text, chatName };
+  return { text, chatName: optionalChatName(input.chatName, config) };
+}
+
+/** A name given, checked; null for none or a blank one (the caller's default applies). */
+function optionalChatName(chatName: string | null | undefined, config: Config): string | null {
+  return chatName?.trim() ? checkChatName(chatName, config.maxChatNameChars) : null;
 }
 
 /**
@@ -351,15 +367,4 @@ function retryableQuestion(messages: readonly StoredMessage[]): number {
 function isUnfinishedAnswer(message: StoredMessage | undefined): boolean {
   const status = message?.status ?? 'COMPLETE';
   return message?.role === 'assistant' && (status === 'FAILED' || status === 'INCOMPLETE');
-}
-
-/** The start of the first message, cut at a word boundary when it is long. */
-export function defaultChatName(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  // By code points: a cut between the two halves of an emoji would leave half of it.
-  const characters = Array.from(flat);
-  if (characters.length <= DEFAULT_NAME_CHARS) return flat;
-  const cut = characters.slice(0, DEFAULT_NAME_CHARS).join('');
-  const lastSpace = cut.lastIndexOf(' ');
-  return `${(lastSpace > DEFAULT_NAME_CHARS / 2 ? cut.slice(0, lastSpace) : cut).trimEnd()}…`;
 }

@@ -26,7 +26,10 @@ export interface ResponseStream {
 
 export interface ResponsesClient {
   stream(request: ResponseRequest): Promise<ResponseStream>;
-  /** Releases what the client holds; streams still open end with an error. */
+  /**
+   * Releases what the client holds. Open streams are not ended here: each turn's own abort
+   * signal stops its stream (`ChatService.shutdown`).
+   */
   close(): Promise<void>;
 }
 

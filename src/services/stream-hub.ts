@@ -16,6 +16,7 @@ import { LRUCache } from 'lru-cache';
 import { PubSub } from './chat/pubsub.js';
 import { Subscription } from './chat/subscription.js';
 import { DomainError } from './errors.js';
+import { ownerKey } from './owner-key.js';
 import type { ChatEvent, SubscribeOptions } from './types.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -255,6 +256,11 @@ export class StreamHub {
     this.#turns.delete(topic);
   }
 
+  /** How many subscriptions are open (each holds a listener and a queue until it ends). */
+  get openSubscriptions(): number {
+    return this.#subscriptions.size;
+  }
+
   /** Ends every subscription and drops every buffer. */
   close(): void {
     for (const subscription of [...this.#subscriptions.keys()]) subscription.end();
@@ -405,13 +411,8 @@ export class StreamHub {
   }
 }
 
-/**
- * Conversation ids are unique only within one user's conversations (a migration keeps the ids
- * of its source, so two users importing one export share them): a stream is the owner's.
- */
-function topicOf(owner: string, conversationId: string): string {
-  return `${owner}\u0000${conversationId}`;
-}
+/** A stream is its owner's: conversation ids are unique only within one user's data. */
+const topicOf = ownerKey;
 
 /**
  * A TEXT_DELTA of `turn`, published or rebuilt from its buffered text. A literal rather than

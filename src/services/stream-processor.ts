@@ -43,10 +43,6 @@ export class StreamEventProcessor {
     return this.#pieces[0] ?? '';
   }
 
-  get responseId(): string | null {
-    return this.#responseId;
-  }
-
   /**
    * Reads `events` to the end, passing what they mean to `emit` in order; the last item emitted
    * is always the one TEXT_DONE or STREAM_ERROR. Never throws: a stream that throws or stops

@@ -55,9 +55,6 @@ export interface StoredConversation {
   last_response_id: string | null;
 }
 
-/** One user's file: conversation id -> conversation. */
-export type UserDocument = Record<string, StoredConversation>;
-
 /** A conversation without its messages, for listings. */
 export type ConversationSummary = Omit<StoredConversation, 'messages'> & {
   message_count: number;
@@ -241,6 +238,10 @@ export interface ChatService {
   retry(username: string, conversationId: string): Promise<SendResult>;
   /** Aborts the open turn; the partial text stays as INCOMPLETE. Null when nothing was open. */
   stop(username: string, conversationId: string): Promise<StoredMessage | null>;
+  /** A new, empty conversation; without a name (or with a blank one) it is "New chat". */
+  create(username: string, chatName?: string | null): Promise<StoredConversation>;
+  /** Renames the conversation; NotFoundError unless the user owns it. */
+  rename(username: string, conversationId: string, chatName: string): Promise<StoredConversation>;
   /** Deletes the conversation, stopping its answer and ending its streams; false if none. */
   remove(username: string, conversationId: string): Promise<boolean>;
   /** Throws NotFoundError unless the user owns the conversation. */

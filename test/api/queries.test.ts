@@ -219,6 +219,21 @@ describe('sendMessage and stopResponse', () => {
     expect(await fx.app.services.store.listConversations('alice')).toHaveLength(before);
   });
 
+  it('names the input in extensions.field when a variable has the wrong type or is missing', async () => {
+    const fieldOf = async (query: string, variables: Record<string, unknown>) =>
+      (await fx.exec(query, variables)).errors?.[0]?.extensions;
+    expect(await fieldOf(SEND, { input: { text: 5 } })).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'text',
+    });
+    expect(await fieldOf(SEND, { input: { chatName: 'x' } })).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'text',
+    });
+    expect(await fieldOf(SEND, {})).toEqual({ code: 'BAD_USER_INPUT', field: 'input' });
+    expect(await fieldOf(GET, { id: { a: 1 } })).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
+  });
+
   it('refuses a second turn while one streams; stop keeps the partial answer', async () => {
     fx.emulator.setPacing({ tokensPerSecond: 20, replyWords: 200 });
     try {

@@ -265,6 +265,8 @@ describe('messageStream over graphql-ws', () => {
       ['query ($id: ID!) { conversation(id: $id) { id } }', {}],
       ['query ($id: ID!) { conversation(id: $id) { id } }', { id: 'not/an/id' }],
       ['mutation { renameConversation(id: "nope", chatName: "x") { id } }'],
+      // No operation, and an unused fragment: the missing operation is what both report.
+      ['fragment F on Query { me { name } }'],
     ];
     const seen: string[] = [];
     for (const [query, variables] of refusals) {
@@ -280,6 +282,7 @@ describe('messageStream over graphql-ws', () => {
       'BAD_USER_INPUT',
       'BAD_USER_INPUT',
       'NOT_FOUND',
+      'OPERATION_RESOLUTION_FAILURE',
     ]);
   });
 

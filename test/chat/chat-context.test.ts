@@ -4,7 +4,7 @@
  * model fallback. Assertions read the emulator's request log.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultChatName } from '../../src/services/chat-service.js';
+import { defaultChatName } from '../../src/services/chat/chat-name.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/services/errors.js';
 import {
   assistantItem,
@@ -254,5 +254,11 @@ describe('defaultChatName', () => {
     expect(name).toBe(`${'Q'.repeat(39)}😀…`);
     // A lone surrogate would not survive a round trip through UTF-8.
     expect(Buffer.from(name, 'utf8').toString('utf8')).toBe(name);
+  });
+
+  it('stays within the longest chat name configured, its "…" included', () => {
+    expect(defaultChatName('Explain tides in two sentences please', 10)).toBe('Explain…');
+    expect(defaultChatName('Supercalifragilistic', 10)).toBe('Supercali…');
+    expect(defaultChatName('Short one', 10)).toBe('Short one');
   });
 });

@@ -359,8 +359,39 @@ describe('upstream faults', () => {
     expect(stored?.last_response_id).toBe(answer.response_id);
   });
 
+  it('stores an answer whose final write failed as interrupted, once storage works again', async () => {
+    const f = await setup({ lateSettleMs: [50, 50] });
+    const update = f.store.updateMessage.bind(f.store);
+    const failing = Object.assign(new Error('no space left'), { code: 'ENOSPC' });
+    const spy = vi.spyOn(f.store, 'updateMessage');
+    // The four tries at the final write and the first later one fail; the second later one works.
+    for (let i = 0; i < FINAL_WRITE_RETRY_MS.length + 2; i++) spy.mockRejectedValueOnce(failing);
+    spy.mockImplementation(update);
+    const sent = await f.service.send(USER, { text: 'Hello' });
+    const id = sent.conversation.data.id;
+    const events = await collectUntil(f, id, (received) =>
+      received.some((e) => e.type === 'STREAM_ERROR'),
+    );
+    expect(events.at(-1)).toMatchObject({ type: 'STREAM_ERROR', code: 'INTERNAL' });
+    await vi.waitFor(
+      async () => {
+        const stored = await f.store.getConversation(USER, id);
+        expect(stored?.messages.at(-1)).toMatchObject({
+          status: 'INCOMPLETE',
+          error: { code: 'STREAM_INTERRUPTED', retryable: true },
+        });
+        expect(words(stored!.messages.at(-1)!.text)).toBe(20);
+      },
+      { timeout: 5_000 },
+    );
+    expect(spy).toHaveBeenCalledTimes(FINAL_WRITE_RETRY_MS.length + 3);
+    // Interrupted, the answer can be asked again.
+    await f.service.retry(USER, id);
+  });
+
   it('reports INTERNAL when every final write fails; the answer is recovered at the next start', async () => {
-    const f = await setup();
+    // No later tries: the server stops before storage works again.
+    const f = await setup({ lateSettleMs: [] });
     vi.spyOn(f.store, 'updateMessage').mockRejectedValue(new Error('I/O error'));
     const sent = await f.service.send(USER, { text: 'Hello' });
     const events = await collectUntil(f, sent.conversation.data.id, (received) =>

@@ -43,6 +43,17 @@ describe('checkMessageText', () => {
     }
     expect(refusal(() => checkMessageText(' \n ', 100))).toBe('The message text must not be empty');
   });
+
+  it('refuses half of a surrogate pair, which no UTF-8 response could carry', () => {
+    for (const half of ['a\ud800b', 'a\udc00', '\ud83d']) {
+      expect(refusal(() => checkMessageText(half, 100))).toBe(
+        'The message text must not contain half of a character',
+      );
+      expect(refusal(() => checkChatName(half, 100))).toBe(
+        'The chat name must not contain half of a character',
+      );
+    }
+  });
 });
 
 describe('checkChatName', () => {

@@ -35,6 +35,8 @@ export interface ChatFixtureOptions {
   /** Test defaults: no SDK retries, a short timeout, fast checkpoints. */
   config?: Partial<Config>;
   emulator?: EmulatorOptions;
+  /** Pauses before the later tries at a failed final write (see `LATE_SETTLE_MS`). */
+  lateSettleMs?: readonly number[];
 }
 
 /** The configuration tests run with: no SDK retries, a short timeout, fast checkpoints. */
@@ -61,7 +63,14 @@ export async function createChatFixture(options: ChatFixtureOptions = {}): Promi
     apiKey: 'test-key',
   });
   const hub = new StreamHub({ replayTtlMs: config.replayTtlMs });
-  const service = createChatService({ config, store, responses, hub, logger: silentLogger });
+  const service = createChatService({
+    config,
+    store,
+    responses,
+    hub,
+    logger: silentLogger,
+    lateSettleMs: options.lateSettleMs,
+  });
 
   return {
     config,

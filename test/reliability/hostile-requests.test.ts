@@ -123,6 +123,14 @@ describe('malformed HTTP requests', () => {
     });
     expect(unanswerable.status).toBe(406);
     expect(unanswerable.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    // Refused, it leaves no subscription open behind it (as Apollo's default Accept would).
+    for (let i = 0; i < 20; i++) {
+      const refused = await postRaw(subscription, {
+        accept: 'application/graphql-response+json, application/json;q=0.9',
+      });
+      expect(refused.status).toBe(406);
+    }
+    await waitFor(() => (fx.app.services.hub.openSubscriptions === 0 ? true : undefined));
     const broken = await postRaw('{"query": "{ me { name } }", oops');
     expect(broken.status).toBe(400);
     expect(broken.errors?.[0]?.extensions).toEqual({ code: 'BAD_REQUEST' });

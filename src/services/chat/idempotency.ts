@@ -5,6 +5,7 @@
  * kept on the question (`metadata.client_message_id`), so it holds across restarts.
  */
 import { ValidationError } from '../errors.js';
+import { ownerKey } from '../owner-key.js';
 import type { ConversationStore, SendResult, StoredConversation } from '../types.js';
 
 const CLIENT_MESSAGE_ID = /^[\x21-\x7e]{1,128}$/;
@@ -48,7 +49,7 @@ export class RepeatedSends {
     target: { conversationId: string | null; id: string; text: string },
     start: () => Promise<SendResult>,
   ): Promise<SendResult> {
-    const key = `${username}\u0000${target.id}`;
+    const key = ownerKey(username, target.id);
     const previous = this.#handling.get(key);
     const attempt = (async () => {
       await previous?.catch(() => {});

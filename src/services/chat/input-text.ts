@@ -10,6 +10,9 @@ const CONTROL_IN_TEXT = /[^\P{Cc}\t\n\r]/u;
 /** ...and in a name, which is one line, also a line or paragraph separator. */
 const CONTROL_IN_NAME = /[\p{Cc}\p{Zl}\p{Zp}]/u;
 
+/** Half of a surrogate pair on its own: not a character, and no UTF-8 can carry it. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /** Unicode code points: a surrogate pair counts once. */
 export function characterCount(text: string): number {
   let count = text.length;
@@ -59,6 +62,7 @@ function check(value: string, max: number, rule: Rule): string {
     throw refusal(`is longer than ${max} characters`, { [rule.limitKey]: max });
   }
   if (rule.control.test(value)) throw refusal(`must not contain ${rule.controls}`);
+  if (LONE_SURROGATE.test(value)) throw refusal('must not contain half of a character');
   return value;
 }
 

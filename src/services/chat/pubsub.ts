@@ -39,9 +39,4 @@ export class PubSub<Topics extends Record<string, unknown>> {
     if (!listeners) return;
     for (const listener of listeners) (listener as (payload: Topics[T]) => void)(payload);
   }
-
-  /** Number of listeners of one topic and key (for tests and metrics). */
-  listenerCount<T extends keyof Topics & string>(topic: T, key: string): number {
-    return this.#listeners.get(topic)?.get(key)?.length ?? 0;
-  }
 }

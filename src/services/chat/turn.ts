@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
+import { NotFoundError } from '../errors.js';
 import {
   isPreviousResponseNotFound,
   type ResponseStream,
@@ -44,6 +45,8 @@ export interface TurnInput {
    * to the final event can start the next turn at once.
    */
   onSettled: () => void;
+  /** Pauses before the later tries at storing an answer whose final write failed. */
+  lateSettleMs?: readonly number[];
 }
 
 type Outcome = Extract<ProcessedEvent, { type: 'TEXT_DONE' | 'STREAM_ERROR' }>;
@@ -107,11 +110,46 @@ export async function runTurn(turn: TurnInput): Promise<void> {
     turn.publisher.publish(final);
   } catch (error) {
     turn.onSettled();
-    // The message stays STREAMING and is recovered as INCOMPLETE at the next start.
     logger.error('could not store the end of a turn', { conversationId, messageId, error });
     const failure = turnFailure('INTERNAL', String(error));
     turn.publisher.publish({ type: 'STREAM_ERROR', ...publicFailure(failure, processor.text) });
+    settleLater(turn, processor.text);
   }
+}
+
+/** Later tries at storing an answer whose final write failed: 10 s, 1 min, 5 min, 15 min. */
+export const LATE_SETTLE_MS = [10_000, 60_000, 300_000, 900_000] as const;
+
+/**
+ * Stores the answer as interrupted (as `recover` does at the next start) once storage works
+ * again, so that it does not stay STREAMING, blocking the conversation, until a restart.
+ */
+function settleLater(turn: TurnInput, text: string, attempt = 0): void {
+  const pauses = turn.lateSettleMs ?? LATE_SETTLE_MS;
+  const pause = pauses[attempt];
+  if (pause === undefined) return;
+  const ids = { conversationId: turn.conversation.data.id, messageId: turn.assistantMessageId };
+  const write = () =>
+    turn.store.updateMessage(turn.username, ids.conversationId, ids.messageId, {
+      text,
+      status: 'INCOMPLETE',
+      error: {
+        code: 'STREAM_INTERRUPTED',
+        message: 'The end of this answer could not be stored.',
+        retryable: true,
+      },
+    });
+  setTimeout(() => {
+    write().then(
+      () => turn.logger.info('stored an interrupted answer after its final write failed', ids),
+      (error: unknown) => {
+        // Deleted meanwhile: nothing left to store.
+        if (error instanceof NotFoundError) return;
+        turn.logger.warn('storing an interrupted answer failed again', { ...ids, error });
+        settleLater(turn, text, attempt + 1);
+      },
+    );
+  }, pause).unref();
 }
 
 /**

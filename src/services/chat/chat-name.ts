@@ -1,0 +1,20 @@
+/** The name of a conversation made empty, before its first message. */
+export const NEW_CHAT_NAME = 'New chat';
+
+/** Longest name made from a first message, in characters (an emoji is one), before its "…". */
+const DEFAULT_NAME_CHARS = 40;
+
+/**
+ * The start of the first message, cut at a word boundary when it is long. The name, its "…"
+ * included, stays within `maxChars` (the configured longest chat name).
+ */
+export function defaultChatName(text: string, maxChars = Number.POSITIVE_INFINITY): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const limit = Math.max(1, Math.min(DEFAULT_NAME_CHARS, maxChars - 1));
+  // By code points: a cut between the two halves of an emoji would leave half of it.
+  const characters = Array.from(flat);
+  if (characters.length <= limit) return flat;
+  const cut = characters.slice(0, limit).join('');
+  const lastSpace = cut.lastIndexOf(' ');
+  return `${(lastSpace > limit / 2 ? cut.slice(0, lastSpace) : cut).trimEnd()}…`;
+}
