@@ -35,10 +35,21 @@ export function createLogger(
   };
 }
 
+/** Errors keep their code, stack and cause (JSON.stringify would print `{}`): the stack is what
+ * an operator needs to find an unexpected error, and the cause is the system error behind a
+ * storage failure. */
 function safeJson(value: unknown): string {
   try {
     return JSON.stringify(value, (_key, item) =>
-      item instanceof Error ? { name: item.name, message: item.message } : item,
+      item instanceof Error
+        ? {
+            name: item.name,
+            message: item.message,
+            code: (item as NodeJS.ErrnoException).code,
+            stack: item.stack,
+            cause: item.cause,
+          }
+        : item,
     );
   } catch {
     return '[unserializable]';

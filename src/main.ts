@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from './config.js';
+import { errorReason } from './services/guards.js';
 
 /** Each command lives in its own module, loaded only when it runs. */
 const COMMANDS = {
@@ -54,7 +55,7 @@ main(process.argv.slice(2)).then(
       (error instanceof Error && error.name === 'StorageError') ||
       isSystemError(error)
     ) {
-      console.error(`threadline: ${error.message}`);
+      console.error(`threadline: ${errorReason(error)}`);
     } else {
       console.error(error);
     }

@@ -95,7 +95,7 @@ function recordRequest(state: EmulatorState): RecordedRequest {
     status: 200,
     at: Date.now(),
   };
-  state.requestLog.push(record);
+  state.record(record);
   return record;
 }
 

@@ -7,6 +7,9 @@ import { ThreadStore } from './threads.js';
 import type { Pacing, RecordedRequest } from './types.js';
 
 export const DEFAULT_REPLY_WORDS = 60;
+/** The request log keeps the latest requests only: `serve` runs an emulator for as long as it
+ * runs, and each record holds a whole input. */
+const REQUEST_LOG_CAPACITY = 1_000;
 
 /** A stream in flight, so that cancel can reach it. */
 export interface ActiveStream {
@@ -64,6 +67,11 @@ export class EmulatorState {
       stampDeltas: stampDeltas ?? this.pacing.stampDeltas,
       hold: this.held !== null,
     };
+  }
+
+  record(request: RecordedRequest): void {
+    if (this.requestLog.length >= REQUEST_LOG_CAPACITY) this.requestLog.shift();
+    this.requestLog.push(request);
   }
 
   /** Streams in flight keep running; everything else starts over. */

@@ -3,6 +3,7 @@
  * (time and id), not an offset, so a page does not shift when conversations are added.
  */
 import { ValidationError } from '../services/errors.js';
+import { byLastUpdateDesc, type Positioned } from '../services/store/document.js';
 import type { ConversationSummary } from '../services/types.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -10,15 +11,7 @@ export const MAX_PAGE_SIZE = 100;
 
 type Position = [lastUpdate: number, id: string];
 
-type Positioned = Pick<ConversationSummary, 'data' | 'last_update'>;
-
 const positionOf = (c: Positioned): Position => [c.last_update, c.data.id];
-
-/** Newest first; equal times in id order, so the order is total and stable. */
-function compare(a: Position, b: Position): number {
-  if (a[0] !== b[0]) return b[0] - a[0];
-  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
-}
 
 export function encodeCursor(conversation: Positioned): string {
   return Buffer.from(JSON.stringify(positionOf(conversation))).toString('base64url');
@@ -56,9 +49,10 @@ export function paginate(
     throw new ValidationError('first must not be negative', { field: 'first' });
   }
   const size = Math.min(first ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-  const sorted = [...all].sort((a, b) => compare(positionOf(a), positionOf(b)));
+  const sorted = [...all].sort(byLastUpdateDesc);
   const from = after ? decodeCursor(after) : null;
-  const rest = from ? sorted.filter((c) => compare(positionOf(c), from) > 0) : sorted;
+  const cursor = from && { last_update: from[0], data: { id: from[1] } };
+  const rest = cursor ? sorted.filter((c) => byLastUpdateDesc(c, cursor) > 0) : sorted;
   return {
     nodes: rest.slice(0, size),
     hasNextPage: rest.length > size,

@@ -7,7 +7,13 @@ import { appendDurably, isCode, TEMP_MARKER } from './store/atomic-file.js';
 import { compact } from './store/compaction.js';
 import { acquireDataLock, type DataLock } from './store/data-lock.js';
 import { legacyIdOf, recordDeletion } from './store/deletions.js';
-import { byLastUpdateDesc, type Conversations, summarize } from './store/document.js';
+import {
+  byLastUpdateDesc,
+  type Conversations,
+  readableCopy,
+  readableHeader,
+  summarize,
+} from './store/document.js';
 import { newConversationId, newMessageId } from './store/ids.js';
 import {
   applyOp,
@@ -18,6 +24,7 @@ import {
 } from './store/journal.js';
 import { JournalWriter } from './store/journal-writer.js';
 import { cloneJson } from './store/json-clone.js';
+import { isRunning } from './store/lock-file.js';
 import {
   buildHeader,
   buildMessage,
@@ -41,9 +48,6 @@ import type {
   StoredMessage,
 } from './types.js';
 
-export { newConversationId, newMessageId } from './store/ids.js';
-export { validateId, validateUsername } from './store/validate.js';
-
 export interface JsonConversationStoreOptions {
   /** `chats/` and the `.lock` file live here. */
   dataDir: string;
@@ -53,6 +57,11 @@ export interface JsonConversationStoreOptions {
   cacheSize?: number;
   /** Journal size that triggers compaction. @default max(1 MiB, half the snapshot) */
   compactBytes?: number;
+  /**
+   * A damaged snapshot with no usable backup refuses the user's files (a StorageError) rather
+   * than starting from the journals alone. @default false (the server must go on serving)
+   */
+  refuseUnrecoverable?: boolean;
 }
 
 /** A loaded user: the document and what compaction needs to know about its files. */
@@ -87,6 +96,9 @@ interface Change<T> {
 const MIB = 1024 * 1024;
 const now = () => Date.now() / 1000;
 
+/** Temp names of the users file and of the lock files, with their writer's pid. */
+const LOCK_OR_USERS_TEMP = /^(?:\.lock|users\.json(?:\.lock)?)\.(?:tmp-|stale-)?(\d+)-[0-9a-f]{8}$/;
+
 /**
  * The seed's ConversationManager over `DATA_DIR/chats/{username}.json`.
  *
@@ -105,6 +117,7 @@ export class JsonConversationStore implements ConversationStore {
   private readonly chatsDir: string;
   private readonly logger: Logger;
   private readonly compactBytes: number | undefined;
+  private readonly refuseUnrecoverable: boolean;
   private readonly cache: LRUCache<string, UserState>;
   private readonly shards = new Map<string, Shard>();
   private lock: DataLock | null = null;
@@ -118,6 +131,7 @@ export class JsonConversationStore implements ConversationStore {
     this.chatsDir = path.join(this.dataDir, 'chats');
     this.logger = options.logger ?? createLogger('warn');
     this.compactBytes = options.compactBytes;
+    this.refuseUnrecoverable = options.refuseUnrecoverable ?? false;
     this.cache = new LRUCache({ max: options.cacheSize ?? 200 });
   }
 
@@ -189,7 +203,7 @@ export class JsonConversationStore implements ConversationStore {
     validateId(conversationId, 'conversation id');
     return this.read(username, (conversations) => {
       const conversation = conversations.get(conversationId);
-      return conversation ? cloneJson(conversation) : null;
+      return conversation ? readableCopy(conversation) : null;
     });
   }
 
@@ -222,8 +236,9 @@ export class JsonConversationStore implements ConversationStore {
     const messages = inputs.map((input) => buildMessage(input, input.id ?? newMessageId(), now()));
     return this.change(username, (conversations) => {
       const conversation = requireConversation(conversations, conversationId);
+      const current = readableHeader(conversation);
       const ids = new Set(conversation.messages.map((existing) => existing.id));
-      let responseId = conversation.last_response_id;
+      let responseId = current.last_response_id;
       for (const message of messages) {
         if (ids.has(message.id)) throw new ConflictError(`Message ${message.id} already exists`);
         ids.add(message.id);
@@ -231,12 +246,7 @@ export class JsonConversationStore implements ConversationStore {
       }
       const last = messages.at(-1);
       if (!last) return { ops: [], result: () => [] };
-      const header = buildHeader(
-        conversation.data,
-        conversation.chat_name,
-        last.timestamp,
-        responseId,
-      );
+      const header = buildHeader(current.data, current.chat_name, last.timestamp, responseId);
       return {
         ops: [
           headerOp(conversationId, header),
@@ -422,7 +432,7 @@ export class JsonConversationStore implements ConversationStore {
       const header = update(requireConversation(conversations, conversationId));
       return {
         ops: [headerOp(conversationId, header)],
-        result: (all) => cloneJson(all.get(conversationId)!),
+        result: (all) => readableCopy(all.get(conversationId)!),
       };
     });
   }
@@ -467,7 +477,7 @@ export class JsonConversationStore implements ConversationStore {
     if (cached) return cached;
     await shard.writer.settled();
     const state: UserState = {
-      ...(await loadUser(shard.files, this.logger)),
+      ...(await loadUser(shard.files, this.logger, this.refuseUnrecoverable)),
       compactionQueued: false,
     };
     this.cache.set(username, state);
@@ -559,12 +569,28 @@ export class JsonConversationStore implements ConversationStore {
     }
   }
 
-  /** Temp files are left only by a crash mid-write; the lock says no writer is running. */
+  /**
+   * Temp files are left only by a crash mid-write. In `chats/` the lock says no writer is
+   * running; beside it, the users file and the locks are also written by `threadline users`,
+   * so only a file whose writer (the pid in its name) is gone is removed.
+   */
   private async removeLeftoverTempFiles(): Promise<void> {
-    for (const name of await fs.readdir(this.chatsDir)) {
-      if (!TEMP_MARKER.test(name)) continue;
-      await fs.rm(path.join(this.chatsDir, name), { force: true });
-      this.logger.warn('Removed a temp file left by an interrupted write', { file: name });
+    const leftovers = [
+      ...(await fs.readdir(this.chatsDir))
+        .filter((name) => TEMP_MARKER.test(name))
+        .map((name) => path.join(this.chatsDir, name)),
+      ...(await fs.readdir(this.dataDir))
+        .filter((name) => {
+          const writer = LOCK_OR_USERS_TEMP.exec(name)?.[1];
+          return writer !== undefined && !isRunning({ pid: Number(writer), startedAt: '' });
+        })
+        .map((name) => path.join(this.dataDir, name)),
+    ];
+    for (const file of leftovers) {
+      await fs.rm(file, { force: true });
+      this.logger.warn('Removed a temp file left by an interrupted write', {
+        file: path.relative(this.dataDir, file),
+      });
     }
   }
 }
@@ -580,11 +606,12 @@ function patchedHeader(
   patch: ConversationPatch,
   metadata: ReturnType<typeof copyMetadata>,
 ): ConversationHeader {
+  const current = readableHeader(conversation);
   return buildHeader(
-    metadata === undefined ? conversation.data : { ...conversation.data, metadata },
-    patch.chat_name ?? conversation.chat_name,
-    patch.last_update ?? conversation.last_update,
-    patch.last_response_id === undefined ? conversation.last_response_id : patch.last_response_id,
+    metadata === undefined ? current.data : { ...current.data, metadata },
+    patch.chat_name ?? current.chat_name,
+    patch.last_update ?? current.last_update,
+    patch.last_response_id === undefined ? current.last_response_id : patch.last_response_id,
   );
 }
 

@@ -8,10 +8,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { validateUsername } from './conversation-store.js';
 import { ConflictError, NotFoundError, StorageError } from './errors.js';
 import { isCode, readIfExists, writeFileAtomic } from './store/atomic-file.js';
 import { withFileLock } from './store/file-lock.js';
+import { validateUsername } from './store/validate.js';
 
 export interface UserRecord {
   name: string;

@@ -7,7 +7,8 @@ import type { Logger } from '../../src/logger.js';
 import { silentLogger } from '../../src/logger.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { StorageError } from '../../src/services/errors.js';
-import { removeIfStill } from '../../src/services/store/data-lock.js';
+import { withFileLock } from '../../src/services/store/file-lock.js';
+import { removeIfStill } from '../../src/services/store/lock-file.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const temp = useTempDir();
@@ -123,5 +124,32 @@ describe('data-directory lock', () => {
       JSON.stringify({ pid: process.pid, startedAt: '2020-01-01T00:00:00.000Z' }),
     );
     await newStore().open();
+  });
+});
+
+describe('a lock for one change of a file', () => {
+  it('runs changes of one process one at a time', async () => {
+    const lockPath = path.join(temp.path, 'users.json.lock');
+    const order: string[] = [];
+    const change = (name: string) =>
+      withFileLock(lockPath, async () => {
+        order.push(`${name} in`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        order.push(`${name} out`);
+      });
+    await Promise.all([change('a'), change('b')]);
+    expect(order).toEqual(['a in', 'a out', 'b in', 'b out']);
+    expect(await fs.readdir(temp.path)).toEqual([]);
+  });
+
+  it('takes over a lock with its own pid it does not hold (a restarted container) at once', async () => {
+    const lockPath = path.join(temp.path, 'users.json.lock');
+    await fs.writeFile(
+      lockPath,
+      JSON.stringify({ pid: process.pid, startedAt: '2020-01-01T00:00:00.000Z' }),
+    );
+    // A wait of 10 s would fail the test; the lock is stale, so the change runs at once.
+    expect(await withFileLock(lockPath, async () => 'changed', 1_000)).toBe('changed');
+    expect(await fs.readdir(temp.path)).toEqual([]);
   });
 });

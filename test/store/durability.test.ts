@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -114,6 +115,23 @@ describe('crash safety', () => {
       'alice.json.tmp-999-0badc0de',
     );
     expect(await store.listUsers()).toEqual(['alice']);
+  });
+
+  it('sweeps the users file and lock temp files of writers that are gone, not of live ones', async () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const leftovers = [
+      `users.json.tmp-${gone}-0badc0de`,
+      `users.json.lock.${gone}-0badc0de`,
+      `.lock.${gone}-0badc0de`,
+      `.lock.stale-${gone}-0badc0de`,
+    ];
+    // A `threadline users` running beside the server may be writing this one right now.
+    const live = `users.json.tmp-${process.ppid}-0badc0de`;
+    for (const name of [...leftovers, live]) await fs.writeFile(path.join(temp.path, name), '');
+    await restartedStore();
+    const left = await fs.readdir(temp.path);
+    expect(left).toContain(live);
+    for (const name of leftovers) expect(left).not.toContain(name);
   });
 
   it('a truncated snapshot is quarantined and everything recovered from .bak and journals', async () => {

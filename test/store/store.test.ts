@@ -2,12 +2,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
-import {
-  JsonConversationStore,
-  newConversationId,
-  newMessageId,
-} from '../../src/services/conversation-store.js';
+import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { ConflictError, NotFoundError } from '../../src/services/errors.js';
+import { newConversationId, newMessageId } from '../../src/services/store/ids.js';
 import type { StoredConversation } from '../../src/services/types.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -263,6 +260,44 @@ describe('the file on disk', () => {
     // The journal was folded in; what is left is only the last compaction's input.
     await expect(fs.access(path.join(temp.path, 'chats', 'alice.journal'))).rejects.toThrow();
     await expect(fs.access(path.join(temp.path, '.lock'))).rejects.toThrow();
+  });
+});
+
+describe('entries the old app wrote, in a file migrated in place', () => {
+  it('lists and continues a thread entry and one that failed to convert, keeping the file as it was', async () => {
+    const file = path.join(temp.path, 'chats', 'alice.json');
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const legacy = {
+      thread_old: {
+        data: { id: 'thread_old', object: 'thread', created_at: 1_700_000_000, metadata: {} },
+        chat_name: 'Old thread',
+        last_update: 1_700_000_100,
+      },
+      // What a thread that failed to convert (no creation time) looks like after a run.
+      thread_bad: { data: { id: 'thread_bad' }, last_update: 1_700_000_050, messages: [] },
+    };
+    await fs.writeFile(file, JSON.stringify(legacy));
+    const store = await openStore();
+
+    const listed = await store.listConversations('alice');
+    expect(listed.map((c) => [c.data.id, c.chat_name, c.data.created_at, c.last_update])).toEqual([
+      ['thread_old', 'Old thread', 1_700_000_000, 1_700_000_100],
+      ['thread_bad', 'Untitled chat', 1_700_000_050, 1_700_000_050],
+    ]);
+    expect(await store.getConversation('alice', 'thread_bad')).toMatchObject({
+      data: { created_at: 1_700_000_050, metadata: {} },
+      messages: [],
+      last_response_id: null,
+    });
+    await store.close();
+    // Only read: the file keeps the entries as the old app wrote them, for the migration.
+    expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual(legacy);
+
+    const again = await openStore();
+    await again.addMessage('alice', 'thread_old', { role: 'user', text: 'Still here?' });
+    const continued = await again.getConversation('alice', 'thread_old');
+    expect(continued?.messages.map((m) => m.text)).toEqual(['Still here?']);
+    expect(continued?.last_response_id).toBeNull();
   });
 });
 

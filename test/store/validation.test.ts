@@ -2,12 +2,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
-import {
-  JsonConversationStore,
-  validateId,
-  validateUsername,
-} from '../../src/services/conversation-store.js';
+import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { ValidationError } from '../../src/services/errors.js';
+import { validateId, validateUsername } from '../../src/services/store/validate.js';
 import type { StoredConversation } from '../../src/services/types.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 

@@ -63,7 +63,14 @@ export async function replaceWithCopy(source: string, target: string): Promise<v
     await fs.link(source, temp);
   } catch (error) {
     if (!isCode(error, 'EPERM', 'ENOTSUP', 'EXDEV', 'EMLINK')) throw error;
+    // A copy is new data: durable before the rename, or a power cut could leave it empty.
     await fs.copyFile(source, temp);
+    const handle = await fs.open(temp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   }
   await fs.rename(temp, target);
 }

@@ -1,4 +1,4 @@
-import { isRecord } from '../guards.js';
+import { isRecord, isUnixTime } from '../guards.js';
 import type { ConversationSummary, StoredConversation } from '../types.js';
 import { cloneJson } from './json-clone.js';
 
@@ -7,6 +7,9 @@ import { cloneJson } from './json-clone.js';
  * such as `__proto__` stays an ordinary key.
  */
 export type Conversations = Map<string, StoredConversation>;
+
+/** The name of a conversation that has none. */
+export const UNTITLED_CHAT = 'Untitled chat';
 
 /** The snapshot parsed, but it is not a user document. */
 export class SnapshotFormatError extends Error {
@@ -19,14 +22,48 @@ export function parseSnapshot(text: string): Conversations {
   if (!isRecord(parsed)) throw new SnapshotFormatError('the document is not a JSON object');
   const conversations: Conversations = new Map();
   for (const [id, value] of Object.entries(parsed)) {
-    if (!isRecord(value)) throw new SnapshotFormatError(`conversation ${id} is not an object`);
-    if (value.messages === undefined) value.messages = [];
-    if (!Array.isArray(value.messages)) {
-      throw new SnapshotFormatError(`conversation ${id} has no messages array`);
-    }
-    conversations.set(id, value as unknown as StoredConversation);
+    conversations.set(id, completeEntry(id, value));
   }
   return conversations;
+}
+
+/**
+ * One entry. An index entry of the old app, migrated in place, may be a thread with no local
+ * messages or one that failed to convert (no creation time, say): it stays as it is, for the
+ * migration to read again, and `readableHeader` fills in for readers what it lacks.
+ */
+function completeEntry(id: string, value: unknown): StoredConversation {
+  const damaged = (what: string) => new SnapshotFormatError(`conversation ${id} ${what}`);
+  if (!isRecord(value)) throw damaged('is not an object');
+  value.messages ??= [];
+  if (!Array.isArray(value.messages)) throw damaged('has no messages array');
+  if (!isRecord(value.data)) throw damaged('has no data object');
+  value.last_response_id ??= null;
+  return value as unknown as StoredConversation;
+}
+
+type Header = Omit<StoredConversation, 'messages'>;
+
+/** The header of `conversation`, copied, with usable values where an old entry has none. */
+export function readableHeader(conversation: StoredConversation): Header {
+  const data = cloneJson(conversation.data);
+  const lastUpdate = [conversation.last_update, data.created_at].find(isUnixTime) ?? 0;
+  if (!isUnixTime(data.created_at)) data.created_at = lastUpdate;
+  if (!isRecord(data.metadata)) data.metadata = {};
+  const { chat_name: name, last_response_id: responseId } = conversation;
+  return {
+    data,
+    chat_name: typeof name === 'string' ? name : UNTITLED_CHAT,
+    last_update: lastUpdate,
+    last_response_id: typeof responseId === 'string' ? responseId : null,
+  };
+}
+
+/** A copy of `conversation` for readers (see `readableHeader`). */
+export function readableCopy(conversation: StoredConversation): StoredConversation {
+  const { data, chat_name, last_update, last_response_id } = readableHeader(conversation);
+  const messages = cloneJson(conversation.messages);
+  return { data, chat_name, last_update, messages, last_response_id };
 }
 
 /** The seed's format: `{ "<id>": { data, chat_name, last_update, messages, last_response_id } }`. */
@@ -40,20 +77,20 @@ export function serializeSnapshot(conversations: Conversations): string {
 
 export function summarize(conversation: StoredConversation): ConversationSummary {
   return {
-    data: cloneJson(conversation.data),
-    chat_name: conversation.chat_name,
-    last_update: conversation.last_update,
-    last_response_id: conversation.last_response_id,
+    ...readableHeader(conversation),
     message_count: conversation.messages.length,
     streaming: conversation.messages.some((message) => message.status === 'STREAMING'),
   };
 }
 
+/** Where a conversation stands in the list: its last update and id. */
+export interface Positioned {
+  last_update: number;
+  data: { id: string };
+}
+
 /** Newest `last_update` first, then by id so the order is stable. */
-export function byLastUpdateDesc(
-  a: Pick<ConversationSummary, 'data' | 'last_update'>,
-  b: Pick<ConversationSummary, 'data' | 'last_update'>,
-): number {
+export function byLastUpdateDesc(a: Positioned, b: Positioned): number {
   if (a.last_update !== b.last_update) return b.last_update - a.last_update;
   return a.data.id < b.data.id ? -1 : a.data.id > b.data.id ? 1 : 0;
 }

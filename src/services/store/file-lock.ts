@@ -3,16 +3,9 @@
  * file: the server, and `threadline users` beside it). Each change re-reads the file inside the
  * lock, so two at once cannot lose one another. A lock whose process is gone is taken over.
  */
-import { promises as fs } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageError } from '../errors.js';
-import {
-  createExclusive,
-  isRunning,
-  type LockHolder,
-  readHolder,
-  removeIfStill,
-} from './data-lock.js';
+import { type LockHolder, releaseLock, tryLock } from './lock-file.js';
 
 const RETRY_MS = 10;
 
@@ -23,26 +16,19 @@ export async function withFileLock<T>(
   timeoutMs = 10_000,
 ): Promise<T> {
   const mine: LockHolder = { pid: process.pid, startedAt: new Date().toISOString() };
-  const content = `${JSON.stringify(mine)}\n`;
   const deadline = performance.now() + timeoutMs;
-  while (!(await createExclusive(lockPath, content))) {
-    const holder = await readHolder(lockPath);
-    if (holder === 'missing') continue;
-    if (holder === null || !isRunning(holder)) {
-      await removeIfStill(lockPath, holder);
-      continue;
-    }
+  for (;;) {
+    const result = await tryLock(lockPath, mine);
+    if (result === 'taken') break;
+    if (result === 'retry') continue;
     if (performance.now() > deadline) {
-      throw new StorageError(`${lockPath} is held by process ${holder.pid}; try again`);
+      throw new StorageError(`${lockPath} is held by process ${result.pid}; try again`);
     }
     await sleep(RETRY_MS);
   }
   try {
     return await work();
   } finally {
-    const holder = await readHolder(lockPath).catch(() => null);
-    if (holder !== 'missing' && holder?.startedAt === mine.startedAt && holder.pid === mine.pid) {
-      await fs.rm(lockPath, { force: true });
-    }
+    await releaseLock(lockPath);
   }
 }

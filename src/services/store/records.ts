@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { isUnixTime } from '../guards.js';
 import type {
   ConversationData,
   MessagePatch,
@@ -25,8 +26,8 @@ export function requireText(value: unknown, what: string): asserts value is stri
 }
 
 export function requireTime(value: unknown, what: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ValidationError(`The ${what} must be a finite number of Unix seconds`);
+  if (!isUnixTime(value)) {
+    throw new ValidationError(`The ${what} must be a number of Unix seconds a date can hold`);
   }
 }
 

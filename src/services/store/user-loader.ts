@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { Logger } from '../../logger.js';
+import { StorageError } from '../errors.js';
 import { errorReason } from '../guards.js';
 import { copyAside, moveAside, readIfExists, writeFileAtomic } from './atomic-file.js';
 import { type Conversations, parseSnapshot, serializeSnapshot } from './document.js';
@@ -26,8 +27,12 @@ interface Base {
  * Reads one user's document: the snapshot (or, when it is damaged, the backup), then
  * `journal.old` and `journal` replayed on top. Damaged files are kept aside, never deleted.
  */
-export async function loadUser(files: UserFiles, logger: Logger): Promise<LoadedUser> {
-  const base = await readBase(files, logger);
+export async function loadUser(
+  files: UserFiles,
+  logger: Logger,
+  refuseUnrecoverable = false,
+): Promise<LoadedUser> {
+  const base = await readBase(files, logger, refuseUnrecoverable);
   const { conversations } = base;
   const oldBytes = await replay(files.journalOld, conversations, logger, false);
   const journalBytes = (await replay(files.journal, conversations, logger, true)) ?? 0;
@@ -43,7 +48,11 @@ export async function loadUser(files: UserFiles, logger: Logger): Promise<Loaded
   return { conversations, snapshotBytes, journalBytes, journalOldCovered };
 }
 
-async function readBase(files: UserFiles, logger: Logger): Promise<Base> {
+async function readBase(
+  files: UserFiles,
+  logger: Logger,
+  refuseUnrecoverable: boolean,
+): Promise<Base> {
   const snapshot = await readIfExists(files.snapshot);
   if (snapshot) {
     try {
@@ -53,6 +62,11 @@ async function readBase(files: UserFiles, logger: Logger): Promise<Base> {
         recovered: false,
       };
     } catch (error) {
+      if (refuseUnrecoverable && !(await usableBackup(files))) {
+        throw new StorageError(
+          `${files.snapshot} is damaged (${errorReason(error)}) and has no usable backup`,
+        );
+      }
       const quarantined = await moveAside(files.snapshot);
       logger.warn('The conversation file is damaged; it was moved aside and the backup is used', {
         file: files.snapshot,
@@ -98,6 +112,17 @@ async function fromBackup(
     },
   );
   return { conversations: new Map(), bytes: 0, recovered: true };
+}
+
+async function usableBackup(files: UserFiles): Promise<boolean> {
+  const backup = await readIfExists(files.backup);
+  if (!backup) return false;
+  try {
+    parseSnapshot(backup.toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Applies one journal; returns its size without a torn tail, or null when it does not exist. */
