@@ -34,7 +34,14 @@ export async function backupOriginals(
   for (const folder of [target, ...folders]) await mkdir(folder, { recursive: true });
   for (const { from, to } of copies) {
     const copy = path.join(target, to, path.basename(from));
-    await copyFile(from, copy);
+    try {
+      await copyFile(from, copy);
+    } catch (error) {
+      // Not there (a dangling link, a file gone since): nothing of it can be read or changed,
+      // and the run has reported it as unreadable.
+      if (isCode(error, 'ENOENT')) continue;
+      throw error;
+    }
     await syncFile(copy);
   }
   // The copies must survive a crash during the writes that follow.

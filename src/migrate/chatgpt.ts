@@ -12,7 +12,7 @@
  */
 import type { StoredConversation, StoredMessage } from '../services/types.js';
 import { nameFromMessages } from './convert.js';
-import { errorReason, isFiniteNumber, isRecord, readJson } from './json.js';
+import { errorReason, isRecord, isUnixTime, readJson } from './json.js';
 import type { MigratedConversation, MigrationFailure, UserBatch } from './types.js';
 
 export async function readChatGptExport(file: string, user: string): Promise<UserBatch> {
@@ -47,9 +47,13 @@ export function convertChatGptConversation(value: unknown): MigratedConversation
   const id = value.id ?? value.conversation_id;
   if (typeof id !== 'string' || id === '') return 'conversation has no id';
   if (!isRecord(value.mapping)) return 'conversation has no mapping';
-  const createdAt = isFiniteNumber(value.create_time) ? value.create_time : 0;
   const branch = visibleBranch(value.mapping, value.current_node);
   if (typeof branch === 'string') return branch;
+  // Without its own time, a conversation began with its first dated message, not in 1970.
+  const createdAt =
+    [value.create_time, ...branch.map((node) => isRecord(node.message) && node.message.create_time)]
+      .concat(value.update_time)
+      .find(isUnixTime) ?? 0;
 
   const messages: StoredMessage[] = [];
   let nonTextParts = 0;
@@ -67,7 +71,7 @@ export function convertChatGptConversation(value: unknown): MigratedConversation
     messages.push(converted.message);
   }
   const newest = messages.reduce((latest, message) => Math.max(latest, message.timestamp), 0);
-  const updatedAt = isFiniteNumber(value.update_time) ? value.update_time : createdAt;
+  const updatedAt = isUnixTime(value.update_time) ? value.update_time : createdAt;
   const conversation: StoredConversation = {
     data: {
       id,
@@ -160,7 +164,7 @@ function convertNodeMessage(value: unknown, fallbackTime: number): NodeResult {
     id: value.id,
     role: role === 'user' ? 'user' : 'assistant',
     text,
-    timestamp: isFiniteNumber(value.create_time) ? value.create_time : fallbackTime,
+    timestamp: isUnixTime(value.create_time) ? value.create_time : fallbackTime,
     response_id: null,
     status: 'COMPLETE',
   };

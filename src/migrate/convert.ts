@@ -3,13 +3,12 @@
  * thread id becomes the conversation id, `msg_...` ids stay), so a re-run finds what an earlier
  * run wrote. `last_response_id` is null: the next turn sends the full history.
  */
+import { defaultChatName } from '../services/chat/chat-name.js';
+import { UNTITLED_CHAT } from '../services/store/document.js';
 import type { MessageStatus, StoredConversation, StoredMessage } from '../services/types.js';
 import { renderContent } from './content-parts.js';
 import { isUnfinished } from './legacy-message.js';
 import type { LegacyMessage, LegacyThread, MigratedConversation } from './types.js';
-
-export const UNTITLED = 'Untitled chat';
-const NAME_FROM_TEXT_CHARS = 60;
 
 export function convertThread(
   thread: LegacyThread,
@@ -32,7 +31,7 @@ export function convertThread(
       metadata,
       object: 'conversation',
     },
-    chat_name: thread.chatName || nameFromMessages(messages),
+    chat_name: thread.chatName.trim() || nameFromMessages(messages),
     last_update: Math.max(thread.lastUpdate, newest),
     messages,
     last_response_id: null,
@@ -84,6 +83,5 @@ const statusOf = (status: string | undefined): MessageStatus =>
 /** A name for a conversation that had none: the start of its first question. */
 export function nameFromMessages(messages: StoredMessage[]): string {
   const first = messages.find((message) => message.role === 'user' && message.text.trim());
-  const text = first?.text.trim().replace(/\s+/g, ' ') ?? '';
-  return text ? text.slice(0, NAME_FROM_TEXT_CHARS) : UNTITLED;
+  return first ? defaultChatName(first.text) : UNTITLED_CHAT;
 }

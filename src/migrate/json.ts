@@ -1,10 +1,7 @@
 /** Small helpers for reading untrusted JSON files. */
 import { readFile } from 'node:fs/promises';
 
-export { errorReason, isRecord } from '../services/guards.js';
-
-export const isFiniteNumber = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isFinite(value);
+export { errorReason, isRecord, isUnixTime } from '../services/guards.js';
 
 /**
  * Reads and parses a JSON file; the error message says what was wrong, without a stack. A byte

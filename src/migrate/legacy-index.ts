@@ -5,7 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { errorReason, isFiniteNumber, isRecord, readJson } from './json.js';
+import { errorReason, isRecord, isUnixTime, readJson } from './json.js';
 import type { LegacyThread, MigrationFailure } from './types.js';
 
 export interface LegacyIndex {
@@ -78,12 +78,13 @@ export function parseThreadEntry(key: string, entry: unknown): LegacyThread | st
     return `thread id "${String(data.id)}" does not match its key`;
   }
   if (!key.startsWith('thread_')) return 'key is not a thread id (thread_...)';
-  if (!isFiniteNumber(data.created_at)) return 'data.created_at is not a number';
-  if (entry.chat_name !== undefined && typeof entry.chat_name !== 'string') {
+  if (!isUnixTime(data.created_at)) return 'data.created_at is not a time in Unix seconds';
+  // Null (what a Python app writes for None) counts as absent: both fields have defaults.
+  if (entry.chat_name != null && typeof entry.chat_name !== 'string') {
     return 'chat_name is not a string';
   }
-  if (entry.last_update !== undefined && !isFiniteNumber(entry.last_update)) {
-    return 'last_update is not a number';
+  if (entry.last_update != null && !isUnixTime(entry.last_update)) {
+    return 'last_update is not a time in Unix seconds';
   }
   if (data.metadata !== undefined && data.metadata !== null && !isRecord(data.metadata)) {
     return 'data.metadata is not an object';
@@ -113,7 +114,7 @@ function isConvertedEntry(key: string, entry: unknown): entry is Record<string, 
 function migratedThread(key: string, entry: Record<string, unknown>): LegacyThread | null {
   const data = entry.data as Record<string, unknown>;
   const metadata = isRecord(data.metadata) ? data.metadata : {};
-  if (metadata.legacy_thread_id !== key || !isFiniteNumber(data.created_at)) return null;
+  if (metadata.legacy_thread_id !== key || !isUnixTime(data.created_at)) return null;
   return threadOf(
     key,
     entry,
@@ -135,7 +136,7 @@ function threadOf(
     threadId: key,
     createdAt,
     chatName: typeof entry.chat_name === 'string' ? entry.chat_name : '',
-    lastUpdate: isFiniteNumber(entry.last_update) ? entry.last_update : createdAt,
+    lastUpdate: isUnixTime(entry.last_update) ? entry.last_update : createdAt,
     metadata,
     toolResources: toolResources ?? null,
   };

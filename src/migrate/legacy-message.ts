@@ -1,6 +1,6 @@
 /** Validation of `thread.message` objects, shared by the export reader and the live fetch. */
 import { renderContent } from './content-parts.js';
-import { isFiniteNumber, isRecord } from './json.js';
+import { isRecord, isUnixTime } from './json.js';
 import type { LegacyMessage } from './types.js';
 
 /** Returns the message, or the reason it cannot be used. */
@@ -8,7 +8,7 @@ export function parseLegacyMessage(value: unknown): LegacyMessage | string {
   if (!isRecord(value)) return 'message is not an object';
   const { id, created_at, role, content } = value;
   if (typeof id !== 'string' || id === '') return 'message has no id';
-  if (!isFiniteNumber(created_at)) return `message ${id}: created_at is not a number`;
+  if (!isUnixTime(created_at)) return `message ${id}: created_at is not a time in Unix seconds`;
   if (role !== 'user' && role !== 'assistant')
     return `message ${id}: unknown role "${String(role)}"`;
   if (!Array.isArray(content)) return `message ${id}: content is not a list`;

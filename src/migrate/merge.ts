@@ -49,7 +49,7 @@ export function mergeConversation(
     ...existing,
     data: { ...existing.data, metadata: { ...migrated.data.metadata, ...existing.data.metadata } },
     last_update: Math.max(existing.last_update, migrated.last_update),
-    messages: byTimestamp([...kept, ...missing]),
+    messages: byTimestamp([...kept, ...missing], migrated.messages),
     // Older messages now sit inside the history a stored response chain never saw; dropping
     // the chain makes the next turn send the full history, recovered messages included.
     last_response_id: null,
@@ -67,11 +67,22 @@ const improves = (source: StoredMessage, stored: StoredMessage): boolean =>
   source.status === 'COMPLETE' || source.text.length > stored.text.length;
 
 /** Stable: messages of the same second keep their relative order. */
-const byTimestamp = (messages: StoredMessage[]): StoredMessage[] =>
-  messages
-    .map((message, index) => ({ message, index }))
-    .sort((a, b) => a.message.timestamp - b.message.timestamp || a.index - b.index)
+/**
+ * Oldest first. Of one second, messages the source has keep the source's order (a message
+ * recovered by a later run goes where it was, not after the others of its second); the rest
+ * keep the order they come in.
+ */
+function byTimestamp(messages: StoredMessage[], source: StoredMessage[]): StoredMessage[] {
+  const rank = new Map(source.map((message, index) => [message.id, index]));
+  return messages
+    .map((message, index) => ({ message, index, rank: rank.get(message.id) }))
+    .sort(
+      (a, b) =>
+        a.message.timestamp - b.message.timestamp ||
+        (a.rank !== undefined && b.rank !== undefined ? a.rank - b.rank : a.index - b.index),
+    )
     .map(({ message }) => message);
+}
 
 /** Finds the stored conversation a migrated one corresponds to. */
 export interface ExistingConversations {
@@ -130,17 +141,30 @@ export async function planUser(
   restoreDeleted = false,
 ): Promise<UserPlan> {
   const plan: UserPlan = { writes: [], changes: [], unchanged: 0, deleted: 0 };
+  // Where each source conversation's write is in the plan: a source may list one conversation
+  // twice (a ChatGPT export can), and the second copy merges into the first, not over it.
+  const planned = new Map<string, number>();
   for (const item of migrated) {
-    const stored = await existing.find(item);
+    const earlier = planned.get(item.legacyId);
+    const stored = earlier === undefined ? await existing.find(item) : plan.writes[earlier]!;
     if (!stored && !restoreDeleted && existing.deleted(item)) {
       plan.deleted++;
       continue;
     }
     const result = mergeConversation(stored, item.conversation);
     if (result.action === 'unchanged') {
-      plan.unchanged++;
+      if (earlier === undefined) plan.unchanged++;
       continue;
     }
+    if (earlier !== undefined) {
+      const change = plan.changes[earlier]!;
+      plan.writes[earlier] = result.conversation;
+      change.messagesAdded += result.messagesAdded;
+      change.messagesCompleted += result.messagesCompleted;
+      change.indexOnly &&= item.indexOnly;
+      continue;
+    }
+    planned.set(item.legacyId, plan.writes.length);
     plan.writes.push(result.conversation);
     plan.changes.push({
       action: result.action,

@@ -49,9 +49,17 @@ export async function readMessageExport(
     if (messages.length > 0) ordered.push(oldestFirst(messages, listing.apiPage));
   }
   // Pages may have been saved in any order: the oldest page first, so that messages of one
-  // second split over two pages keep their order too.
-  ordered.sort((a, b) => (a[0] as LegacyMessage).created_at - (b[0] as LegacyMessage).created_at);
-  return { messages: orderMessages(ordered.flat()), problems };
+  // second split over two pages keep their order too. Of two pages that start in one second,
+  // the one that also ends sooner is older; failing that, the one saved later (the API lists
+  // the newest page first).
+  const pages = ordered.map((messages, saved) => ({ messages, saved }));
+  pages.sort(
+    (a, b) =>
+      a.messages[0]!.created_at - b.messages[0]!.created_at ||
+      a.messages.at(-1)!.created_at - b.messages.at(-1)!.created_at ||
+      b.saved - a.saved,
+  );
+  return { messages: orderMessages(pages.flatMap((page) => page.messages)), problems };
 }
 
 /** The items of one API page (listed newest first by default), or of a bare array. */

@@ -6,6 +6,7 @@
  *  - verify: check that every legacy message is in the store, and write nothing.
  * A bad file, thread or fetch is recorded and the run goes on; the report says it was partial.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { JsonConversationStore } from '../services/conversation-store.js';
@@ -76,6 +77,7 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
   const progress = options.progress?.(total) ?? silentProgress;
 
   const store = options.mode === 'migrate' ? await openStore(dataDir, options.logger) : null;
+  if (!store) await requireFolderOrNothing(dataDir);
   let closed = false;
   try {
     for (const source of options.sources.users) {
@@ -127,8 +129,19 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
     }
     if (store) {
       closed = true;
-      // Folds the journal into the snapshot and releases the lock.
-      await store.close();
+      // Folds the journal into the snapshot and releases the lock. Should that fail (a full
+      // disk), every write is still in the journals, which the next start reads: the run is
+      // reported, not lost for a step after the writes.
+      try {
+        await store.close();
+      } catch (error) {
+        report.failures.push({
+          user: null,
+          file: null,
+          thread: null,
+          reason: `could not fold the journals into the snapshots (what was written is kept in the journals): ${errorReason(error)}`,
+        });
+      }
     }
   } finally {
     progress.finish();
@@ -158,10 +171,25 @@ async function backup(dataDir: string, originals: string[], now: Date): Promise<
   }
 }
 
+/** What a real run's store would refuse to open, a dry run or verification refuses too. */
+async function requireFolderOrNothing(dataDir: string): Promise<void> {
+  const stats = await stat(dataDir).catch(() => null);
+  if (stats && !stats.isDirectory()) {
+    throw new MigrationSetupError(`data directory ${dataDir} cannot be used: it is not a folder`);
+  }
+}
+
 async function openStore(dataDir: string, logger: Logger | undefined) {
   // Compacting between the bulk writes would rewrite a growing snapshot again and again;
   // close() compacts once at the end.
-  const store = new JsonConversationStore({ dataDir, logger, compactBytes: DEFER_COMPACTION });
+  // A user whose stored file is damaged beyond its backup is reported and left alone, as the
+  // dry run predicts, rather than migrated into a store that hides what the file held.
+  const store = new JsonConversationStore({
+    dataDir,
+    logger,
+    compactBytes: DEFER_COMPACTION,
+    refuseUnrecoverable: true,
+  });
   try {
     await store.open();
   } catch (error) {

@@ -48,12 +48,22 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
   const listed = new Set<string>();
   // Whether every index could be read: only then is an export no index lists known to be one.
   let allRead = true;
+  // Users may not differ only in case (`threadline users`): `Alice` and `alice` would be one
+  // user whose sign-in reaches only one of the two.
+  const byFoldedName = new Map<string, string>();
   for (const { user, file } of await listLegacyIndexFiles(input.legacyDir)) {
-    if (!isValidUsername(user)) {
-      list.failures.push({ user, file, thread: null, reason: 'file name is not a valid username' });
+    const same = byFoldedName.get(user.toLowerCase());
+    const reason = !isValidUsername(user)
+      ? 'file name is not a valid username'
+      : same !== undefined
+        ? `user "${same}" has an index file too; user names may not differ only in case`
+        : null;
+    if (reason) {
+      list.failures.push({ user, file, thread: null, reason });
       allRead = false;
       continue;
     }
+    byFoldedName.set(user.toLowerCase(), user);
     const index = await readLegacyIndex(user, file);
     for (const thread of index.threads) listed.add(thread.threadId);
     for (const failure of index.failures) {
@@ -108,10 +118,12 @@ async function unlisted(
 
 export async function chatGptSources(file: string, user: string): Promise<SourceList> {
   if (!isValidUsername(user)) throw new MigrationSetupError(`invalid username "${user}"`);
-  try {
-    await stat(file);
-  } catch {
-    throw new MigrationSetupError(`ChatGPT export ${file} does not exist or cannot be read`);
+  const isFile = await stat(file).then(
+    (stats) => stats.isFile(),
+    () => false,
+  );
+  if (!isFile) {
+    throw new MigrationSetupError(`ChatGPT export ${file} does not exist or is not a file`);
   }
   const batch = await readChatGptExport(file, user);
   return {

@@ -36,10 +36,13 @@ async function readBase(snapshot: string, backup: string): Promise<Conversations
     try {
       return parseSnapshot(text.toString('utf8'));
     } catch (error) {
-      const reason = errorReason(error);
       const saved = await readIfExists(backup);
-      if (!saved) throw new Error(`${snapshot} is damaged (${reason}) and has no backup`);
-      return parseSnapshot(saved.toString('utf8'));
+      try {
+        if (saved) return parseSnapshot(saved.toString('utf8'));
+      } catch {
+        // As damaged as the snapshot: said below, as the store says it.
+      }
+      throw new Error(`${snapshot} is damaged (${errorReason(error)}) and has no usable backup`);
     }
   }
   const saved = await readIfExists(backup);

@@ -134,4 +134,43 @@ describe('ChatGPT export import', () => {
       problems: [],
     });
   });
+
+  it('merges two copies of one conversation in an export, losing neither', async () => {
+    const copy = (message: string, text: string, at: number) => ({
+      id: 'conv-d',
+      title: 'Listed twice',
+      create_time: 1_700_000_000,
+      current_node: message,
+      mapping: {
+        root: { message: null, parent: null },
+        [message]: {
+          parent: 'root',
+          message: {
+            id: message,
+            author: { role: 'user' },
+            create_time: at,
+            content: { content_type: 'text', parts: [text] },
+          },
+        },
+      },
+    });
+    const file = path.join(temp.path, 'twice.json');
+    await writeFile(file, JSON.stringify([copy('x1', 'First copy', 10), copy('y1', 'Second', 20)]));
+    const run = async (mode: MigrationMode) =>
+      runMigration({
+        source: 'chatgpt',
+        mode,
+        dataDir: temp.path,
+        sources: await chatGptSources(file, 'erin'),
+        originals: [file],
+        logger: silentLogger,
+      });
+    const report = await run('migrate');
+    expect(report.totals).toMatchObject({ conversationsAdded: 1, messagesAdded: 2 });
+    const stored = (await storedConversations(temp.path, 'erin')).get('conv-d');
+    expect(stored?.messages.map((m) => m.text)).toEqual(['First copy', 'Second']);
+    const verified = await run('verify');
+    expect(verified.verify?.problems).toEqual([]);
+    expect(verified.verify?.checkedMessages).toBe(2);
+  });
 });

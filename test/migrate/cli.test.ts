@@ -89,6 +89,20 @@ describe('threadline migrate', () => {
     expect(printed(error)).toBe(
       `threadline migrate: data directory ${file} cannot be used: ENOTDIR: not a directory, mkdir '${file}/chats'`,
     );
+    // A dry run and a verification refuse it alike.
+    for (const mode of ['--dry-run', '--verify']) {
+      error.mockClear();
+      expect(await runQuiet([...flags(layout), '--data-dir', file, mode])).toBe(3);
+      expect(printed(error)).toBe(
+        `threadline migrate: data directory ${file} cannot be used: it is not a folder`,
+      );
+    }
+    // So is a ChatGPT export that is a folder.
+    error.mockClear();
+    expect(await runQuiet(['--from', 'chatgpt', '--user', 'erin', temp.path])).toBe(3);
+    expect(printed(error)).toBe(
+      `threadline migrate: ChatGPT export ${temp.path} does not exist or is not a file`,
+    );
     error.mockClear();
     expect(await runQuiet([...flags(layout), '--messages', file])).toBe(3);
     expect(printed(error)).toBe(

@@ -1,10 +1,12 @@
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { formatReport } from '../../src/migrate/report.js';
 import { MigrationSetupError } from '../../src/migrate/sources.js';
+import type { MigrationReport } from '../../src/migrate/types.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
+import { StorageError } from '../../src/services/errors.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { copyFixtures, type Layout, migrate, storedConversations, treeDigest } from './support.js';
 
@@ -64,7 +66,7 @@ describe('migrating legacy threads', () => {
           user: 'alice',
           file: path.join(layout.legacyDir, 'alice.json'),
           thread: 'thread_badentry',
-          reason: 'data.created_at is not a number',
+          reason: 'data.created_at is not a time in Unix seconds',
         },
         {
           user: 'alice',
@@ -126,6 +128,71 @@ describe('migrating legacy threads', () => {
 
     await expect(migrate(layout)).rejects.toThrow(/could not back up the originals/);
     expect(await treeDigest(path.join(layout.dataDir, 'chats'))).toEqual(before);
+  });
+
+  it('reports a failure to fold the journals at the end, with its cause, and keeps every write', async () => {
+    const layout = await cleanFixtures(temp.path);
+    const close = JsonConversationStore.prototype.close;
+    const spy = vi
+      .spyOn(JsonConversationStore.prototype, 'close')
+      .mockImplementationOnce(async function (this: JsonConversationStore) {
+        await close.call(this);
+        const full = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+        throw new StorageError('Could not compact the conversations of alice', { cause: full });
+      });
+    try {
+      const report = await migrate(layout);
+      expect(report.status).toBe('partial');
+      expect(report.failures).toContainEqual({
+        user: null,
+        file: null,
+        thread: null,
+        reason:
+          'could not fold the journals into the snapshots (what was written is kept in the journals): Could not compact the conversations of alice: no space left on device',
+      });
+      expect(report.totals.messagesAdded).toBeGreaterThan(0);
+      expect(formatReport(report)).toContain('no space left on device');
+    } finally {
+      spy.mockRestore();
+    }
+    const alice = await storedConversations(layout.dataDir, 'alice');
+    expect(alice.get('thread_single')?.messages.map((m) => m.id)).toEqual(['msg_s1', 'msg_s2']);
+  });
+
+  it('goes on past a dangling link and an index whose user differs from another only in case', async () => {
+    const layout = await cleanFixtures(temp.path);
+    await symlink(path.join(temp.path, 'nowhere.json'), path.join(layout.legacyDir, 'dan.json'));
+    await cp(path.join(layout.legacyDir, 'bob.json'), path.join(layout.legacyDir, 'Bob.json'));
+    const report = await migrate(layout);
+
+    expect(report.failures.map((f) => [path.basename(f.file ?? ''), f.reason])).toEqual([
+      ['bob.json', 'user "Bob" has an index file too; user names may not differ only in case'],
+      ['dan.json', expect.stringContaining('ENOENT')],
+    ]);
+    expect(report.users.map((user) => user.user).sort()).toEqual(['Bob', 'alice', 'dan']);
+    expect((await storedConversations(layout.dataDir, 'alice')).size).toBeGreaterThan(0);
+    expect(report.backupPath).not.toBeNull();
+  });
+
+  it('leaves a user whose stored file is damaged beyond its backup alone, as the dry run says', async () => {
+    const layout = await cleanFixtures(temp.path);
+    const seed = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    await seed.createConversation('alice', 'Kept', { id: 'conv_x' });
+    await seed.close();
+    const file = path.join(layout.dataDir, 'chats', 'alice.json');
+    const damaged = (await readFile(file, 'utf8')).slice(0, 20);
+    await writeFile(file, damaged);
+
+    const reasonsFor = (report: MigrationReport) =>
+      report.failures.filter((f) => f.user === 'alice').map((f) => f.reason);
+    const planned = reasonsFor(await migrate(layout, 'dry-run'));
+    expect(planned).toEqual([expect.stringMatching(/is damaged .* and has no usable backup$/)]);
+    const migrated = await migrate(layout);
+    expect(reasonsFor(migrated)).toEqual(planned);
+    expect(migrated.users.find((user) => user.user === 'alice')?.conversationsAdded).toBe(0);
+    // Left as it was, for the operator to mend; bob was migrated.
+    expect(await readFile(file, 'utf8')).toBe(damaged);
+    expect((await storedConversations(layout.dataDir, 'bob')).size).toBeGreaterThan(0);
   });
 
   it('keeps conversations created since and only adds what a migrated one lacks', async () => {

@@ -2,10 +2,17 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { convertChatGptConversation } from '../../src/migrate/chatgpt.js';
 import { renderContent } from '../../src/migrate/content-parts.js';
 import { convertThread } from '../../src/migrate/convert.js';
-import { listLegacyIndexFiles, readLegacyIndex } from '../../src/migrate/legacy-index.js';
+import {
+  listLegacyIndexFiles,
+  parseThreadEntry,
+  readLegacyIndex,
+} from '../../src/migrate/legacy-index.js';
+import { mergeConversation } from '../../src/migrate/merge.js';
 import { readMessageExport } from '../../src/migrate/message-export.js';
+import type { StoredConversation, StoredMessage } from '../../src/services/types.js';
 import { FIXTURES } from './support.js';
 
 const messagesDir = path.join(FIXTURES, 'messages');
@@ -48,6 +55,14 @@ describe('message exports', () => {
           page([message('msg_aAnswer', 200, 'assistant'), message('msg_zAsk', 200, 'user')], true),
         ]),
       );
+      // A second split over two pages: newest page first, each page newest first.
+      await writeFile(
+        path.join(dir, 'thread_split.json'),
+        JSON.stringify([
+          page([message('msg_3', 6, 'user'), message('msg_2', 5, 'assistant')], true),
+          page([message('msg_1', 5, 'user')], false),
+        ]),
+      );
       await writeFile(
         path.join(dir, 'thread_bare_tie.json'),
         JSON.stringify([
@@ -63,6 +78,7 @@ describe('message exports', () => {
         'msg_zAsk2',
         'msg_aAnswer2',
       ]);
+      expect(await ids('thread_split')).toEqual(['msg_1', 'msg_2', 'msg_3']);
       // A bare array is taken in the order it is given.
       expect(await ids('thread_bare_tie')).toEqual(['msg_zAsk', 'msg_aAnswer']);
     } finally {
@@ -146,11 +162,49 @@ describe('thread indexes', () => {
         user: 'alice',
         file: indexFile('alice'),
         thread: 'thread_badentry',
-        reason: 'data.created_at is not a number',
+        reason: 'data.created_at is not a time in Unix seconds',
       },
     ]);
     const bare = index.threads.find((thread) => thread.threadId === 'thread_bare');
     expect(bare).toMatchObject({ chatName: 'Bare array', metadata: { topic: 'tides' } });
+  });
+
+  it('reads null as absent, and refuses a time no date can hold', () => {
+    const data = { id: 'thread_n', created_at: 1_700_000_000 };
+    expect(parseThreadEntry('thread_n', { data, chat_name: null, last_update: null })).toEqual({
+      threadId: 'thread_n',
+      createdAt: 1_700_000_000,
+      chatName: '',
+      lastUpdate: 1_700_000_000,
+      metadata: {},
+      toolResources: null,
+    });
+    expect(parseThreadEntry('thread_n', { data: { created_at: 1e16 } })).toBe(
+      'data.created_at is not a time in Unix seconds',
+    );
+    expect(parseThreadEntry('thread_n', { data, last_update: -1e13 })).toBe(
+      'last_update is not a time in Unix seconds',
+    );
+  });
+
+  it('names a chat with a blank name after its first question, never cutting an emoji', () => {
+    const thread = {
+      threadId: 'thread_e',
+      createdAt: 1_700_000_000,
+      chatName: '   ',
+      lastUpdate: 1_700_000_000,
+      metadata: {},
+      toolResources: null,
+    };
+    const question = `${'Q'.repeat(39)}😀😀 and more`;
+    const message = {
+      id: 'msg_e1',
+      created_at: 1_700_000_001,
+      role: 'user' as const,
+      content: [{ type: 'text', text: { value: question, annotations: [] } }],
+    };
+    const name = convertThread(thread, [message]).conversation.chat_name;
+    expect(name).toBe(`${'Q'.repeat(39)}😀…`);
   });
 
   it('reports a corrupt index file as one failure with no threads', async () => {
@@ -193,6 +247,41 @@ describe('thread indexes', () => {
   });
 });
 
+describe('ChatGPT conversations', () => {
+  it('dates a conversation without create_time by its first dated message', () => {
+    const converted = convertChatGptConversation({
+      id: 'c1',
+      title: 'No date',
+      current_node: 'm2',
+      mapping: {
+        root: { message: null, parent: null },
+        m1: {
+          parent: 'root',
+          message: {
+            id: 'm1',
+            author: { role: 'user' },
+            create_time: 1_700_100_000,
+            content: { content_type: 'text', parts: ['Hello'] },
+          },
+        },
+        m2: {
+          parent: 'm1',
+          message: {
+            id: 'm2',
+            author: { role: 'assistant' },
+            create_time: 1_700_100_005,
+            content: { content_type: 'text', parts: ['Hi'] },
+          },
+        },
+      },
+    });
+    expect(typeof converted).toBe('object');
+    const { conversation } = converted as Exclude<typeof converted, string>;
+    expect(conversation.data.created_at).toBe(1_700_100_000);
+    expect(conversation.last_update).toBe(1_700_100_005);
+  });
+});
+
 describe('conversion of non-text content', () => {
   it('writes readable placeholders and keeps the original parts in the message metadata', async () => {
     const index = await readLegacyIndex('alice', indexFile('alice'));
@@ -232,5 +321,30 @@ describe('conversion of non-text content', () => {
       response_id: null,
       status: 'COMPLETE',
     });
+  });
+});
+
+describe('merging into a stored conversation', () => {
+  it('puts a recovered message where the source has it among messages of its second', () => {
+    const message = (id: string, timestamp: number): StoredMessage => ({
+      id,
+      role: 'user',
+      text: id,
+      timestamp,
+      response_id: null,
+      status: 'COMPLETE',
+    });
+    const conversation = (messages: StoredMessage[]): StoredConversation => ({
+      data: { id: 'thread_g', created_at: 10, metadata: {}, object: 'conversation' },
+      chat_name: 'Gap',
+      last_update: 11,
+      messages,
+      last_response_id: null,
+    });
+    const stored = conversation([message('e0', 10), message('e2', 11)]);
+    const source = conversation([message('e0', 10), message('e1', 11), message('e2', 11)]);
+    const merged = mergeConversation(stored, source);
+    expect(merged.messagesAdded).toBe(1);
+    expect(merged.conversation.messages.map((m) => m.id)).toEqual(['e0', 'e1', 'e2']);
   });
 });
