@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { createLogger, type Logger } from '../logger.js';
 import { ConflictError, NotFoundError, StorageError, ValidationError } from './errors.js';
-import { appendDurably, isCode, TEMP_MARKER } from './store/atomic-file.js';
+import { appendDurably, isCode, isInFlight, TEMP_MARKER } from './store/atomic-file.js';
 import { compact } from './store/compaction.js';
 import { acquireDataLock, type DataLock } from './store/data-lock.js';
 import { legacyIdOf, recordDeletion } from './store/deletions.js';
@@ -96,7 +96,7 @@ interface Change<T> {
 const MIB = 1024 * 1024;
 const now = () => Date.now() / 1000;
 
-/** Temp names of the users file and of the lock files, with their writer's pid. */
+/** Temp names (`tempName`) of the users file and of the lock files, with their writer's pid. */
 const LOCK_OR_USERS_TEMP = /^(?:\.lock|users\.json(?:\.lock)?)\.(?:tmp-|stale-)?(\d+)-[0-9a-f]{8}$/;
 
 /**
@@ -572,7 +572,8 @@ export class JsonConversationStore implements ConversationStore {
   /**
    * Temp files are left only by a crash mid-write. In `chats/` the lock says no writer is
    * running; beside it, the users file and the locks are also written by `threadline users`,
-   * so only a file whose writer (the pid in its name) is gone is removed.
+   * so only a file whose writer (the pid in its name) is gone is removed, or one with this
+   * process's pid that it is not writing now (an earlier life of a container's pid).
    */
   private async removeLeftoverTempFiles(): Promise<void> {
     const leftovers = [
@@ -581,8 +582,10 @@ export class JsonConversationStore implements ConversationStore {
         .map((name) => path.join(this.chatsDir, name)),
       ...(await fs.readdir(this.dataDir))
         .filter((name) => {
-          const writer = LOCK_OR_USERS_TEMP.exec(name)?.[1];
-          return writer !== undefined && !isRunning({ pid: Number(writer), startedAt: '' });
+          const writer = Number(LOCK_OR_USERS_TEMP.exec(name)?.[1]);
+          if (!writer) return false;
+          if (writer === process.pid) return !isInFlight(path.join(this.dataDir, name));
+          return !isRunning({ pid: writer, startedAt: '' });
         })
         .map((name) => path.join(this.dataDir, name)),
     ];

@@ -2,11 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../../src/logger.js';
 import { silentLogger } from '../../src/logger.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { StorageError } from '../../src/services/errors.js';
+import { acquireDataLock } from '../../src/services/store/data-lock.js';
 import { withFileLock } from '../../src/services/store/file-lock.js';
 import { removeIfStill } from '../../src/services/store/lock-file.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -127,6 +128,29 @@ describe('data-directory lock', () => {
   });
 });
 
+describe('a data-directory lock released while this process takes it again', () => {
+  it('is never taken over as stale, nor left without its file while held', async () => {
+    for (let round = 0; round < 40; round++) {
+      const first = await acquireDataLock(temp.path, silentLogger);
+      const warnings: string[] = [];
+      const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+      const [, second] = await Promise.allSettled([
+        first.release(),
+        acquireDataLock(temp.path, logger),
+      ]);
+      expect(warnings).toEqual([]);
+      if (second.status === 'fulfilled') {
+        const lock = JSON.parse(await fs.readFile(path.join(temp.path, '.lock'), 'utf8'));
+        expect(lock.pid).toBe(process.pid);
+        await second.value.release();
+      } else {
+        expect(second.reason).toBeInstanceOf(StorageError);
+      }
+      expect(await fs.readdir(temp.path)).toEqual([]);
+    }
+  });
+});
+
 describe('a lock for one change of a file', () => {
   it('runs changes of one process one at a time', async () => {
     const lockPath = path.join(temp.path, 'users.json.lock');
@@ -138,7 +162,38 @@ describe('a lock for one change of a file', () => {
         order.push(`${name} out`);
       });
     await Promise.all([change('a'), change('b')]);
-    expect(order).toEqual(['a in', 'a out', 'b in', 'b out']);
+    // Either may go first; the other waits until it is out.
+    const first = order[0]?.[0];
+    const second = first === 'a' ? 'b' : 'a';
+    expect(order).toEqual([`${first} in`, `${first} out`, `${second} in`, `${second} out`]);
+    expect(await fs.readdir(temp.path)).toEqual([]);
+  });
+
+  it('lets no one in while a holder releases the lock, however slowly', async () => {
+    const lockPath = path.join(temp.path, 'users.json.lock');
+    // The release reads the lock before removing it; slowed, that read leaves the window in
+    // which a waiter could take the lock over as stale and the release then delete its lock.
+    const read = fs.readFile.bind(fs);
+    const slow = vi.spyOn(fs, 'readFile').mockImplementation(async (...args) => {
+      if (new Error().stack?.includes('releaseLock')) {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+      }
+      return read(...(args as Parameters<typeof read>));
+    });
+    let inside = 0;
+    let most = 0;
+    const change = () =>
+      withFileLock(lockPath, async () => {
+        most = Math.max(most, ++inside);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        inside--;
+      });
+    try {
+      await Promise.all([change(), change(), change(), change()]);
+    } finally {
+      slow.mockRestore();
+    }
+    expect(most).toBe(1);
     expect(await fs.readdir(temp.path)).toEqual([]);
   });
 

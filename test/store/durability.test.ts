@@ -125,6 +125,8 @@ describe('crash safety', () => {
       `.lock.${gone}-0badc0de`,
       `.lock.stale-${gone}-0badc0de`,
     ];
+    // An earlier life of this pid (a restarted container) left this one.
+    leftovers.push(`users.json.tmp-${process.pid}-0badc0de`);
     // A `threadline users` running beside the server may be writing this one right now.
     const live = `users.json.tmp-${process.ppid}-0badc0de`;
     for (const name of [...leftovers, live]) await fs.writeFile(path.join(temp.path, name), '');

@@ -10,8 +10,29 @@ export interface AtomicWriteOptions {
 /** Temp files carry this marker, so leftovers of a crash can be recognised and swept. */
 export const TEMP_MARKER = /\.tmp-\d+-[0-9a-f]+$/;
 
-const tempName = (target: string) =>
-  `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+/** A temp name beside `target` with this process's pid: `<target><infix><pid>-<hex>`. */
+export const tempName = (target: string, infix = '.tmp-') =>
+  `${target}${infix}${process.pid}-${randomBytes(4).toString('hex')}`;
+
+/**
+ * Temp files this process is writing now. A file named with this process's pid may also be a
+ * leftover of an earlier life of a container (which restarts as the same pid): it is one only
+ * when it is not here.
+ */
+const inFlight = new Set<string>();
+
+/** Runs `work` with `temp` known as in flight (see `isInFlight`). */
+export async function withTemp<T>(temp: string, work: () => Promise<T>): Promise<T> {
+  const key = path.resolve(temp);
+  inFlight.add(key);
+  try {
+    return await work();
+  } finally {
+    inFlight.delete(key);
+  }
+}
+
+export const isInFlight = (file: string): boolean => inFlight.has(path.resolve(file));
 
 /**
  * Replaces `target` so that a crash at any point leaves either the old or the new complete file:
@@ -24,20 +45,22 @@ export async function writeFileAtomic(
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const temp = tempName(target);
-  try {
-    const handle = await fs.open(temp, 'wx', 0o600);
+  await withTemp(temp, async () => {
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await fs.open(temp, 'wx', 0o600);
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await options.beforeRename?.(temp);
+      await fs.rename(temp, target);
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
     }
-    await options.beforeRename?.(temp);
-    await fs.rename(temp, target);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
+  });
   await fsyncDir(path.dirname(target));
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Logger } from '../../logger.js';
 import { StorageError } from '../errors.js';
-import { type LockHolder, releaseLock, tryLock } from './lock-file.js';
+import { type LockHolder, newHolder, releaseLock, tryLock } from './lock-file.js';
 
 export interface DataLock {
   readonly path: string;
@@ -15,7 +15,7 @@ export interface DataLock {
 export async function acquireDataLock(dataDir: string, logger: Logger): Promise<DataLock> {
   const dir = path.resolve(dataDir);
   const lockPath = path.join(dir, '.lock');
-  const mine: LockHolder = { pid: process.pid, startedAt: new Date().toISOString() };
+  const mine = newHolder();
   const warn = (stale: LockHolder | null) =>
     logger.warn('Taking over a stale data-directory lock', {
       lock: lockPath,
@@ -23,7 +23,7 @@ export async function acquireDataLock(dataDir: string, logger: Logger): Promise<
     });
   for (let attempt = 0; attempt < 3; attempt++) {
     const result = await tryLock(lockPath, mine, warn);
-    if (result === 'taken') return { path: lockPath, release: () => releaseLock(lockPath) };
+    if (result === 'taken') return { path: lockPath, release: () => releaseLock(lockPath, mine) };
     if (result !== 'retry') {
       throw new StorageError(
         `data directory ${dir} is in use by process ${result.pid} (since ${result.startedAt}); stop it or choose another DATA_DIR`,

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageError } from '../errors.js';
-import { type LockHolder, releaseLock, tryLock } from './lock-file.js';
+import { newHolder, releaseLock, tryLock } from './lock-file.js';
 
 const RETRY_MS = 10;
 
@@ -15,7 +15,7 @@ export async function withFileLock<T>(
   work: () => Promise<T>,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const mine: LockHolder = { pid: process.pid, startedAt: new Date().toISOString() };
+  const mine = newHolder();
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const result = await tryLock(lockPath, mine);
@@ -29,6 +29,6 @@ export async function withFileLock<T>(
   try {
     return await work();
   } finally {
-    await releaseLock(lockPath);
+    await releaseLock(lockPath, mine);
   }
 }

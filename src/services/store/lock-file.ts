@@ -4,50 +4,73 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { isCode } from './atomic-file.js';
+import { isCode, tempName, withTemp } from './atomic-file.js';
 
 export interface LockHolder {
   pid: number;
   startedAt: string;
+  /** Tells this holder from any other of the same process, or of an earlier process's life. */
+  token?: string;
+}
+
+/** A holder for one taking of a lock by this process. */
+export function newHolder(): LockHolder {
+  return {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    token: randomBytes(8).toString('hex'),
+  };
 }
 
 /**
- * Lock files this process holds. A holder with this process's pid that is not among them was
- * left by an earlier run: a container restarts as the same pid (often 1), and the lock of its
- * previous life must not look alive.
+ * Tokens of the locks this process is taking or holds: from before the lock file is made until
+ * after it is gone, so that another caller here never sees its own pid in a lock no one holds.
+ * A holder with this process's pid whose token is not among them was left by an earlier run: a
+ * container restarts as the same pid (often 1), and its previous life's lock must not look alive.
  */
-const heldHere = new Set<string>();
+const live = new Set<string>();
 
 /**
  * One try at `lockPath`: 'taken' (now held here), 'retry' (it was released or stale and is
- * gone now), or the live holder that has it. `onStale` hears of a stale lock before it goes.
+ * gone now), or the live holder that has it. `onStale` hears of a stale lock it removed (one
+ * just released, read before it went, is no news).
  */
 export async function tryLock(
   lockPath: string,
   mine: LockHolder,
   onStale: (holder: LockHolder | null) => void = () => {},
 ): Promise<'taken' | 'retry' | LockHolder> {
-  if (await createExclusive(lockPath, `${JSON.stringify(mine)}\n`)) {
-    heldHere.add(lockPath);
-    return 'taken';
+  const token = mine.token ?? '';
+  live.add(token);
+  let taken = false;
+  try {
+    taken = await createExclusive(lockPath, `${JSON.stringify(mine)}\n`);
+  } finally {
+    if (!taken) live.delete(token);
   }
+  if (taken) return 'taken';
   const holder = await readHolder(lockPath);
   if (holder === 'missing') return 'retry';
-  if (holder && isAlive(holder, lockPath)) return holder;
-  onStale(holder);
-  await removeIfStill(lockPath, holder);
+  if (holder && isAlive(holder)) return holder;
+  if (await removeIfStill(lockPath, holder)) onStale(holder);
   return 'retry';
 }
 
-/** Removes a lock taken with `tryLock`, if it still names this process. */
-export async function releaseLock(lockPath: string): Promise<void> {
-  if (!heldHere.delete(lockPath)) return;
-  const holder = await readHolder(lockPath).catch(() => null);
-  if (holder !== 'missing' && holder?.pid === process.pid) await fs.rm(lockPath, { force: true });
+/** Removes a lock `mine` took with `tryLock`, if the lock file is still its own. */
+export async function releaseLock(lockPath: string, mine: LockHolder): Promise<void> {
+  const token = mine.token ?? '';
+  if (!live.has(token)) return;
+  try {
+    const holder = await readHolder(lockPath).catch(() => null);
+    if (holder !== 'missing' && holder?.token === token) await fs.rm(lockPath, { force: true });
+  } finally {
+    live.delete(token);
+  }
 }
 
-function isAlive(holder: LockHolder, lockPath: string): boolean {
-  return holder.pid === process.pid ? heldHere.has(lockPath) : isRunning(holder);
+function isAlive(holder: LockHolder): boolean {
+  if (holder.pid !== process.pid) return isRunning(holder);
+  return holder.token !== undefined && live.has(holder.token);
 }
 
 /**
@@ -56,12 +79,20 @@ function isAlive(holder: LockHolder, lockPath: string): boolean {
  * write. The lock is moved aside first (atomic), checked there, and put back if it is not the
  * stale one; the caller then reads it again and finds the directory in use.
  */
-export async function removeIfStill(lockPath: string, stale: LockHolder | null): Promise<void> {
-  const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+export function removeIfStill(lockPath: string, stale: LockHolder | null): Promise<boolean> {
+  const aside = tempName(lockPath, '.stale-');
+  return withTemp(aside, () => moveAsideIfStill(lockPath, aside, stale));
+}
+
+async function moveAsideIfStill(
+  lockPath: string,
+  aside: string,
+  stale: LockHolder | null,
+): Promise<boolean> {
   try {
     await fs.rename(lockPath, aside);
   } catch (error) {
-    if (isCode(error, 'ENOENT')) return;
+    if (isCode(error, 'ENOENT')) return false;
     throw error;
   }
   try {
@@ -72,9 +103,11 @@ export async function removeIfStill(lockPath: string, stale: LockHolder | null):
         moved !== null &&
         stale !== null &&
         moved.pid === stale.pid &&
-        moved.startedAt === stale.startedAt);
+        moved.startedAt === stale.startedAt &&
+        moved.token === stale.token);
     // Put back unless yet another lock appeared meanwhile (then that one is the lock).
     if (!same) await fs.link(aside, lockPath).catch(() => {});
+    return same;
   } finally {
     await fs.rm(aside, { force: true });
   }
@@ -84,18 +117,20 @@ export async function removeIfStill(lockPath: string, stale: LockHolder | null):
  * Creates the lock file with its content in one step (a hard link of a finished temp file), so
  * a competitor never reads a half-written lock. False when the lock already exists.
  */
-async function createExclusive(lockPath: string, content: string): Promise<boolean> {
-  const temp = `${lockPath}.${process.pid}-${randomBytes(4).toString('hex')}`;
-  await fs.writeFile(temp, content, { flag: 'wx' });
-  try {
-    await fs.link(temp, lockPath);
-    return true;
-  } catch (error) {
-    if (isCode(error, 'EEXIST')) return false;
-    throw error;
-  } finally {
-    await fs.rm(temp, { force: true });
-  }
+function createExclusive(lockPath: string, content: string): Promise<boolean> {
+  const temp = tempName(lockPath, '.');
+  return withTemp(temp, async () => {
+    await fs.writeFile(temp, content, { flag: 'wx' });
+    try {
+      await fs.link(temp, lockPath);
+      return true;
+    } catch (error) {
+      if (isCode(error, 'EEXIST')) return false;
+      throw error;
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
+  });
 }
 
 async function readHolder(lockPath: string): Promise<LockHolder | null | 'missing'> {
@@ -109,7 +144,12 @@ async function readHolder(lockPath: string): Promise<LockHolder | null | 'missin
   try {
     const value = JSON.parse(text) as Partial<LockHolder>;
     if (Number.isSafeInteger(value.pid) && (value.pid as number) > 0) {
-      return { pid: value.pid as number, startedAt: String(value.startedAt ?? 'unknown') };
+      const holder: LockHolder = {
+        pid: value.pid as number,
+        startedAt: String(value.startedAt ?? 'unknown'),
+      };
+      if (typeof value.token === 'string') holder.token = value.token;
+      return holder;
     }
   } catch {
     // unreadable: treated as stale below
