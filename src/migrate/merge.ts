@@ -123,6 +123,29 @@ export async function existingConversations(
   };
 }
 
+/**
+ * One conversation per source id: a source may list one conversation twice (a ChatGPT export
+ * can), and the later copy merges into the first, as a re-run would, rather than over it.
+ */
+export function foldCopies(migrated: readonly MigratedConversation[]): MigratedConversation[] {
+  const byId = new Map<string, MigratedConversation>();
+  for (const item of migrated) {
+    const first = byId.get(item.legacyId);
+    if (!first) {
+      byId.set(item.legacyId, item);
+      continue;
+    }
+    byId.set(item.legacyId, {
+      legacyId: item.legacyId,
+      conversation: mergeConversation(first.conversation, item.conversation).conversation,
+      indexOnly: first.indexOnly && item.indexOnly,
+      nonTextParts: first.nonTextParts + item.nonTextParts,
+      skippedMessages: first.skippedMessages + item.skippedMessages,
+    });
+  }
+  return [...byId.values()];
+}
+
 export interface UserPlan {
   writes: StoredConversation[];
   changes: ConversationChange[];
@@ -141,30 +164,17 @@ export async function planUser(
   restoreDeleted = false,
 ): Promise<UserPlan> {
   const plan: UserPlan = { writes: [], changes: [], unchanged: 0, deleted: 0 };
-  // Where each source conversation's write is in the plan: a source may list one conversation
-  // twice (a ChatGPT export can), and the second copy merges into the first, not over it.
-  const planned = new Map<string, number>();
   for (const item of migrated) {
-    const earlier = planned.get(item.legacyId);
-    const stored = earlier === undefined ? await existing.find(item) : plan.writes[earlier]!;
+    const stored = await existing.find(item);
     if (!stored && !restoreDeleted && existing.deleted(item)) {
       plan.deleted++;
       continue;
     }
     const result = mergeConversation(stored, item.conversation);
     if (result.action === 'unchanged') {
-      if (earlier === undefined) plan.unchanged++;
+      plan.unchanged++;
       continue;
     }
-    if (earlier !== undefined) {
-      const change = plan.changes[earlier]!;
-      plan.writes[earlier] = result.conversation;
-      change.messagesAdded += result.messagesAdded;
-      change.messagesCompleted += result.messagesCompleted;
-      change.indexOnly &&= item.indexOnly;
-      continue;
-    }
-    planned.set(item.legacyId, plan.writes.length);
     plan.writes.push(result.conversation);
     plan.changes.push({
       action: result.action,

@@ -17,7 +17,12 @@ import { userFiles } from '../services/store/user-files.js';
 import type { StoredConversation } from '../services/types.js';
 import { backupOriginals } from './backup.js';
 import { errorReason } from './json.js';
-import { type ExistingConversations, existingConversations, planUser } from './merge.js';
+import {
+  type ExistingConversations,
+  existingConversations,
+  foldCopies,
+  planUser,
+} from './merge.js';
 import { type Progress, silentProgress } from './progress.js';
 import { emptyUserReport, totalsOf } from './report.js';
 import { MigrationSetupError, type SourceList, type UserSource } from './sources.js';
@@ -83,7 +88,7 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
     for (const source of options.sources.users) {
       const batch = await source.read(() => progress.advance());
       report.failures.push(...batch.failures);
-      const conversations = usableConversations(batch, report.failures);
+      const conversations = foldCopies(usableConversations(batch, report.failures));
       const userReport = countSource(source, conversations);
       report.users.push(userReport);
       // Nothing to write or check; the user's stored files need not even be loaded.

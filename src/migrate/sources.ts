@@ -48,22 +48,23 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
   const listed = new Set<string>();
   // Whether every index could be read: only then is an export no index lists known to be one.
   let allRead = true;
+  const indexes = await listLegacyIndexFiles(input.legacyDir);
   // Users may not differ only in case (`threadline users`): `Alice` and `alice` would be one
-  // user whose sign-in reaches only one of the two.
-  const byFoldedName = new Map<string, string>();
-  for (const { user, file } of await listLegacyIndexFiles(input.legacyDir)) {
-    const same = byFoldedName.get(user.toLowerCase());
+  // user whose sign-in reaches only one of them. Which is meant is the operator's to say.
+  const alikeOf = (user: string) =>
+    indexes.map((index) => index.user).filter((name) => name.toLowerCase() === user.toLowerCase());
+  for (const { user, file } of indexes) {
+    const alike = alikeOf(user);
     const reason = !isValidUsername(user)
       ? 'file name is not a valid username'
-      : same !== undefined
-        ? `user "${same}" has an index file too; user names may not differ only in case`
+      : alike.length > 1
+        ? `user names may not differ only in case (${alike.join(', ')}): rename all index files but one`
         : null;
     if (reason) {
       list.failures.push({ user, file, thread: null, reason });
       allRead = false;
       continue;
     }
-    byFoldedName.set(user.toLowerCase(), user);
     const index = await readLegacyIndex(user, file);
     for (const thread of index.threads) listed.add(thread.threadId);
     for (const failure of index.failures) {

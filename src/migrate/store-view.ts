@@ -46,7 +46,12 @@ async function readBase(snapshot: string, backup: string): Promise<Conversations
     }
   }
   const saved = await readIfExists(backup);
-  return saved ? parseSnapshot(saved.toString('utf8')) : new Map();
+  if (!saved) return new Map();
+  try {
+    return parseSnapshot(saved.toString('utf8'));
+  } catch {
+    throw new Error(`${snapshot} is missing and its backup is damaged`);
+  }
 }
 
 /** Lookup over a view, by id and then by recorded legacy id, like the store-backed one. */

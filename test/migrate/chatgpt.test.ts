@@ -172,5 +172,11 @@ describe('ChatGPT export import', () => {
     const verified = await run('verify');
     expect(verified.verify?.problems).toEqual([]);
     expect(verified.verify?.checkedMessages).toBe(2);
+    // Run again, the conversation counts once, unchanged.
+    expect((await run('dry-run')).totals).toMatchObject({
+      conversationsAdded: 0,
+      conversationsUpdated: 0,
+      conversationsUnchanged: 1,
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { cp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
@@ -165,11 +165,19 @@ describe('migrating legacy threads', () => {
     await cp(path.join(layout.legacyDir, 'bob.json'), path.join(layout.legacyDir, 'Bob.json'));
     const report = await migrate(layout);
 
-    expect(report.failures.map((f) => [path.basename(f.file ?? ''), f.reason])).toEqual([
-      ['bob.json', 'user "Bob" has an index file too; user names may not differ only in case'],
-      ['dan.json', expect.stringContaining('ENOENT')],
-    ]);
-    expect(report.users.map((user) => user.user).sort()).toEqual(['Bob', 'alice', 'dan']);
+    const alike =
+      'user names may not differ only in case (Bob, bob): rename all index files but one';
+    const reasons = report.failures.map((f) => [path.basename(f.file ?? ''), f.reason]);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        ['Bob.json', alike],
+        ['bob.json', alike],
+        ['dan.json', expect.stringContaining('ENOENT')],
+        // Bob's exports, now that no index read lists them.
+        ['thread_bob.json', expect.stringContaining('it may belong to an index that failed')],
+      ]),
+    );
+    expect(report.users.map((user) => user.user).sort()).toEqual(['alice', 'dan']);
     expect((await storedConversations(layout.dataDir, 'alice')).size).toBeGreaterThan(0);
     expect(report.backupPath).not.toBeNull();
   });
@@ -193,6 +201,13 @@ describe('migrating legacy threads', () => {
     // Left as it was, for the operator to mend; bob was migrated.
     expect(await readFile(file, 'utf8')).toBe(damaged);
     expect((await storedConversations(layout.dataDir, 'bob')).size).toBeGreaterThan(0);
+
+    // The same with no snapshot and a damaged backup.
+    await rename(file, `${file}.bak`);
+    const noSnapshot = reasonsFor(await migrate(layout, 'dry-run'));
+    expect(noSnapshot).toEqual([expect.stringMatching(/is missing and its backup is damaged$/)]);
+    expect(reasonsFor(await migrate(layout))).toEqual(noSnapshot);
+    expect(await readFile(`${file}.bak`, 'utf8')).toBe(damaged);
   });
 
   it('keeps conversations created since and only adds what a migrated one lacks', async () => {

@@ -249,30 +249,23 @@ describe('thread indexes', () => {
 
 describe('ChatGPT conversations', () => {
   it('dates a conversation without create_time by its first dated message', () => {
+    const node = (parent: string, id: string, role: string, at: number, text: string) => ({
+      parent,
+      message: {
+        id,
+        author: { role },
+        create_time: at,
+        content: { content_type: 'text', parts: [text] },
+      },
+    });
     const converted = convertChatGptConversation({
       id: 'c1',
       title: 'No date',
       current_node: 'm2',
       mapping: {
         root: { message: null, parent: null },
-        m1: {
-          parent: 'root',
-          message: {
-            id: 'm1',
-            author: { role: 'user' },
-            create_time: 1_700_100_000,
-            content: { content_type: 'text', parts: ['Hello'] },
-          },
-        },
-        m2: {
-          parent: 'm1',
-          message: {
-            id: 'm2',
-            author: { role: 'assistant' },
-            create_time: 1_700_100_005,
-            content: { content_type: 'text', parts: ['Hi'] },
-          },
-        },
+        m1: node('root', 'm1', 'user', 1_700_100_000, 'Hello'),
+        m2: node('m1', 'm2', 'assistant', 1_700_100_005, 'Hi'),
       },
     });
     expect(typeof converted).toBe('object');

@@ -275,6 +275,9 @@ describe('entries the old app wrote, in a file migrated in place', () => {
       },
       // What a thread that failed to convert (no creation time) looks like after a run.
       thread_bad: { data: { id: 'thread_bad' }, last_update: 1_700_000_050, messages: [] },
+      // An entry with no thread object, or no id in it.
+      thread_nodata: { chat_name: 'No data', last_update: 1_700_000_010 },
+      thread_noid: { data: { created_at: 1_700_000_000 }, last_update: 1_700_000_005 },
     };
     await fs.writeFile(file, JSON.stringify(legacy));
     const store = await openStore();
@@ -283,6 +286,8 @@ describe('entries the old app wrote, in a file migrated in place', () => {
     expect(listed.map((c) => [c.data.id, c.chat_name, c.data.created_at, c.last_update])).toEqual([
       ['thread_old', 'Old thread', 1_700_000_000, 1_700_000_100],
       ['thread_bad', 'Untitled chat', 1_700_000_050, 1_700_000_050],
+      ['thread_nodata', 'No data', 1_700_000_010, 1_700_000_010],
+      ['thread_noid', 'Untitled chat', 1_700_000_000, 1_700_000_005],
     ]);
     expect(await store.getConversation('alice', 'thread_bad')).toMatchObject({
       data: { created_at: 1_700_000_050, metadata: {} },
@@ -294,6 +299,7 @@ describe('entries the old app wrote, in a file migrated in place', () => {
     expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual(legacy);
 
     const again = await openStore();
+    await again.addMessage('alice', 'thread_noid', { role: 'user', text: 'Hello?' });
     await again.addMessage('alice', 'thread_old', { role: 'user', text: 'Still here?' });
     const continued = await again.getConversation('alice', 'thread_old');
     expect(continued?.messages.map((m) => m.text)).toEqual(['Still here?']);

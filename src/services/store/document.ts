@@ -37,7 +37,10 @@ function completeEntry(id: string, value: unknown): StoredConversation {
   if (!isRecord(value)) throw damaged('is not an object');
   value.messages ??= [];
   if (!Array.isArray(value.messages)) throw damaged('has no messages array');
-  if (!isRecord(value.data)) throw damaged('has no data object');
+  // No thread object at all: the entry's other fields still list it (nothing of it is dropped).
+  if (value.data == null) value.data = {};
+  else if (!isRecord(value.data)) value.data = { metadata: { unreadable_data: value.data } };
+  (value.data as Record<string, unknown>).id ??= id;
   value.last_response_id ??= null;
   return value as unknown as StoredConversation;
 }

@@ -78,6 +78,9 @@ async function readBase(
   }
   const backup = await readIfExists(files.backup);
   if (!backup) return { conversations: new Map(), bytes: 0, recovered: false };
+  if (refuseUnrecoverable && !(await usableBackup(files))) {
+    throw new StorageError(`${files.snapshot} is missing and its backup is damaged`);
+  }
   logger.warn('The conversation file is missing; the backup is used', { file: files.snapshot });
   return fromBackup(files, backup, logger, null);
 }
