@@ -17,6 +17,7 @@ import { codedRefusals } from './http/coded-refusals.js';
 import { useCompiledSubscriptions } from './http/compiled-subscriptions.js';
 import { graphiqlOptions, renderGraphiQL } from './http/graphiql.js';
 import { attachGraphQLWs } from './http/graphql-ws.js';
+import { pageSizeLiterals } from './http/page-size-literal.js';
 import { createStaticHandler } from './http/static-files.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMaskError } from './schema/errors.js';
@@ -119,6 +120,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       useBodyLimit(config.maxBodyBytes),
       maxDepthPlugin({ n: config.maxQueryDepth }),
       maxAliasesPlugin({ n: MAX_ALIASES }),
+      pageSizeLiterals(),
       costLimitPlugin({ maxCost: MAX_COST }),
       maxTokensPlugin({ n: MAX_TOKENS }),
       securityHeaders(),

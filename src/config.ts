@@ -124,7 +124,7 @@ export const SETTINGS = [
     flag: 'openai-api-key',
     parse: optionalText,
     default: undefined,
-    help: 'OpenAI API key; without one, serve runs offline on the built-in emulator',
+    help: 'OpenAI API key; without one and without a base URL, serve runs offline on the built-in emulator',
   },
   {
     key: 'openaiBaseUrl',

@@ -76,6 +76,12 @@ export async function run(argv: string[]): Promise<number> {
         `${config.host}:${config.port} is in use (another server?); choose a port with --port or PORT`,
       );
     }
+    // A name that does not resolve, or an address this machine does not have.
+    if (isCode(error, 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL')) {
+      throw new ConfigError(
+        `cannot listen on ${config.host} (${(error as Error).message}); choose an address with --host or HOST`,
+      );
+    }
     throw error;
   }
   // Once the start has worked: a port in use is reported without waiting for a build first.

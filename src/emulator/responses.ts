@@ -82,7 +82,14 @@ function responseNotFound(id: string): never {
 }
 
 function recordRequest(state: EmulatorState): RecordedRequest {
-  const record: RecordedRequest = {
+  const record = blankRecord();
+  state.record(record);
+  return record;
+}
+
+/** A request's record before anything of its body is known. */
+export function blankRecord(): RecordedRequest {
+  return {
     id: null,
     model: null,
     input: null,
@@ -95,8 +102,6 @@ function recordRequest(state: EmulatorState): RecordedRequest {
     status: 200,
     at: Date.now(),
   };
-  state.record(record);
-  return record;
 }
 
 function sentFields(body: unknown): Partial<RecordedRequest> {

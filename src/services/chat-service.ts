@@ -14,7 +14,7 @@ import {
   validateClientMessageId,
 } from './chat/idempotency.js';
 import { checkChatName, checkMessageText } from './chat/input-text.js';
-import { type AbortReason, runTurn } from './chat/turn.js';
+import { type AbortReason, LATE_SETTLE_MS, runTurn } from './chat/turn.js';
 import {
   ConflictError,
   NotFoundError,
@@ -62,6 +62,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const chain = new ChainHealth();
   const checkpoints = new CheckpointClock(config.checkpointMs);
   let closing = false;
+  const lateSettleMs = deps.lateSettleMs ?? LATE_SETTLE_MS;
+  const lateTimers = new Set<NodeJS.Timeout>();
   const turnKey = ownerKey;
 
   async function ownConversation(username: string, id: string): Promise<StoredConversation> {
@@ -202,7 +204,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         chain,
         checkpoints,
         onSettled: finish,
-        lateSettleMs: deps.lateSettleMs,
+        later,
       })
         .catch((error: unknown) => logger.error('turn crashed', { conversationId, error }))
         .finally(finish);
@@ -293,8 +295,23 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return recovered;
   }
 
+  /** See `TurnInput.later`. Its timers go at shutdown: the next start's `recover` takes over. */
+  function later(work: () => void, attempt: number): boolean {
+    const pause = lateSettleMs[attempt];
+    if (pause === undefined || closing) return false;
+    const timer = setTimeout(() => {
+      lateTimers.delete(timer);
+      work();
+    }, pause);
+    timer.unref();
+    lateTimers.add(timer);
+    return true;
+  }
+
   async function shutdown(): Promise<void> {
     closing = true;
+    for (const timer of lateTimers) clearTimeout(timer);
+    lateTimers.clear();
     const turns = [...open.values()];
     for (const turn of turns) turn.controller.abort('shutdown' satisfies AbortReason);
     await Promise.all(turns.map((turn) => turn.done));

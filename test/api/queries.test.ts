@@ -219,6 +219,21 @@ describe('sendMessage and stopResponse', () => {
     expect(await fx.app.services.store.listConversations('alice')).toHaveLength(before);
   });
 
+  it('caps a literal first at 100 as it caps a variable, before the cost limit counts it', async () => {
+    const literal = await fx.exec(
+      '{ conversations(first: 1000) { totalCount edges { node { id } } } }',
+    );
+    expect(literal.errors).toBeUndefined();
+    const asVariable = await fx.exec(LIST, { first: 1000 });
+    expect(literal.data?.conversations.edges).toHaveLength(
+      asVariable.data?.conversations.edges.length,
+    );
+    expect(literal.data?.conversations.edges.length).toBeLessThanOrEqual(100);
+    // A literal within the page size is left as it is.
+    const two = await fx.exec('{ conversations(first: 2) { edges { node { id } } } }');
+    expect(two.data?.conversations.edges.length).toBeLessThanOrEqual(2);
+  });
+
   it('names the input in extensions.field when a variable has the wrong type or is missing', async () => {
     const fieldOf = async (query: string, variables: Record<string, unknown>) =>
       (await fx.exec(query, variables)).errors?.[0]?.extensions;

@@ -232,9 +232,11 @@ describe('messageStream over graphql-ws', () => {
         );
     const aliases = Array.from({ length: 20 }, (_, i) => `a${i}: me { name }`).join(' ');
     expect(await run(`{ ${aliases} }`)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-    expect(await run('{ conversations(first: 99999999) { edges { node { id } } } }')).toEqual([
-      'GRAPHQL_VALIDATION_FAILED',
-    ]);
+    // Over the cost limit: a full page of conversations with their messages' every field.
+    const heavy = `{ conversations(first: 100) { edges { node { id chatName createdAt lastUpdate
+      messages { id role text status timestamp responseId model usage { inputTokens outputTokens
+      totalTokens } error { code message retryable } } } } } }`;
+    expect(await run(heavy)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(await run('{ me { nope } }')).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(await run('{ me { name }')).toEqual(['GRAPHQL_PARSE_FAILED']);
     // The code the same request gets over HTTP.

@@ -260,5 +260,7 @@ describe('defaultChatName', () => {
     expect(defaultChatName('Explain tides in two sentences please', 10)).toBe('Explain…');
     expect(defaultChatName('Supercalifragilistic', 10)).toBe('Supercali…');
     expect(defaultChatName('Short one', 10)).toBe('Short one');
+    expect(defaultChatName('Hello', 1)).toBe('H');
+    expect(defaultChatName('😀 smile', 2)).toBe('😀…');
   });
 });

@@ -389,6 +389,20 @@ describe('upstream faults', () => {
     await f.service.retry(USER, id);
   });
 
+  it('drops the later tries at a failed final write when the server stops', async () => {
+    const f = await setup({ lateSettleMs: [200] });
+    const spy = vi.spyOn(f.store, 'updateMessage').mockRejectedValue(new Error('I/O error'));
+    const sent = await f.service.send(USER, { text: 'Hello' });
+    await collectUntil(f, sent.conversation.data.id, (received) =>
+      received.some((e) => e.type === 'STREAM_ERROR'),
+    );
+    const tries = spy.mock.calls.length;
+    await f.service.shutdown();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The next start's recover() marks the answer; nothing writes to a store being closed.
+    expect(spy.mock.calls.length).toBe(tries);
+  });
+
   it('reports INTERNAL when every final write fails; the answer is recovered at the next start', async () => {
     // No later tries: the server stops before storage works again.
     const f = await setup({ lateSettleMs: [] });

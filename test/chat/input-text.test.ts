@@ -62,11 +62,13 @@ describe('checkChatName', () => {
     expect(refusal(() => checkChatName('🚲'.repeat(7), 6))).toBe(
       'The chat name is longer than 6 characters',
     );
-    for (const lineBreak of ['\n', '\u2028', '\u2029']) {
-      expect(refusal(() => checkChatName(`a${lineBreak}b`, 6))).toBe(
-        'The chat name must not contain control characters or line breaks',
+    for (const refused of ['\n', '\u2028', '\u2029', '\u202e', '\u2066', '\u2069']) {
+      expect(refusal(() => checkChatName(`a${refused}b`, 6))).toBe(
+        'The chat name must not contain control characters, line breaks or text direction controls',
       );
     }
+    // A zero-width joiner holds a family emoji together.
+    expect(checkChatName('👩\u200d👩\u200d👧', 6)).toBe('👩\u200d👩\u200d👧');
     expect(refusal(() => checkChatName('   ', 6))).toBe('The chat name must not be empty');
   });
 });

@@ -46,6 +46,16 @@ describe('threadline serve, failing to start', () => {
     }
   });
 
+  it('says an address it cannot listen on is the host setting, in one line', async () => {
+    // 192.0.2.1 (TEST-NET-1) is on no interface of this machine.
+    const { code, stderr } = await serve(['--port', '0', '--host', '192.0.2.1']);
+    expect(code).toBe(1);
+    expect(stderr.trim()).toMatch(
+      /^threadline: cannot listen on 192\.0\.2\.1 \(.*EADDRNOTAVAIL.*\); choose an address with --host or HOST$/,
+    );
+    expect(existsSync(path.join(tmp.path, '.lock'))).toBe(false);
+  });
+
   it('exits when the users file is damaged, instead of serving without it', async () => {
     await fs.writeFile(path.join(tmp.path, 'users.json'), '{bad');
     const { code, stderr } = await serve(['--port', '0']);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { blankRecord } from '../../src/emulator/responses.js';
 import { EmulatorState } from '../../src/emulator/state.js';
 import { silentLogger } from '../../src/logger.js';
 
@@ -9,19 +10,7 @@ describe('the request log', () => {
       silentLogger,
     );
     for (let i = 0; i < 1_005; i++) {
-      state.record({
-        id: `resp_${i}`,
-        model: null,
-        input: null,
-        previous_response_id: null,
-        store: null,
-        stream: null,
-        instructions: null,
-        max_output_tokens: null,
-        metadata: null,
-        status: 200,
-        at: i,
-      });
+      state.record({ ...blankRecord(), id: `resp_${i}` });
     }
     expect(state.requestLog).toHaveLength(1_000);
     expect(state.requestLog[0]?.id).toBe('resp_5');

@@ -10,9 +10,11 @@ const DEFAULT_NAME_CHARS = 40;
  */
 export function defaultChatName(text: string, maxChars = Number.POSITIVE_INFINITY): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  const limit = Math.max(1, Math.min(DEFAULT_NAME_CHARS, maxChars - 1));
   // By code points: a cut between the two halves of an emoji would leave half of it.
   const characters = Array.from(flat);
+  // A limit of one leaves no room for the "…".
+  if (maxChars < 2) return characters.slice(0, maxChars).join('');
+  const limit = Math.min(DEFAULT_NAME_CHARS, maxChars - 1);
   if (characters.length <= limit) return flat;
   const cut = characters.slice(0, limit).join('');
   const lastSpace = cut.lastIndexOf(' ');

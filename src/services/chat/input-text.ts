@@ -7,8 +7,12 @@ import { ValidationError } from '../errors.js';
 
 /** A control character (C0, DEL, C1) other than tab, line feed and carriage return. */
 const CONTROL_IN_TEXT = /[^\P{Cc}\t\n\r]/u;
-/** ...and in a name, which is one line, also a line or paragraph separator. */
-const CONTROL_IN_NAME = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+/**
+ * ...and in a name, which is one line, also a line or paragraph separator, and the bidi
+ * embeddings, overrides and isolates: in a list of names, one could make another's text read
+ * backwards. (Other format characters stay: a zero-width joiner is part of many emoji.)
+ */
+const CONTROL_IN_NAME = /[\p{Cc}\p{Zl}\p{Zp}\u202a-\u202e\u2066-\u2069]/u;
 
 /** Half of a surrogate pair on its own: not a character, and no UTF-8 can carry it. */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -51,7 +55,7 @@ const NAME: Rule = {
   field: 'chatName',
   limitKey: 'maxChatNameChars',
   control: CONTROL_IN_NAME,
-  controls: 'control characters or line breaks',
+  controls: 'control characters, line breaks or text direction controls',
 };
 
 function check(value: string, max: number, rule: Rule): string {

@@ -45,8 +45,11 @@ export interface TurnInput {
    * to the final event can start the next turn at once.
    */
   onSettled: () => void;
-  /** Pauses before the later tries at storing an answer whose final write failed. */
-  lateSettleMs?: readonly number[];
+  /**
+   * Runs `work` after the pause of later try `attempt` at storing an answer whose final write
+   * failed (see `LATE_SETTLE_MS`); false when there is no such try or the server is stopping.
+   */
+  later(work: () => void, attempt: number): boolean;
 }
 
 type Outcome = Extract<ProcessedEvent, { type: 'TEXT_DONE' | 'STREAM_ERROR' }>;
@@ -125,9 +128,6 @@ export const LATE_SETTLE_MS = [10_000, 60_000, 300_000, 900_000] as const;
  * again, so that it does not stay STREAMING, blocking the conversation, until a restart.
  */
 function settleLater(turn: TurnInput, text: string, attempt = 0): void {
-  const pauses = turn.lateSettleMs ?? LATE_SETTLE_MS;
-  const pause = pauses[attempt];
-  if (pause === undefined) return;
   const ids = { conversationId: turn.conversation.data.id, messageId: turn.assistantMessageId };
   const write = () =>
     turn.store.updateMessage(turn.username, ids.conversationId, ids.messageId, {
@@ -139,7 +139,7 @@ function settleLater(turn: TurnInput, text: string, attempt = 0): void {
         retryable: true,
       },
     });
-  setTimeout(() => {
+  turn.later(() => {
     write().then(
       () => turn.logger.info('stored an interrupted answer after its final write failed', ids),
       (error: unknown) => {
@@ -149,7 +149,7 @@ function settleLater(turn: TurnInput, text: string, attempt = 0): void {
         settleLater(turn, text, attempt + 1);
       },
     );
-  }, pause).unref();
+  }, attempt);
 }
 
 /**
