@@ -25,6 +25,13 @@ export function saveToken(token: string): void {
   window.localStorage.setItem(STORAGE_KEY, token);
 }
 
+/** Calls `listener` when another tab signs in or out (this tab's own changes do not count). */
+export function onTokenChangeElsewhere(listener: () => void): void {
+  window.addEventListener('storage', (event) => {
+    if (event.key === STORAGE_KEY || event.key === null) listener();
+  });
+}
+
 export function clearToken(): void {
   window.localStorage.removeItem(STORAGE_KEY);
 }

@@ -1,6 +1,6 @@
 import { ApiError, toApiError } from './api/errors.js';
 import type { Request } from './api/http.js';
-import type { ConnectionStatus, Socket } from './api/ws.js';
+import { backoffDelay, type ConnectionStatus, type Socket } from './api/ws.js';
 import { clearToken, loadToken, saveToken } from './auth.js';
 import {
   ConversationQuery,
@@ -355,13 +355,19 @@ export function createController(
     }
   }
 
+  /** Tries of a start that could not reach the server, and the timer of the next one. */
+  let startTries = 0;
+  let startTimer: ReturnType<typeof setTimeout> | undefined;
+
   async function start() {
+    clearTimeout(startTimer);
     if (!loadToken()) {
       store.set({ screen: 'sign-in', signInError: null });
       return;
     }
     try {
       const session = await request(SessionQuery, {});
+      startTries = 0;
       store.set({
         screen: 'chat',
         signInError: null,
@@ -378,11 +384,16 @@ export function createController(
         showSignIn('That token was not accepted. Check it and try again.');
         return;
       }
-      store.set({ screen: 'chat' });
+      // Nothing is known yet: the list stays "loading" (not "no conversations"), and the start
+      // is tried again by itself, sooner with the notice's Retry.
+      store.set({ screen: 'chat', loadingConversations: true });
       fail(apiError, () => {
         store.set({ notice: null });
         void start();
       });
+      if (apiError.retryable) {
+        startTimer = setTimeout(() => void start(), backoffDelay(startTries++));
+      }
     }
   }
 

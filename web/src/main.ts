@@ -1,7 +1,7 @@
 import './styles.css';
 import { createHttpClient } from './api/http.js';
 import { createSocket, socketUrl } from './api/ws.js';
-import { captureTokenFromUrl, loadToken } from './auth.js';
+import { captureTokenFromUrl, loadToken, onTokenChangeElsewhere } from './auth.js';
 import { createController } from './controller.js';
 import { h } from './dom.js';
 import { onRouteChange } from './route.js';
@@ -18,6 +18,9 @@ import { mountTopbar } from './views/topbar.js';
 const ENDPOINT = '/graphql';
 
 captureTokenFromUrl();
+// Another tab signed in as someone else, or out: this page must not go on showing one user's
+// data while it sends with another's token. Started again, it follows the new token.
+onTokenChangeElsewhere(() => window.location.reload());
 
 const store = createStore<AppState>({ ...initialState, browserOnline: navigator.onLine });
 const request = createHttpClient({ url: ENDPOINT, token: loadToken });
@@ -75,8 +78,12 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
     }
   };
 
-  // A drawer left open when the window widens is no drawer any more: the page must work.
-  onWidthChange = updateInert;
+  // A drawer left open when the window widens is no drawer any more: it is closed, so that
+  // narrowing again does not bring it back over the page.
+  onWidthChange = () => {
+    if (!narrow.matches && store.get().drawerOpen) controller.setDrawer(false);
+    updateInert();
+  };
 
   const renderSidebar = mountSidebar(sidebar, controller);
   const renderTopbar = mountTopbar(topbar, controller);
@@ -95,6 +102,7 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
     composer.render(state, previous);
     if (state.notice !== previous?.notice) {
       const notice = state.notice;
+      const hadFocus = noticeSlot.contains(document.activeElement);
       noticeSlot.replaceChildren(
         ...(notice
           ? [
@@ -112,6 +120,8 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
             ]
           : []),
       );
+      // Its Retry or Dismiss, pressed, is gone with it: focus goes on to the composer.
+      if (hadFocus && !noticeSlot.contains(document.activeElement)) composer.focus();
     }
     if (state.announcement !== previous?.announcement) announcer.textContent = state.announcement;
   };

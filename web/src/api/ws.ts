@@ -104,6 +104,9 @@ export function createSocket({ url, token, pongTimeoutMs = 4000 }: SocketOptions
       if (!open) return;
       open = false;
       openSubscriptions -= 1;
+      // A close graphql-ws does not retry (1011, 4500) ends every subscription: nothing is being
+      // restored any more, so the page must not say it is.
+      if (openSubscriptions === 0 && status === 'reconnecting') setStatus('idle');
     };
     const dispose = client.subscribe<Result>(
       { query: document.toString(), variables },

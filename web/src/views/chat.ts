@@ -48,6 +48,16 @@ export function mountChat(
   const inner = h('div', { class: 'log-inner' });
   log.append(inner);
   container.append(log);
+  const atBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  // Whether the reader is at the end, as of the last scroll: when the log's box shrinks (the
+  // composer grows a line), a reader who was there stays there.
+  let pinned = true;
+  log.addEventListener('scroll', () => {
+    pinned = atBottom();
+  });
+  new ResizeObserver(() => {
+    if (pinned) log.scrollTop = log.scrollHeight;
+  }).observe(log);
   const rendered = new Map<string, { message: Message; element: HTMLElement; last: boolean }>();
   const handlers = { onRetry: (id: string) => actions.retryAnswer(id) };
 
@@ -77,7 +87,7 @@ export function mountChat(
     ) {
       return;
     }
-    const pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    const wasAtBottom = atBottom();
     if (state.loadingMessages) {
       rendered.clear();
       inner.replaceChildren(h('div', { class: 'log-loading', 'aria-label': 'Loading messages' }));
@@ -88,6 +98,11 @@ export function mountChat(
       inner.replaceChildren(emptyState((text) => composer.fill(text)));
       return;
     }
+    // A question just added at the end (sent from here, or from another tab) is what the reader
+    // wants to see, with its answer, wherever they had scrolled to.
+    const asked = state.messages
+      .slice(-2)
+      .some((message) => message.role === 'USER' && !rendered.has(message.id));
     const elements = state.messages.map((message, index) => {
       // Only the last answer can be asked again, so a message re-renders when it stops being last.
       const last = index === state.messages.length - 1;
@@ -112,7 +127,10 @@ export function mountChat(
       else composer.focus();
     }
     const switched = state.activeId !== previous?.activeId || previous?.loadingMessages;
-    if (pinned || switched) log.scrollTop = log.scrollHeight;
+    if (wasAtBottom || switched || asked) {
+      log.scrollTop = log.scrollHeight;
+      pinned = true;
+    }
   };
 }
 

@@ -1,0 +1,135 @@
+/** What the reader sees and where focus goes: scrolling, the composer, notices, dialogs, tabs. */
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserApp, hasChromium, newContext } from '../helpers/browser.js';
+import { ASSISTANT, sendMessage, waitForFinalAnswer } from './support.js';
+
+const atBottom = (page: Page) =>
+  page.evaluate(() => {
+    const log = document.querySelector('.log') as HTMLElement;
+    return log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  });
+
+const focusedLabel = (page: Page) =>
+  page.evaluate(() => {
+    const active = document.activeElement;
+    return active?.id || active?.getAttribute('aria-label') || active?.tagName;
+  });
+
+describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
+  const app = browserApp({ emulator: { tokensPerSecond: 0, replyWords: 120 }, withWeb: true });
+
+  async function signedIn(viewport?: { width: number; height: number }) {
+    const session = await newContext(app.browser, viewport ? { viewport } : {});
+    await session.page.goto(`${app.url}/?token=${app.fixture.tokens.alice}`);
+    await session.page.locator('#composer-input').waitFor();
+    return session;
+  }
+
+  it('brings a question sent while scrolled up into view, and keeps the end in view as the composer grows', async () => {
+    const { context, page, errors } = await signedIn({ width: 800, height: 500 });
+    try {
+      for (const [i, text] of ['First question', 'Second question'].entries()) {
+        await sendMessage(page, text);
+        await waitForFinalAnswer(page, i + 1);
+      }
+      await page.locator('.log').evaluate((log) => log.scrollTo({ top: 0 }));
+      await expect.poll(() => atBottom(page)).toBe(false);
+      await sendMessage(page, 'Third question');
+      await waitForFinalAnswer(page, 3);
+      await expect.poll(() => atBottom(page)).toBe(true);
+
+      // Eight lines in the composer shrink the log; its end stays in view.
+      await page.locator('#composer-input').focus();
+      for (let line = 0; line < 8; line++) await page.keyboard.press('Shift+Enter');
+      await expect.poll(() => atBottom(page)).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('hands focus from a dismissed notice to the composer', async () => {
+    const { context, page } = await signedIn();
+    try {
+      // Over the longest message: refused, with a notice that can only be dismissed.
+      await sendMessage(page, 'x'.repeat(100_001));
+      const dismiss = page.getByRole('button', { name: 'Dismiss' });
+      await dismiss.focus();
+      await page.keyboard.press('Enter');
+      await expect.poll(() => dismiss.count()).toBe(0);
+      expect(await focusedLabel(page)).toBe('composer-input');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('wraps a long chat name in the delete dialog rather than cutting it off', async () => {
+    const { context, page } = await signedIn({ width: 390, height: 800 });
+    try {
+      const created = await app.fixture.exec<{ createConversation: { id: string } }>(
+        `mutation { createConversation(chatName: "${'W'.repeat(150)}") { id } }`,
+      );
+      await page.goto(`${app.url}/#/c/${created.data!.createConversation.id}`);
+      await page.reload();
+      await page.getByRole('button', { name: 'Delete conversation' }).click();
+      const body = page.locator('dialog[open] .dialog-body');
+      await body.waitFor();
+      const fits = await body.evaluate((element) => element.scrollWidth <= element.clientWidth);
+      expect(fits).toBe(true);
+      await page.keyboard.press('Escape');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('closes the drawer when the window widens, so narrowing does not bring it back', async () => {
+    const { context, page } = await signedIn({ width: 390, height: 800 });
+    try {
+      await page.getByRole('button', { name: 'Open conversation list' }).click();
+      await expect.poll(() => focusedLabel(page)).toBe('Close conversation list');
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.locator('#composer-input').focus();
+      await page.setViewportSize({ width: 390, height: 800 });
+      await expect.poll(() => page.locator('#sidebar').isVisible()).toBe(false);
+      expect(await page.evaluate(() => document.querySelector('main')?.inert)).toBe(false);
+      expect(await focusedLabel(page)).toBe('composer-input');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('follows another tab that signs in as someone else', async () => {
+    const { context, page } = await signedIn();
+    try {
+      const other = await context.newPage();
+      await other.goto(`${app.url}/?token=${app.fixture.tokens.bob}`);
+      await other.locator('#composer-input').waitFor();
+      // The first tab starts again as bob, rather than show alice's list and send as bob.
+      await expect.poll(() => page.locator('.user-name').textContent()).toBe('bob');
+      await other.close();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('loads by itself once the server answers, after a start that could not reach it', async () => {
+    const { context, page } = await newContext(app.browser);
+    try {
+      let blocked = true;
+      await page.route('**/graphql', (route) => (blocked ? route.abort() : route.continue()));
+      await page.goto(`${app.url}/?token=${app.fixture.tokens.alice}`);
+      await page.getByRole('alert').waitFor();
+      // Not "no conversations": nothing is known yet.
+      expect(await page.locator('.sidebar-empty').isVisible()).toBe(false);
+      blocked = false;
+      await expect
+        .poll(() => page.locator('.user-name').textContent(), { timeout: 10_000 })
+        .toBe('alice');
+      await page.locator('.conversation-link').first().waitFor();
+      expect(await page.locator(ASSISTANT).count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+});
