@@ -8,9 +8,14 @@ import { type DocumentNode, Kind, visit } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { MAX_PAGE_SIZE } from '../schema/pagination.js';
 
+const LARGE_FIRST = /\bfirst\s*:\s*\d{3}/;
+
 export function pageSizeLiterals(): Plugin {
   return {
-    onParse() {
+    onParse({ params }) {
+      // Most documents name no three-digit page: they are not walked at all.
+      const { source } = params;
+      if (!LARGE_FIRST.test(typeof source === 'string' ? source : source.body)) return undefined;
       return ({ result, replaceParseResult }) => {
         if (result && typeof result === 'object' && 'kind' in result) {
           replaceParseResult(capFirst(result as DocumentNode));
