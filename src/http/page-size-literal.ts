@@ -8,14 +8,17 @@ import { type DocumentNode, Kind, visit } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { MAX_PAGE_SIZE } from '../schema/pagination.js';
 
-const LARGE_FIRST = /\bfirst\s*:\s*\d{3}/;
+/** Commas and comments are whitespace to GraphQL, so only the name is looked for. */
+const NAMES_FIRST = /\bfirst\b/;
+/** Beyond this a literal is no GraphQL Int: validation must refuse it, as it would. */
+const MAX_INT = 2 ** 31 - 1;
 
 export function pageSizeLiterals(): Plugin {
   return {
     onParse({ params }) {
-      // Most documents name no three-digit page: they are not walked at all.
+      // Most documents name no `first` at all: they are not walked.
       const { source } = params;
-      if (!LARGE_FIRST.test(typeof source === 'string' ? source : source.body)) return undefined;
+      if (!NAMES_FIRST.test(typeof source === 'string' ? source : source.body)) return undefined;
       return ({ result, replaceParseResult }) => {
         if (result && typeof result === 'object' && 'kind' in result) {
           replaceParseResult(capFirst(result as DocumentNode));
@@ -31,7 +34,8 @@ function capFirst(document: DocumentNode): DocumentNode {
   return visit(document, {
     Argument(node) {
       if (node.name.value !== 'first' || node.value.kind !== Kind.INT) return undefined;
-      if (Number(node.value.value) <= MAX_PAGE_SIZE) return undefined;
+      const value = Number(node.value.value);
+      if (value <= MAX_PAGE_SIZE || value > MAX_INT) return undefined;
       return { ...node, value: { ...node.value, value: String(MAX_PAGE_SIZE) } };
     },
   });

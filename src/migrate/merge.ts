@@ -139,8 +139,10 @@ export function foldCopies(migrated: readonly MigratedConversation[]): MigratedC
       legacyId: item.legacyId,
       conversation: mergeConversation(first.conversation, item.conversation).conversation,
       indexOnly: first.indexOnly && item.indexOnly,
-      nonTextParts: first.nonTextParts + item.nonTextParts,
-      skippedMessages: first.skippedMessages + item.skippedMessages,
+      // The copies share most of their messages: a sum would count those twice, and the
+      // larger count is the nearer one.
+      nonTextParts: Math.max(first.nonTextParts, item.nonTextParts),
+      skippedMessages: Math.max(first.skippedMessages, item.skippedMessages),
     });
   }
   return [...byId.values()];

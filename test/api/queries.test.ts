@@ -229,6 +229,13 @@ describe('sendMessage and stopResponse', () => {
       asVariable.data?.conversations.edges.length,
     );
     expect(literal.data?.conversations.edges.length).toBeLessThanOrEqual(100);
+    // Commas and comments are whitespace; a literal beyond any Int is still refused.
+    const spelled = await fx.exec(
+      '{ conversations(first #page\n :, 1000) { totalCount edges { node { id } } } }',
+    );
+    expect(spelled.errors).toBeUndefined();
+    const huge = await fx.exec('{ conversations(first: 99999999999) { totalCount } }');
+    expect(huge.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     // A literal within the page size is left as it is.
     const two = await fx.exec('{ conversations(first: 2) { edges { node { id } } } }');
     expect(two.data?.conversations.edges.length).toBeLessThanOrEqual(2);

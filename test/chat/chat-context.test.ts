@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaultChatName } from '../../src/services/chat/chat-name.js';
+import { checkChatName } from '../../src/services/chat/input-text.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/services/errors.js';
 import {
   assistantItem,
@@ -261,6 +262,10 @@ describe('defaultChatName', () => {
     expect(defaultChatName('Supercalifragilistic', 10)).toBe('Supercali…');
     expect(defaultChatName('Short one', 10)).toBe('Short one');
     expect(defaultChatName('Hello', 1)).toBe('H');
+    // Nothing a rename to the same name would be refused for.
+    const name = defaultChatName('Hi \u202eevil\u0007 \ud800there');
+    expect(name).toBe('Hi evil there');
+    expect(checkChatName(name, 200)).toBe(name);
     expect(defaultChatName('😀 smile', 2)).toBe('😀…');
   });
 });

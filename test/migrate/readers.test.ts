@@ -10,7 +10,7 @@ import {
   parseThreadEntry,
   readLegacyIndex,
 } from '../../src/migrate/legacy-index.js';
-import { mergeConversation } from '../../src/migrate/merge.js';
+import { foldCopies, mergeConversation } from '../../src/migrate/merge.js';
 import { readMessageExport } from '../../src/migrate/message-export.js';
 import type { StoredConversation, StoredMessage } from '../../src/services/types.js';
 import { FIXTURES } from './support.js';
@@ -339,5 +339,15 @@ describe('merging into a stored conversation', () => {
     const merged = mergeConversation(stored, source);
     expect(merged.messagesAdded).toBe(1);
     expect(merged.conversation.messages.map((m) => m.id)).toEqual(['e0', 'e1', 'e2']);
+
+    // Two copies of one conversation in a source fold into one, counting shared parts once.
+    const copy = { legacyId: 'thread_g', indexOnly: false, nonTextParts: 1, skippedMessages: 2 };
+    const folded = foldCopies([
+      { ...copy, conversation: stored },
+      { ...copy, conversation: source },
+    ]);
+    expect(folded).toHaveLength(1);
+    expect(folded[0]).toMatchObject({ nonTextParts: 1, skippedMessages: 2 });
+    expect(folded[0]?.conversation.messages.map((m) => m.id)).toEqual(['e0', 'e1', 'e2']);
   });
 });

@@ -1,3 +1,5 @@
+import { withoutNameRefusals } from './input-text.js';
+
 /** The name of a conversation made empty, before its first message. */
 export const NEW_CHAT_NAME = 'New chat';
 
@@ -9,7 +11,9 @@ const DEFAULT_NAME_CHARS = 40;
  * included, stays within `maxChars` (the configured longest chat name).
  */
 export function defaultChatName(text: string, maxChars = Number.POSITIVE_INFINITY): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // What a name may not hold goes first (a direction override in the question, a control
+  // character in a migrated one): the name must pass the check a rename to it would meet.
+  const flat = withoutNameRefusals(text).replace(/\s+/g, ' ').trim();
   // By code points: a cut between the two halves of an emoji would leave half of it.
   const characters = Array.from(flat);
   // A limit of one leaves no room for the "…".

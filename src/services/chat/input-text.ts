@@ -17,6 +17,13 @@ const CONTROL_IN_NAME = /[\p{Cc}\p{Zl}\p{Zp}\u202a-\u202e\u2066-\u2069]/u;
 /** Half of a surrogate pair on its own: not a character, and no UTF-8 can carry it. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/** `text` without anything a chat name may not hold, for a name made from a message. */
+export function withoutNameRefusals(text: string): string {
+  return text
+    .replace(new RegExp(CONTROL_IN_NAME.source, 'gu'), ' ')
+    .replace(new RegExp(LONE_SURROGATE.source, 'gu'), '');
+}
+
 /** Unicode code points: a surrogate pair counts once. */
 export function characterCount(text: string): number {
   let count = text.length;
