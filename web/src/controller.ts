@@ -122,6 +122,7 @@ export function createController(
   const announce = (text: string) => store.set({ announcement: text });
 
   function showSignIn(error: string | null) {
+    clearTimeout(startTimer);
     closeStream();
     unwatchAll();
     clearToken();
@@ -358,8 +359,17 @@ export function createController(
   /** Tries of a start that could not reach the server, and the timer of the next one. */
   let startTries = 0;
   let startTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The start under way: a Retry pressed meanwhile joins it rather than run a second. */
+  let starting: Promise<void> | null = null;
 
-  async function start() {
+  function start(): Promise<void> {
+    starting ??= startOnce().finally(() => {
+      starting = null;
+    });
+    return starting;
+  }
+
+  async function startOnce() {
     clearTimeout(startTimer);
     if (!loadToken()) {
       store.set({ screen: 'sign-in', signInError: null });
@@ -384,14 +394,19 @@ export function createController(
         showSignIn('That token was not accepted. Check it and try again.');
         return;
       }
-      // Nothing is known yet: the list stays "loading" (not "no conversations"), and the start
-      // is tried again by itself, sooner with the notice's Retry.
+      // Nothing is known yet: the list stays "loading" (not "no conversations"). A server out
+      // of reach is tried again by itself (sooner with the notice's Retry); any other failure
+      // waits for Retry. A try that fails as the last did leaves its notice, and any focus on
+      // it, as it is.
       store.set({ screen: 'chat', loadingConversations: true });
-      fail(apiError, () => {
-        store.set({ notice: null });
-        void start();
-      });
-      if (apiError.retryable) {
+      const shown = store.get().notice;
+      if (shown?.code !== apiError.code || shown.message !== apiError.message) {
+        fail(apiError, () => {
+          store.set({ notice: null });
+          void start();
+        });
+      }
+      if (apiError.code === 'NETWORK') {
         startTimer = setTimeout(() => void start(), backoffDelay(startTries++));
       }
     }
