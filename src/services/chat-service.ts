@@ -64,6 +64,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   let closing = false;
   const lateSettleMs = deps.lateSettleMs ?? LATE_SETTLE_MS;
   const lateTimers = new Set<NodeJS.Timeout>();
+  const lateWrites = new Set<Promise<void>>();
   const turnKey = ownerKey;
 
   async function ownConversation(username: string, id: string): Promise<StoredConversation> {
@@ -296,12 +297,16 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   }
 
   /** See `TurnInput.later`. Its timers go at shutdown: the next start's `recover` takes over. */
-  function later(work: () => void, attempt: number): boolean {
+  function later(work: () => Promise<void>, attempt: number): boolean {
     const pause = lateSettleMs[attempt];
     if (pause === undefined || closing) return false;
     const timer = setTimeout(() => {
       lateTimers.delete(timer);
-      work();
+      // Shutdown waits for a write under way: the store closes after it, not during it.
+      const running = work()
+        .catch(() => {})
+        .finally(() => lateWrites.delete(running));
+      lateWrites.add(running);
     }, pause);
     timer.unref();
     lateTimers.add(timer);
@@ -314,7 +319,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     lateTimers.clear();
     const turns = [...open.values()];
     for (const turn of turns) turn.controller.abort('shutdown' satisfies AbortReason);
-    await Promise.all(turns.map((turn) => turn.done));
+    await Promise.all([...turns.map((turn) => turn.done), ...lateWrites]);
   }
 
   return {

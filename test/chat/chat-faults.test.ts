@@ -403,6 +403,27 @@ describe('upstream faults', () => {
     expect(spy.mock.calls.length).toBe(tries);
   });
 
+  it('waits at shutdown for a later try at a failed final write that is under way', async () => {
+    const f = await setup({ lateSettleMs: [50] });
+    const update = f.store.updateMessage.bind(f.store);
+    const failing = Object.assign(new Error('no space left'), { code: 'ENOSPC' });
+    const spy = vi.spyOn(f.store, 'updateMessage');
+    for (let i = 0; i < FINAL_WRITE_RETRY_MS.length + 1; i++) spy.mockRejectedValueOnce(failing);
+    // The later try is slow: it is still under way when the server stops.
+    spy.mockImplementation(async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return update(...args);
+    });
+    const sent = await f.service.send(USER, { text: 'Hello' });
+    const id = sent.conversation.data.id;
+    await collectUntil(f, id, (received) => received.some((e) => e.type === 'STREAM_ERROR'));
+    await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(FINAL_WRITE_RETRY_MS.length + 2));
+    await f.service.shutdown();
+    spy.mockRestore();
+    const stored = await f.store.getConversation(USER, id);
+    expect(stored?.messages.at(-1)?.status).toBe('INCOMPLETE');
+  });
+
   it('reports INTERNAL when every final write fails; the answer is recovered at the next start', async () => {
     // No later tries: the server stops before storage works again.
     const f = await setup({ lateSettleMs: [] });

@@ -49,7 +49,7 @@ export interface TurnInput {
    * Runs `work` after the pause of later try `attempt` at storing an answer whose final write
    * failed (see `LATE_SETTLE_MS`); false when there is no such try or the server is stopping.
    */
-  later(work: () => void, attempt: number): boolean;
+  later(work: () => Promise<void>, attempt: number): boolean;
 }
 
 type Outcome = Extract<ProcessedEvent, { type: 'TEXT_DONE' | 'STREAM_ERROR' }>;
@@ -140,7 +140,7 @@ function settleLater(turn: TurnInput, text: string, attempt = 0): void {
       },
     });
   turn.later(() => {
-    write().then(
+    return write().then(
       () => turn.logger.info('stored an interrupted answer after its final write failed', ids),
       (error: unknown) => {
         // Deleted meanwhile: nothing left to store.
