@@ -64,6 +64,27 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     }
   });
 
+  it('drops the notice of a Stop that failed once the answer it was for has ended', async () => {
+    const { context, page } = await signedIn();
+    app.fixture.emulator.setPacing({ tokensPerSecond: 40 });
+    try {
+      // The Stop request cannot reach the server; the answer's stream still can.
+      await page.route('**/graphql', (route) =>
+        route.request().postData()?.includes('stopResponse') ? route.abort() : route.continue(),
+      );
+      await sendMessage(page, 'Stop me if you can');
+      await page.locator(`${ASSISTANT}[data-status="STREAMING"] .markdown`).waitFor();
+      await page.getByRole('button', { name: 'Stop generating' }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      await waitForFinalAnswer(page, 1);
+      await expect.poll(() => alert.count()).toBe(0);
+    } finally {
+      app.fixture.emulator.setPacing({ tokensPerSecond: 0 });
+      await context.close();
+    }
+  });
+
   it('wraps a long chat name in the delete dialog rather than cutting it off', async () => {
     const { context, page } = await signedIn({ width: 390, height: 800 });
     try {

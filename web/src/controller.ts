@@ -171,7 +171,7 @@ export function createController(
     writeRoute(null, 'replace');
   }
 
-  function fail(error: unknown, retry?: () => void) {
+  function fail(error: unknown, retry?: () => void, stopOf?: string) {
     const apiError = toApiError(error);
     if (apiError.code === 'UNAUTHENTICATED') {
       showSignIn('Your token is no longer accepted. Paste a valid token to continue.');
@@ -182,6 +182,7 @@ export function createController(
         code: apiError.code,
         message: apiError.message,
         retry: apiError.retryable ? retry : undefined,
+        stopOf,
       },
     });
     announce(apiError.message);
@@ -247,7 +248,13 @@ export function createController(
     if (next.status !== 'STREAMING') onAnswerFinished(conversationId, next);
   }
 
+  /** A Stop that failed is moot once the answer it was for has ended: its notice goes. */
+  function dropStopNotice(conversationId: string) {
+    if (store.get().notice?.stopOf === conversationId) store.set({ notice: null });
+  }
+
   function onAnswerFinished(conversationId: string, message: Message) {
+    dropStopNotice(conversationId);
     patchConversation(conversationId, { streaming: false, lastUpdate: new Date().toISOString() });
     if (message.status === 'COMPLETE') announce('Answer complete.');
     else announce(message.error?.message ?? 'The answer is incomplete.');
@@ -325,6 +332,7 @@ export function createController(
         messages: [...merged, ...pending],
         conversations: upsertConversation(store.get().conversations, summary),
       });
+      if (!merged.some((m) => m.status === 'STREAMING')) dropStopNotice(conversationId);
       drainEarly(conversationId);
     } catch {
       // A refresh is a catch-up; the next event or reconnect tries again.
@@ -600,7 +608,7 @@ export function createController(
       );
       if (stopResponse.status !== 'STREAMING') onAnswerFinished(activeId, stopResponse);
     } catch (error) {
-      fail(error, () => void stop());
+      fail(error, () => void stop(), activeId);
     }
   }
 

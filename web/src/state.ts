@@ -10,6 +10,8 @@ export interface Notice {
   code: ApiErrorCode;
   message: string;
   retry?: () => void;
+  /** The conversation whose answer a failed Stop was for: the notice goes when it ends. */
+  stopOf?: string;
 }
 
 export interface AppState {
