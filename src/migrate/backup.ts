@@ -4,9 +4,9 @@
  * legacy folder is the data directory itself). Exports on disk are only ever read, so they are
  * not copied.
  */
-import { copyFile, mkdir, open, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fsyncDir, isCode, stamp, TEMP_MARKER } from '../services/store/atomic-file.js';
+import { fsyncDir, fsyncFile, isCode, stamp, TEMP_MARKER } from '../services/store/atomic-file.js';
 
 export interface BackupSources {
   /** Folders whose regular files are copied, each into a subfolder of the given name. */
@@ -42,7 +42,7 @@ export async function backupOriginals(
       if (isCode(error, 'ENOENT')) continue;
       throw error;
     }
-    await syncFile(copy);
+    await fsyncFile(copy);
   }
   // The copies must survive a crash during the writes that follow.
   for (const folder of folders) await fsyncDir(folder);
@@ -57,14 +57,5 @@ async function listFiles(dir: string): Promise<string[]> {
   } catch (error) {
     if (isCode(error, 'ENOENT')) return [];
     throw error;
-  }
-}
-
-async function syncFile(file: string): Promise<void> {
-  const handle = await open(file, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -51,10 +51,14 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
   const indexes = await listLegacyIndexFiles(input.legacyDir);
   // Users may not differ only in case (`threadline users`): `Alice` and `alice` would be one
   // user whose sign-in reaches only one of them. Which is meant is the operator's to say.
-  const alikeOf = (user: string) =>
-    indexes.map((index) => index.user).filter((name) => name.toLowerCase() === user.toLowerCase());
+  const byFold = new Map<string, string[]>();
+  for (const { user } of indexes) {
+    const alike = byFold.get(user.toLowerCase());
+    if (alike) alike.push(user);
+    else byFold.set(user.toLowerCase(), [user]);
+  }
   for (const { user, file } of indexes) {
-    const alike = alikeOf(user);
+    const alike = byFold.get(user.toLowerCase())!;
     const reason = !isValidUsername(user)
       ? 'file name is not a valid username'
       : alike.length > 1

@@ -585,7 +585,7 @@ export class JsonConversationStore implements ConversationStore {
           const writer = Number(LOCK_OR_USERS_TEMP.exec(name)?.[1]);
           if (!writer) return false;
           if (writer === process.pid) return !isInFlight(path.join(this.dataDir, name));
-          return !isRunning({ pid: writer, startedAt: '' });
+          return !isRunning(writer);
         })
         .map((name) => path.join(this.dataDir, name)),
     ];

@@ -68,7 +68,12 @@ export async function writeFileAtomic(
 export async function fsyncDir(dir: string): Promise<void> {
   // Windows cannot open a directory for syncing; its renames are durable on their own.
   if (process.platform === 'win32') return;
-  const handle = await fs.open(dir, 'r');
+  await fsyncFile(dir);
+}
+
+/** Makes the content of `file` (written by someone else: a copy) durable. */
+export async function fsyncFile(file: string): Promise<void> {
+  const handle = await fs.open(file, 'r');
   try {
     await handle.sync();
   } finally {
@@ -88,12 +93,7 @@ export async function replaceWithCopy(source: string, target: string): Promise<v
     if (!isCode(error, 'EPERM', 'ENOTSUP', 'EXDEV', 'EMLINK')) throw error;
     // A copy is new data: durable before the rename, or a power cut could leave it empty.
     await fs.copyFile(source, temp);
-    const handle = await fs.open(temp, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await fsyncFile(temp);
   }
   await fs.rename(temp, target);
 }

@@ -13,8 +13,11 @@ export interface LockHolder {
   token?: string;
 }
 
+/** This process's holder for one taking of a lock: its token is always there. */
+export type OwnHolder = LockHolder & { token: string };
+
 /** A holder for one taking of a lock by this process. */
-export function newHolder(): LockHolder {
+export function newHolder(): OwnHolder {
   return {
     pid: process.pid,
     startedAt: new Date().toISOString(),
@@ -37,10 +40,10 @@ const live = new Set<string>();
  */
 export async function tryLock(
   lockPath: string,
-  mine: LockHolder,
+  mine: OwnHolder,
   onStale: (holder: LockHolder | null) => void = () => {},
 ): Promise<'taken' | 'retry' | LockHolder> {
-  const token = mine.token ?? '';
+  const { token } = mine;
   live.add(token);
   let taken = false;
   try {
@@ -57,8 +60,8 @@ export async function tryLock(
 }
 
 /** Removes a lock `mine` took with `tryLock`, if the lock file is still its own. */
-export async function releaseLock(lockPath: string, mine: LockHolder): Promise<void> {
-  const token = mine.token ?? '';
+export async function releaseLock(lockPath: string, mine: OwnHolder): Promise<void> {
+  const { token } = mine;
   if (!live.has(token)) return;
   try {
     const holder = await readHolder(lockPath).catch(() => null);
@@ -69,7 +72,7 @@ export async function releaseLock(lockPath: string, mine: LockHolder): Promise<v
 }
 
 function isAlive(holder: LockHolder): boolean {
-  if (holder.pid !== process.pid) return isRunning(holder);
+  if (holder.pid !== process.pid) return isRunning(holder.pid);
   return holder.token !== undefined && live.has(holder.token);
 }
 
@@ -157,9 +160,9 @@ async function readHolder(lockPath: string): Promise<LockHolder | null | 'missin
   return null;
 }
 
-export function isRunning(holder: LockHolder): boolean {
+export function isRunning(pid: number): boolean {
   try {
-    process.kill(holder.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.

@@ -62,7 +62,7 @@ async function readBase(
         recovered: false,
       };
     } catch (error) {
-      if (refuseUnrecoverable && !(await usableBackup(files))) {
+      if (refuseUnrecoverable && !parses(await readIfExists(files.backup))) {
         throw new StorageError(
           `${files.snapshot} is damaged (${errorReason(error)}) and has no usable backup`,
         );
@@ -78,7 +78,7 @@ async function readBase(
   }
   const backup = await readIfExists(files.backup);
   if (!backup) return { conversations: new Map(), bytes: 0, recovered: false };
-  if (refuseUnrecoverable && !(await usableBackup(files))) {
+  if (refuseUnrecoverable && !parses(backup)) {
     throw new StorageError(`${files.snapshot} is missing and its backup is damaged`);
   }
   logger.warn('The conversation file is missing; the backup is used', { file: files.snapshot });
@@ -117,11 +117,11 @@ async function fromBackup(
   return { conversations: new Map(), bytes: 0, recovered: true };
 }
 
-async function usableBackup(files: UserFiles): Promise<boolean> {
-  const backup = await readIfExists(files.backup);
-  if (!backup) return false;
+/** Whether `saved` (a backup, if there is one) is a user document. */
+function parses(saved: Buffer | null): boolean {
+  if (!saved) return false;
   try {
-    parseSnapshot(backup.toString('utf8'));
+    parseSnapshot(saved.toString('utf8'));
     return true;
   } catch {
     return false;
