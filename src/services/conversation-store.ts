@@ -3,7 +3,13 @@ import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { createLogger, type Logger } from '../logger.js';
 import { ConflictError, NotFoundError, StorageError, ValidationError } from './errors.js';
-import { appendDurably, isCode, isInFlight, TEMP_MARKER } from './store/atomic-file.js';
+import {
+  appendDurably,
+  isCode,
+  isInFlight,
+  TEMP_MARKER,
+  tempWriterOf,
+} from './store/atomic-file.js';
 import { compact } from './store/compaction.js';
 import { acquireDataLock, type DataLock } from './store/data-lock.js';
 import { legacyIdOf, recordDeletion } from './store/deletions.js';
@@ -96,8 +102,8 @@ interface Change<T> {
 const MIB = 1024 * 1024;
 const now = () => Date.now() / 1000;
 
-/** Temp names (`tempName`) of the users file and of the lock files, with their writer's pid. */
-const LOCK_OR_USERS_TEMP = /^(?:\.lock|users\.json(?:\.lock)?)\.(?:tmp-|stale-)?(\d+)-[0-9a-f]{8}$/;
+/** Files beside `chats/` that get temp names: the data-directory lock, the users file and its lock. */
+const DATA_DIR_TEMP_TARGETS = ['.lock', 'users.json', 'users.json.lock'];
 
 /**
  * The seed's ConversationManager over `DATA_DIR/chats/{username}.json`.
@@ -477,7 +483,9 @@ export class JsonConversationStore implements ConversationStore {
     if (cached) return cached;
     await shard.writer.settled();
     const state: UserState = {
-      ...(await loadUser(shard.files, this.logger, this.refuseUnrecoverable)),
+      ...(await loadUser(shard.files, this.logger, {
+        refuseUnrecoverable: this.refuseUnrecoverable,
+      })),
       compactionQueued: false,
     };
     this.cache.set(username, state);
@@ -582,7 +590,9 @@ export class JsonConversationStore implements ConversationStore {
         .map((name) => path.join(this.chatsDir, name)),
       ...(await fs.readdir(this.dataDir))
         .filter((name) => {
-          const writer = Number(LOCK_OR_USERS_TEMP.exec(name)?.[1]);
+          const writer = DATA_DIR_TEMP_TARGETS.map((target) => tempWriterOf(name, target)).find(
+            (pid) => pid !== null,
+          );
           if (!writer) return false;
           if (writer === process.pid) return !isInFlight(path.join(this.dataDir, name));
           return !isRunning(writer);

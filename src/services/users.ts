@@ -69,8 +69,6 @@ export function createUserService(options: UserServiceOptions): UserService {
   let generation = 0;
   // Callers that find the cache expired at the same time share one check.
   let checking: { generation: number; users: Promise<StoredUser[]> } | null = null;
-  // Writes from this process run one at a time; each re-reads the file first.
-  let writing: Promise<unknown> = Promise.resolve();
 
   function load(): Promise<StoredUser[]> {
     if (cache && now() - cache.checkedAt < statIntervalMs) return Promise.resolve(cache.users);
@@ -107,22 +105,20 @@ export function createUserService(options: UserServiceOptions): UserService {
     cache = null;
   };
 
-  function mutate<T>(change: (users: StoredUser[]) => { users: StoredUser[]; result: T }) {
-    const run = writing.then(async () => {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      // Another process (`threadline users` beside the server) may change the file too: the
-      // read and the write are one step under the lock, or one change would undo the other.
-      return withFileLock(`${file}.lock`, async () => {
-        invalidate();
-        const { users, result } = change(await load());
-        const body: UsersFile = { version: 1, users };
-        await writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`);
-        invalidate();
-        return result;
-      });
+  // Changes run one at a time (those of this process queue for the lock) and each re-reads the
+  // file inside the lock.
+  async function mutate<T>(change: (users: StoredUser[]) => { users: StoredUser[]; result: T }) {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    // Another process (`threadline users` beside the server) may change the file too: the read
+    // and the write are one step under the lock, or one change would undo the other.
+    return withFileLock(`${file}.lock`, async () => {
+      invalidate();
+      const { users, result } = change(await load());
+      const body: UsersFile = { version: 1, users };
+      await writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`);
+      invalidate();
+      return result;
     });
-    writing = run.catch(() => {});
-    return run;
   }
 
   async function add(name: string): Promise<string> {

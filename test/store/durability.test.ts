@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/logger.js';
+import { readStoredConversations } from '../../src/migrate/store-view.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { writeFileAtomic } from '../../src/services/store/atomic-file.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -155,6 +156,28 @@ describe('crash safety', () => {
     );
     // The snapshot was rebuilt, so a plain reload needs no recovery.
     JSON.parse(await fs.readFile(file('alice.json'), 'utf8'));
+  });
+
+  it('a read-only load (the dry run) sees what a repairing load recovers and changes no file', async () => {
+    await threeGenerations();
+    await fs.writeFile(file('alice.json'), (await fs.readFile(file('alice.json'))).subarray(0, 40));
+    await fs.appendFile(file('alice.journal'), '{"op":"msg","conv":"c1","mess');
+    const chats = path.join(temp.path, 'chats');
+    const filesNow = async () => {
+      const names = (await fs.readdir(chats)).sort();
+      return Promise.all(
+        names.map(async (name) => [name, await fs.readFile(path.join(chats, name), 'utf8')]),
+      );
+    };
+    const before = await filesNow();
+
+    const viewed = (await readStoredConversations(temp.path, 'alice')).get('c1');
+    expect(viewed?.messages.map((m) => m.text)).toEqual(['A', 'B', 'C']);
+    expect(await filesNow()).toEqual(before);
+
+    const store = await restartedStore();
+    expect(await texts(store, 'alice', 'c1')).toEqual(['A', 'B', 'C']);
+    expect(await filesNow()).not.toEqual(before);
   });
 
   it('with no usable backup it starts from the journals and names the quarantined file', async () => {

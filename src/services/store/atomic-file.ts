@@ -10,9 +10,21 @@ export interface AtomicWriteOptions {
 /** Temp files carry this marker, so leftovers of a crash can be recognised and swept. */
 export const TEMP_MARKER = /\.tmp-\d+-[0-9a-f]+$/;
 
+/** How temp names are marked: files being written, locks being made, and stale locks moved aside. */
+type TempInfix = '.tmp-' | '.' | '.stale-';
+
 /** A temp name beside `target` with this process's pid: `<target><infix><pid>-<hex>`. */
-export const tempName = (target: string, infix = '.tmp-') =>
+export const tempName = (target: string, infix: TempInfix = '.tmp-') =>
   `${target}${infix}${process.pid}-${randomBytes(4).toString('hex')}`;
+
+const TEMP_SUFFIX = /^(?:\.tmp-|\.stale-|\.)(\d+)-[0-9a-f]{8}$/;
+
+/** The pid of the process that made `name` as a temp name of `target` (`tempName`), or null. */
+export function tempWriterOf(name: string, target: string): number | null {
+  if (!name.startsWith(target)) return null;
+  const match = TEMP_SUFFIX.exec(name.slice(target.length));
+  return match ? Number(match[1]) : null;
+}
 
 /**
  * Temp files this process is writing now. A file named with this process's pid may also be a

@@ -6,15 +6,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageError } from '../errors.js';
 import { newHolder, releaseLock, tryLock } from './lock-file.js';
+import { SerialQueue } from './write-queue.js';
 
 const RETRY_MS = 10;
 
 /**
- * The last change queued for each lock path in this process. Changes of one process take
- * turns here before they touch the lock file: two takers racing a release within one process
- * could otherwise judge a lock stale at the wrong moment and both get in.
+ * Changes of one process take turns for each lock path before they touch the lock file: two
+ * takers racing a release within one process could otherwise judge a lock stale at the wrong
+ * moment and both get in.
  */
-const queued = new Map<string, Promise<unknown>>();
+const queues = new Map<string, SerialQueue>();
 
 /** Runs `work` while holding `lockPath`; waits up to `timeoutMs` for another holder. */
 export function withFileLock<T>(
@@ -22,14 +23,17 @@ export function withFileLock<T>(
   work: () => Promise<T>,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const before = queued.get(lockPath) ?? Promise.resolve();
-  const turn = before.then(() => holding(lockPath, work, timeoutMs));
-  const settled = turn.catch(() => {});
-  queued.set(lockPath, settled);
-  void settled.then(() => {
-    if (queued.get(lockPath) === settled) queued.delete(lockPath);
-  });
-  return turn;
+  let queue = queues.get(lockPath);
+  if (!queue) {
+    queue = new SerialQueue();
+    queues.set(lockPath, queue);
+  }
+  const mine = queue;
+  return mine
+    .run(() => holding(lockPath, work, timeoutMs))
+    .finally(() => {
+      if (mine.idle && queues.get(lockPath) === mine) queues.delete(lockPath);
+    });
 }
 
 async function holding<T>(lockPath: string, work: () => Promise<T>, timeoutMs: number): Promise<T> {

@@ -23,6 +23,20 @@ interface Base {
   recovered: boolean;
 }
 
+export interface LoadOptions {
+  /**
+   * A damaged snapshot without a usable backup (or a missing one beside a damaged backup) is a
+   * StorageError, instead of a start from the journals alone: for a migration, which must not
+   * write into a store it cannot read whole.
+   */
+  refuseUnrecoverable?: boolean;
+  /**
+   * Repairs nothing (no quarantine, cut or rewrite) and refuses what it cannot read whole: a dry
+   * run, which promises to write nothing, sees what the store would load.
+   */
+  readOnly?: boolean;
+}
+
 /**
  * Reads one user's document: the snapshot (or, when it is damaged, the backup), then
  * `journal.old` and `journal` replayed on top. Damaged files are kept aside, never deleted.
@@ -30,12 +44,13 @@ interface Base {
 export async function loadUser(
   files: UserFiles,
   logger: Logger,
-  refuseUnrecoverable = false,
+  options: LoadOptions = {},
 ): Promise<LoadedUser> {
-  const base = await readBase(files, logger, refuseUnrecoverable);
+  const readOnly = options.readOnly ?? false;
+  const base = await readBase(files, logger, options);
   const { conversations } = base;
-  const oldBytes = await replay(files.journalOld, conversations, logger, false);
-  const journalBytes = (await replay(files.journal, conversations, logger, true)) ?? 0;
+  const oldBytes = await replay(files.journalOld, conversations, logger, false, readOnly);
+  const journalBytes = (await replay(files.journal, conversations, logger, true, readOnly)) ?? 0;
   let snapshotBytes = base.bytes;
   if (base.recovered) {
     // A fresh snapshot, so the next compaction (which replaces journal.old) loses nothing.
@@ -48,12 +63,9 @@ export async function loadUser(
   return { conversations, snapshotBytes, journalBytes, journalOldCovered };
 }
 
-async function readBase(
-  files: UserFiles,
-  logger: Logger,
-  refuseUnrecoverable: boolean,
-): Promise<Base> {
+async function readBase(files: UserFiles, logger: Logger, options: LoadOptions): Promise<Base> {
   const snapshot = await readIfExists(files.snapshot);
+  let damage: unknown = null;
   if (snapshot) {
     try {
       return {
@@ -62,69 +74,57 @@ async function readBase(
         recovered: false,
       };
     } catch (error) {
-      if (refuseUnrecoverable && !parses(await readIfExists(files.backup))) {
-        throw new StorageError(
-          `${files.snapshot} is damaged (${errorReason(error)}) and has no usable backup`,
-        );
-      }
-      const quarantined = await moveAside(files.snapshot);
-      logger.warn('The conversation file is damaged; it was moved aside and the backup is used', {
-        file: files.snapshot,
-        movedTo: quarantined,
-        reason: errorReason(error),
-      });
-      return fromBackup(files, await readIfExists(files.backup), logger, quarantined);
+      damage = error;
     }
   }
-  const backup = await readIfExists(files.backup);
-  if (!backup) return { conversations: new Map(), bytes: 0, recovered: false };
-  if (refuseUnrecoverable && !parses(backup)) {
-    throw new StorageError(`${files.snapshot} is missing and its backup is damaged`);
+  const saved = await readIfExists(files.backup);
+  if (!snapshot && !saved) return { conversations: new Map(), bytes: 0, recovered: false };
+  const backup = parseBackup(saved);
+  if ((options.refuseUnrecoverable || options.readOnly) && !('conversations' in backup)) {
+    throw new StorageError(
+      snapshot
+        ? `${files.snapshot} is damaged (${errorReason(damage)}) and has no usable backup`
+        : `${files.snapshot} is missing and its backup is damaged`,
+    );
   }
-  logger.warn('The conversation file is missing; the backup is used', { file: files.snapshot });
-  return fromBackup(files, backup, logger, null);
-}
+  if (options.readOnly && 'conversations' in backup) return { ...backup, recovered: false };
 
-async function fromBackup(
-  files: UserFiles,
-  backup: Buffer | null,
-  logger: Logger,
-  quarantined: string | null,
-): Promise<Base> {
-  if (backup) {
-    try {
-      return {
-        conversations: parseSnapshot(backup.toString('utf8')),
-        bytes: backup.length,
-        recovered: true,
-      };
-    } catch (error) {
-      const movedTo = await moveAside(files.backup);
-      logger.warn('The backup is damaged too; it was moved aside', {
-        file: files.backup,
-        movedTo,
-        reason: errorReason(error),
-      });
-    }
+  let quarantined: string | null = null;
+  if (snapshot) {
+    quarantined = await moveAside(files.snapshot);
+    logger.warn('The conversation file is damaged; it was moved aside and the backup is used', {
+      file: files.snapshot,
+      movedTo: quarantined,
+      reason: errorReason(damage),
+    });
+  } else {
+    logger.warn('The conversation file is missing; the backup is used', { file: files.snapshot });
+  }
+  if ('conversations' in backup) return { ...backup, recovered: true };
+  if (saved) {
+    const movedTo = await moveAside(files.backup);
+    logger.warn('The backup is damaged too; it was moved aside', {
+      file: files.backup,
+      movedTo,
+      reason: errorReason(backup.error),
+    });
   }
   logger.error(
     'No usable backup: starting from the journals alone; older data is only in the quarantined file',
-    {
-      file: files.snapshot,
-      quarantined,
-    },
+    { file: files.snapshot, quarantined },
   );
   return { conversations: new Map(), bytes: 0, recovered: true };
 }
 
-/** Whether `saved` (a backup, if there is one) is a user document. */
-function parses(saved: Buffer | null): boolean {
-  if (!saved) return false;
+/** A backup's document, or why there is none (`error` null when there is no backup). */
+function parseBackup(
+  saved: Buffer | null,
+): { conversations: Conversations; bytes: number } | { error: unknown } {
+  if (!saved) return { error: null };
   try {
-    parseSnapshot(saved.toString('utf8'));
-    return true;
-  } catch {
-    return false;
+    return { conversations: parseSnapshot(saved.toString('utf8')), bytes: saved.length };
+  } catch (error) {
+    return { error };
   }
 }
 
@@ -134,11 +134,12 @@ async function replay(
   conversations: Conversations,
   logger: Logger,
   live: boolean,
+  readOnly: boolean,
 ): Promise<number | null> {
   const bytes = await readIfExists(file);
   if (!bytes) return null;
   const journal = parseJournal(bytes);
-  if (journal.corruptLines.length > 0) {
+  if (journal.corruptLines.length > 0 && !readOnly) {
     const copy = await copyAside(file);
     logger.warn('Skipped unreadable journal lines; a copy of the journal was kept', {
       file,
@@ -152,7 +153,7 @@ async function replay(
       bytes: journal.tornBytes,
     });
     // Cut it off, or the next append would be glued onto it and become unreadable.
-    if (live) await truncate(file, journal.validBytes);
+    if (live && !readOnly) await truncate(file, journal.validBytes);
   }
   let orphans = 0;
   for (const op of journal.ops) if (!applyOp(conversations, op)) orphans++;
