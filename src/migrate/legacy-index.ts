@@ -5,6 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isValidId } from '../services/store/validate.js';
 import { errorReason, isRecord, isUnixTime, readJson } from './json.js';
 import type { LegacyThread, MigrationFailure } from './types.js';
 
@@ -77,7 +78,10 @@ export function parseThreadEntry(key: string, entry: unknown): LegacyThread | st
   if (data.id !== undefined && data.id !== key) {
     return `thread id "${String(data.id)}" does not match its key`;
   }
-  if (!key.startsWith('thread_')) return 'key is not a thread id (thread_...)';
+  // The key names the thread's export file and API path: nothing but an id may reach them.
+  if (!key.startsWith('thread_') || !isValidId(key)) {
+    return 'key is not a thread id (thread_ then letters, digits, "_" or "-", 128 in all at most)';
+  }
   if (!isUnixTime(data.created_at)) return 'data.created_at is not a time in Unix seconds';
   // Null (what a Python app writes for None) counts as absent: both fields have defaults.
   if (entry.chat_name != null && typeof entry.chat_name !== 'string') {

@@ -16,6 +16,7 @@ import { checkConversation } from '../services/store/records.js';
 import { userFiles } from '../services/store/user-files.js';
 import type { StoredConversation } from '../services/types.js';
 import { backupOriginals } from './backup.js';
+import { caseTwins } from './case-twins.js';
 import { errorReason } from './json.js';
 import {
   type ExistingConversations,
@@ -78,14 +79,20 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
     failures: [...options.sources.failures],
     verify: options.mode === 'verify' ? emptyVerifyResult() : null,
   };
-  const total = options.sources.users.reduce((sum, source) => sum + source.threads, 0);
-  const progress = options.progress?.(total) ?? silentProgress;
-
   const store = options.mode === 'migrate' ? await openStore(dataDir, options.logger) : null;
   if (!store) await requireFolderOrNothing(dataDir);
   let closed = false;
+  let progress: Progress = silentProgress;
   try {
-    for (const source of options.sources.users) {
+    const sources = await withoutCaseTwins(
+      dataDir,
+      options.sources.users,
+      options.source,
+      report.failures,
+    );
+    const total = sources.reduce((sum, source) => sum + source.threads, 0);
+    progress = options.progress?.(total) ?? silentProgress;
+    for (const source of sources) {
       const batch = await source.read(() => progress.advance());
       report.failures.push(...batch.failures);
       const conversations = foldCopies(usableConversations(batch, report.failures));
@@ -261,6 +268,30 @@ async function writeInChunks(
     count += chunk.length;
   }
   return { count };
+}
+
+/** `sources` without the users refused by `caseTwins`, each refusal added to `failures`. */
+async function withoutCaseTwins(
+  dataDir: string,
+  sources: UserSource[],
+  kind: MigrationReport['source'],
+  failures: MigrationFailure[],
+): Promise<UserSource[]> {
+  const twins = await caseTwins(
+    dataDir,
+    sources.map((source) => source.user),
+  );
+  return sources.filter((source) => {
+    const twin = twins.get(source.user);
+    if (twin === undefined) return true;
+    failures.push(
+      failure(
+        source,
+        `user "${twin}" already exists here and user names may not differ only in case: ${kind === 'chatgpt' ? `pass --user ${twin}` : `rename the index file to ${twin}.json`} to migrate into that user's conversations, or choose another name`,
+      ),
+    );
+    return false;
+  });
 }
 
 const failure = (source: UserSource, reason: string): MigrationFailure => ({

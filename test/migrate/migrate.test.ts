@@ -7,6 +7,7 @@ import { MigrationSetupError } from '../../src/migrate/sources.js';
 import type { MigrationReport } from '../../src/migrate/types.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { StorageError } from '../../src/services/errors.js';
+import { createUserService } from '../../src/services/users.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { copyFixtures, type Layout, migrate, storedConversations, treeDigest } from './support.js';
 
@@ -180,6 +181,42 @@ describe('migrating legacy threads', () => {
     expect(report.users.map((user) => user.user).sort()).toEqual(['alice', 'dan']);
     expect((await storedConversations(layout.dataDir, 'alice')).size).toBeGreaterThan(0);
     expect(report.backupPath).not.toBeNull();
+  });
+
+  it('refuses a legacy user whose name differs only in case from a user already here', async () => {
+    const layout = await cleanFixtures(temp.path);
+    await createUserService({ dataDir: layout.dataDir }).add('ALICE');
+    const seed = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    await seed.createConversation('Bob', 'Made here', { id: 'conv_here' });
+    await seed.close();
+
+    const refusals = (report: MigrationReport) =>
+      report.failures.map((f) => [f.user, path.basename(f.file ?? ''), f.reason]);
+    const expected = [
+      [
+        'alice',
+        'alice.json',
+        'user "ALICE" already exists here and user names may not differ only in case: rename the index file to ALICE.json to migrate into that user\'s conversations, or choose another name',
+      ],
+      [
+        'bob',
+        'bob.json',
+        'user "Bob" already exists here and user names may not differ only in case: rename the index file to Bob.json to migrate into that user\'s conversations, or choose another name',
+      ],
+    ];
+    const planned = await migrate(layout, 'dry-run');
+    expect(refusals(planned)).toEqual(expected);
+    const migrated = await migrate(layout);
+    expect(refusals(migrated)).toEqual(expected);
+    expect(migrated.users).toEqual([]);
+    expect((await storedConversations(layout.dataDir, 'alice')).size).toBe(0);
+    expect([...(await storedConversations(layout.dataDir, 'Bob')).keys()]).toEqual(['conv_here']);
+
+    // Whose names are here cannot be known from a damaged users file: the run does not start.
+    await writeFile(path.join(layout.dataDir, 'users.json'), '{"users": [');
+    for (const mode of ['dry-run', 'migrate'] as const) {
+      await expect(migrate(layout, mode)).rejects.toThrow(MigrationSetupError);
+    }
   });
 
   it('leaves a user whose stored file is damaged beyond its backup alone, as the dry run says', async () => {

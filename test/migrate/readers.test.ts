@@ -187,6 +187,23 @@ describe('thread indexes', () => {
     );
   });
 
+  it('refuses a key that is not an id before it names a file or a request', () => {
+    const data = { created_at: 1_700_000_000 };
+    const reason =
+      'key is not a thread id (thread_ then letters, digits, "_" or "-", 128 in all at most)';
+    for (const key of [
+      'thread_/../../outside/x',
+      'thread_a b',
+      `thread_${'x'.repeat(122)}`,
+      'run_1',
+    ]) {
+      expect(parseThreadEntry(key, { data })).toBe(reason);
+    }
+    expect(parseThreadEntry(`thread_${'x'.repeat(121)}`, { data })).toMatchObject({
+      createdAt: 1_700_000_000,
+    });
+  });
+
   it('names a chat with a blank name after its first question, never cutting an emoji', () => {
     const thread = {
       threadId: 'thread_e',

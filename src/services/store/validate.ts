@@ -28,6 +28,8 @@ export function validateUsername(name: unknown): string {
   return name;
 }
 
+export const isValidId = (id: unknown): id is string => typeof id === 'string' && ID.test(id);
+
 /**
  * Conversation and message ids: 1-128 letters, digits, `_` or `-`. `field` names the input in
  * the error; by default "conversation id" -> conversationId, the name most inputs give it.
@@ -37,7 +39,7 @@ export function validateId(
   what = 'id',
   field = what.replace(/ (\w)/g, (_, letter: string) => letter.toUpperCase()),
 ): string {
-  if (typeof id !== 'string' || !ID.test(id)) {
+  if (!isValidId(id)) {
     throw new ValidationError(
       `Invalid ${what} ${show(id)}: use 1-128 letters, digits, "_" or "-"`,
       { field },

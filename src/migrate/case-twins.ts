@@ -1,0 +1,42 @@
+/**
+ * Names are file names (`chats/{name}.json`) and compared exactly, and `threadline users` refuses
+ * two that differ only in case. A legacy user `Alice` migrated beside an existing `alice` would
+ * get conversations that `alice` cannot see and a name that can never sign in; which one is meant
+ * is the operator's to say.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { StorageError } from '../services/errors.js';
+import { isCode } from '../services/store/atomic-file.js';
+import { ownerOf } from '../services/store/user-files.js';
+import { createUserService } from '../services/users.js';
+import { MigrationSetupError } from './sources.js';
+
+/** For each of `users`, a different name the data directory already has that differs only in case. */
+export async function caseTwins(dataDir: string, users: string[]): Promise<Map<string, string>> {
+  const known = new Map<string, string>();
+  for (const name of await existingNames(dataDir)) known.set(name.toLowerCase(), name);
+  const twins = new Map<string, string>();
+  for (const user of users) {
+    const twin = known.get(user.toLowerCase());
+    if (twin !== undefined && twin !== user) twins.set(user, twin);
+  }
+  return twins;
+}
+
+/** The users of the users file and the owners of the conversation files. */
+async function existingNames(dataDir: string): Promise<string[]> {
+  let signIns: string[];
+  try {
+    signIns = (await createUserService({ dataDir }).list()).map((user) => user.name);
+  } catch (error) {
+    if (error instanceof StorageError) throw new MigrationSetupError(error.message);
+    throw error;
+  }
+  const files = await readdir(path.join(dataDir, 'chats')).catch((error: unknown) => {
+    if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return [];
+    throw error;
+  });
+  const owners = files.map(ownerOf).filter((owner): owner is string => owner !== null);
+  return [...signIns, ...owners];
+}
