@@ -215,6 +215,11 @@ function securityHeaders(): Plugin {
       response.headers.set('X-Content-Type-Options', 'nosniff');
       // GraphiQL may be opened with ?token=; keep it out of Referer headers.
       response.headers.set('Referrer-Policy', 'no-referrer');
+      // Answers are one user's data, and GraphiQL's page may carry a token: stored nowhere.
+      if (!response.headers.has('Cache-Control')) response.headers.set('Cache-Control', 'no-store');
+      // Nor may another site frame GraphiQL to run operations in it.
+      response.headers.set('X-Frame-Options', 'DENY');
+      response.headers.set('Content-Security-Policy', "frame-ancestors 'none'");
     },
   };
 }

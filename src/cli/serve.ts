@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
@@ -48,8 +49,14 @@ export async function run(argv: string[]): Promise<number> {
 
   const offline = !config.openaiApiKey && !config.openaiBaseUrl;
   let emulator: Emulator | null = null;
+  // Known to this process alone, so only it can use its emulator.
+  const emulatorKey = randomBytes(24).toString('base64url');
   if (offline) {
-    emulator = await startEmulator({ port: 0, tokensPerSecond: config.emulatorTokensPerSecond });
+    emulator = await startEmulator({
+      port: 0,
+      tokensPerSecond: config.emulatorTokensPerSecond,
+      apiKey: emulatorKey,
+    });
     logger.info('offline mode: answers come from the built-in emulator', {
       emulator: emulator.baseURL,
     });
@@ -58,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     logger,
     offline,
     responsesBaseURL: emulator?.baseURL,
+    responsesApiKey: emulator ? emulatorKey : undefined,
   }).catch(async (error: unknown) => {
     await emulator?.close();
     throw error;

@@ -36,6 +36,15 @@ export const notFound = (
   code: string | null = null,
 ) => new ApiError(404, message, 'invalid_request_error', param, code);
 
+export const incorrectApiKey = () =>
+  new ApiError(
+    401,
+    'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+    'invalid_request_error',
+    null,
+    'invalid_api_key',
+  );
+
 export const invalidType = (param: string, expected: string, value: unknown) =>
   invalidRequest(
     `Invalid type for '${param}': expected ${expected}, but got ${describe(value)} instead.`,

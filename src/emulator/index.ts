@@ -31,7 +31,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   );
   // Validate the start pacing the same way as later changes.
   state.setPacing(state.pacing);
-  const server = await listen(state, options.port ?? 0, host);
+  const server = await listen(state, options.port ?? 0, host, options.apiKey);
   const port = boundPort(server);
   const urlHost = host.includes(':') ? `[${host}]` : host;
 

@@ -16,6 +16,12 @@ export interface EmulatorOptions {
   replyWords?: number;
   /** Each delta reads `#<index>@<epoch ms> ` (see `stamp.ts`), for latency measurement. @default false */
   stampDeltas?: boolean;
+  /**
+   * When set, every request but `GET /healthz` must carry `Authorization: Bearer <apiKey>` (401
+   * `invalid_api_key` otherwise), the control endpoints included: the emulator inside an offline
+   * server holds every user's questions, and other local processes must not read or steer it.
+   */
+  apiKey?: string;
   logger?: Logger;
 }
 

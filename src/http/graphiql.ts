@@ -35,6 +35,8 @@ export function graphiqlOptions(request: Request): GraphiQLOptions {
     title: 'Threadline GraphiQL',
     subscriptionsProtocol: 'WS',
     defaultQuery: DEFAULT_QUERY,
+    // A token in the header editor must not outlive the tab (GraphiQL would keep it in storage).
+    shouldPersistHeaders: false,
   };
   // Only a token-shaped value is echoed into the page, so nothing else can be injected.
   if (token && TOKEN.test(token)) {
@@ -43,8 +45,61 @@ export function graphiqlOptions(request: Request): GraphiQLOptions {
   return options;
 }
 
-/** Loaded on first use: the bundle is several megabytes and most processes never need it. */
-export async function renderGraphiQL(options: GraphiQLOptions): Promise<string> {
-  const { renderGraphiQL: render } = await import('@graphql-yoga/render-graphiql');
-  return render(options);
+/** Stands for the headers in the page rendered once for every token. */
+const HEADERS_SLOT = '__threadline_graphiql_headers__';
+
+/** Takes `?token=` out of the address bar and history once the page has read it. */
+const FORGET_TOKEN = `<script>(function () {
+  var url = new URL(location.href);
+  if (!url.searchParams.has('token')) return;
+  url.searchParams.delete('token');
+  history.replaceState(history.state, '', url);
+})();</script>`;
+
+let plainPage: Promise<Buffer<ArrayBuffer>> | null = null;
+let pageAround: Promise<[Buffer<ArrayBuffer>, Buffer<ArrayBuffer>]> | null = null;
+
+/**
+ * The page inlines megabytes of scripts (each JSON-encoded as it is rendered, about half a
+ * second of the event loop), and only `headers` differs between requests: it is rendered and
+ * encoded once without headers and once around a slot for them. Loaded on first use: most
+ * processes never need the bundle.
+ */
+export async function renderGraphiQL(
+  options: GraphiQLOptions,
+): Promise<Buffer<ArrayBuffer> | ReadableStream<Uint8Array>> {
+  const { headers, ...rest } = options;
+  if (headers === undefined) {
+    plainPage ??= render(rest)
+      .then((page) => Buffer.from(page))
+      .catch((error: unknown) => {
+        plainPage = null;
+        throw error;
+      });
+    return plainPage;
+  }
+  pageAround ??= render({ ...rest, headers: HEADERS_SLOT })
+    .then((page): [Buffer<ArrayBuffer>, Buffer<ArrayBuffer>] => {
+      const [before, after, ...more] = page.split(JSON.stringify(HEADERS_SLOT));
+      if (after === undefined || more.length > 0) throw new Error('no single headers slot');
+      return [Buffer.from(before!), Buffer.from(after)];
+    })
+    .catch((error: unknown) => {
+      pageAround = null;
+      throw error;
+    });
+  const [before, after] = await pageAround;
+  // Sent as three chunks: joining them would copy the whole page for each request.
+  const slot = Buffer.from(JSON.stringify(headers));
+  return new ReadableStream({
+    start(controller) {
+      for (const chunk of [before, slot, after]) controller.enqueue(chunk);
+      controller.close();
+    },
+  });
+}
+
+async function render(options: GraphiQLOptions): Promise<string> {
+  const { renderGraphiQL: renderPage } = await import('@graphql-yoga/render-graphiql');
+  return renderPage(options).replace('</head>', `${FORGET_TOKEN}</head>`);
 }

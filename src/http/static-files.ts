@@ -28,7 +28,17 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Vite names built assets `name-<hash>.ext` under `assets/`. */
-const HASHED_ASSET = /^\/assets\/.+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
+const HASHED_NAME = /^[^/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
+
+/**
+ * Whether `relative` (a served file's path within the root) is a hashed asset. Checked on the
+ * file found, not the request's path: that may be any length (`/assets/---…%2F..%2Findex.html`)
+ * and the pattern's cost grows with the square of it; a file name is at most 255 bytes.
+ */
+function isHashedAsset(relative: string): boolean {
+  const [dir, name, ...rest] = relative.split(path.sep);
+  return dir === 'assets' && name !== undefined && rest.length === 0 && HASHED_NAME.test(name);
+}
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Threadline</title></head>
@@ -54,13 +64,15 @@ const COMMON_HEADERS = {
 export function createStaticHandler(rootDir: string) {
   const root = path.resolve(rootDir);
 
-  async function resolveFile(urlPath: string): Promise<string | null> {
+  /** The file `urlPath` names inside the root, with its path there; null if none. */
+  async function resolveFile(urlPath: string): Promise<{ file: string; relative: string } | null> {
     const candidate = path.resolve(root, `.${path.posix.normalize(urlPath)}`);
     if (candidate !== root && !candidate.startsWith(root + path.sep)) return null;
     try {
       const [real, realRoot] = await Promise.all([fs.realpath(candidate), fs.realpath(root)]);
       if (!real.startsWith(realRoot + path.sep)) return null;
-      return (await fs.stat(real)).isFile() ? real : null;
+      if (!(await fs.stat(real)).isFile()) return null;
+      return { file: real, relative: path.relative(realRoot, real) };
     } catch {
       return null;
     }
@@ -101,15 +113,20 @@ export function createStaticHandler(rootDir: string) {
     }
     if (urlPath.includes('\0')) return plain(res, 400, 'Bad Request\n');
 
-    const file = urlPath.endsWith('/') ? null : await resolveFile(urlPath);
-    if (file) {
-      const immutable = HASHED_ASSET.test(urlPath);
-      return send(req, res, file, immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    const found = urlPath.endsWith('/') ? null : await resolveFile(urlPath);
+    if (found) {
+      const immutable = isHashedAsset(found.relative);
+      return send(
+        req,
+        res,
+        found.file,
+        immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
     }
     // Only extension-less paths are app routes; a missing script or image is a plain 404.
     if (path.posix.extname(urlPath) !== '') return plain(res, 404, 'Not Found\n');
     const index = await resolveFile('/index.html');
-    if (index) return send(req, res, index, 'no-cache');
+    if (index) return send(req, res, index.file, 'no-cache');
     res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'text/html; charset=utf-8' });
     res.end(req.method === 'HEAD' ? undefined : NOT_BUILT_PAGE);
   };

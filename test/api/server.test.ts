@@ -21,6 +21,11 @@ beforeAll(async () => {
   );
   await fs.writeFile(path.join(webDist, 'assets', 'main-Ab12Cd34.js'), 'console.log(1);');
   await fs.writeFile(path.join(webDist, 'favicon.svg'), '<svg/>');
+  // Named like a hashed asset, but outside assets/.
+  await fs.writeFile(
+    path.join(webDist, 'page-Ab12Cd34.html'),
+    '<!doctype html><title>page</title>',
+  );
   // A file next to the web root that must never be served.
   await fs.writeFile(
     path.join(path.dirname(webDist), `${path.basename(webDist)}-secret.txt`),
@@ -79,6 +84,9 @@ describe('endpoints', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
     const page = await response.text();
     expect(page).toContain('YogaGraphiQL.renderYogaGraphiQL');
     expect(page).toContain('"subscriptionsProtocol":"WS"');
@@ -99,6 +107,12 @@ describe('endpoints', () => {
     expect(withToken).toContain(
       JSON.stringify(JSON.stringify({ Authorization: `Bearer ${fx.tokens.alice}` })),
     );
+    // The page is rendered once around the headers: another token gets the same page with its own.
+    const other = await render(`token=${fx.tokens.bob}`);
+    expect(other.replace(fx.tokens.bob, fx.tokens.alice)).toBe(withToken);
+    // Read once, the token leaves the address bar, and GraphiQL does not store the headers.
+    expect(withToken).toContain("url.searchParams.delete('token')");
+    expect(withToken).toContain('"shouldPersistHeaders":false');
     const injected = await render(
       `token=${encodeURIComponent('</script><script>alert(1)</script>')}`,
     );
@@ -124,6 +138,19 @@ describe('the web app', () => {
     expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect((await fetch(`${url}/favicon.svg`)).headers.get('content-type')).toBe('image/svg+xml');
+  });
+
+  it('decides long caching by the file served, not by how the path was written', async () => {
+    const outside = await rawGet('/assets/..%2Fpage-Ab12Cd34.html');
+    expect(outside.body).toContain('<title>page</title>');
+    expect(outside.headers['cache-control']).toBe('no-cache');
+    const roundabout = await rawGet('/assets/x%2F..%2Fmain-Ab12Cd34.js');
+    expect(roundabout.body).toBe('console.log(1);');
+    expect(roundabout.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    // A long path written to make a pattern over it backtrack: the file it names is index.html.
+    const long = await rawGet(`/assets/${'-'.repeat(15_000)}%2F..%2F..%2Findex.html`);
+    expect(long.body).toContain('Threadline app');
+    expect(long.headers['cache-control']).toBe('no-cache');
   });
 
   it('falls back to index.html for app routes, 404 for missing files, 405 for writes', async () => {

@@ -1,8 +1,8 @@
 /**
  * `threadline serve` when it cannot start: one clear line, exit code 1, and nothing left behind
- * (the data-directory lock released, the process gone).
+ * (the data-directory lock released, the process gone); and what an offline server exposes.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -73,5 +73,72 @@ describe('threadline serve, failing to start', () => {
     expect(stderr.trim()).toBe(
       `threadline: data directory ${file} cannot be used: ENOTDIR: not a directory, mkdir '${file}/chats'`,
     );
+  });
+});
+
+describe('threadline serve, offline', () => {
+  it("keeps its emulator, which sees every user's questions, to itself", async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/main.ts', 'serve', '--data-dir', tmp.path, '--port', '0'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '', LOG_LEVEL: 'info' },
+      },
+    );
+    let output = '';
+    const seen = (pattern: RegExp) =>
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(output);
+          if (match) resolve(match);
+        };
+        for (const stream of [child.stdout, child.stderr]) {
+          stream.on('data', (chunk: Buffer) => {
+            output += chunk.toString('utf8');
+            check();
+          });
+        }
+        child.on('exit', () => reject(new Error(`serve exited:\n${output}`)));
+        check();
+      });
+    try {
+      const [, server, token] = await seen(/Open (http:\/\/[\d.:]+)\/\?token=([\w-]+)/);
+      const [, emulator] = (await seen(/"emulator":"(http:\/\/[\d.:]+)\/v1"/)) as string[];
+      for (const path of ['/__emulator/requests', '/v1/responses/resp_x']) {
+        expect((await fetch(`${emulator}${path}`)).status).toBe(401);
+      }
+      const hold = await fetch(`${emulator}/__emulator/pacing`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: '{"hold":true}',
+      });
+      expect(hold.status).toBe(401);
+
+      // The server itself has the key: an answer still comes.
+      const graphql = (query: string) =>
+        fetch(`${server}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query }),
+        }).then((response) => response.json());
+      await graphql('mutation { sendMessage(input: { text: "Hi" }) { conversation { id } } }');
+      const deadline = Date.now() + 10_000;
+      let status = '';
+      while (status !== 'COMPLETE' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const result = await graphql(
+          '{ conversations { edges { node { messages { status } } } } }',
+        );
+        status = result.data.conversations.edges[0].node.messages[1]?.status ?? '';
+      }
+      expect(status).toBe('COMPLETE');
+    } finally {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
   });
 });

@@ -43,7 +43,7 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
   const emulator = await startEmulator(emulatorOptions);
   // logLevel 'off': the SDK would print malformed-frame warnings that some tests cause on purpose.
   const client = new OpenAI({
-    apiKey: 'test',
+    apiKey: emulatorOptions.apiKey ?? 'test',
     baseURL: emulator.baseURL,
     maxRetries,
     timeout,
