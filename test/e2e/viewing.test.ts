@@ -120,15 +120,39 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     }
   });
 
-  it('follows another tab that signs in as someone else', async () => {
+  it('asks before a link switches the user signed in here, staying by default', async () => {
     const { context, page } = await signedIn();
     try {
-      const other = await context.newPage();
-      await other.goto(`${app.url}/?token=${app.fixture.tokens.bob}`);
-      await other.locator('#composer-input').waitFor();
-      // The first tab starts again as bob, rather than show alice's list and send as bob.
+      const linked = await context.newPage();
+      await linked.goto(`${app.url}/?token=${app.fixture.tokens.bob}`);
+      await linked.getByRole('heading', { name: 'Switch user?' }).waitFor();
+      expect(await linked.locator('.sign-in-card').textContent()).toContain(
+        'You are signed in as alice. The link you opened signs in as bob.',
+      );
+      expect(linked.url()).not.toContain('token=');
+      // Enter on the focused choice stays.
+      await linked.keyboard.press('Enter');
+      await expect.poll(() => linked.locator('.user-name').textContent()).toBe('alice');
+
+      await linked.goto(`${app.url}/?token=${app.fixture.tokens.bob}`);
+      await linked.getByRole('button', { name: 'Sign in as bob' }).click();
+      await expect.poll(() => linked.locator('.user-name').textContent()).toBe('bob');
+      // The first tab follows, as after any sign-in elsewhere.
       await expect.poll(() => page.locator('.user-name').textContent()).toBe('bob');
-      await other.close();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps the user signed in here when a link carries a token the server refuses', async () => {
+    const { context, page } = await signedIn();
+    try {
+      await page.goto(`${app.url}/?token=not-a-token-of-anyone`);
+      await page.getByRole('alert').filter({ hasText: 'not accepted' }).waitFor();
+      expect(await page.locator('.user-name').textContent()).toBe('alice');
+      expect(await page.evaluate(() => localStorage.getItem('threadline.token'))).toBe(
+        app.fixture.tokens.alice,
+      );
     } finally {
       await context.close();
     }

@@ -1,16 +1,25 @@
 const STORAGE_KEY = 'threadline.token';
 
 /**
- * Moves a `?token=` from the address bar into localStorage, so the token is neither kept in
- * the history nor shared by copying the URL.
+ * Takes a `?token=` out of the address bar, so the token is neither kept in the history nor
+ * shared by copying the URL. It is saved at once when this browser holds no token or the same
+ * one. A different one is returned, unsaved, for the user to confirm (`link-sign-in.ts`): a link
+ * alone must not switch the account signed in here, or someone else's link would collect what
+ * is typed next.
  */
-export function captureTokenFromUrl(): void {
+export function takeTokenFromUrl(): string | null {
   const url = new URL(window.location.href);
-  const token = url.searchParams.get('token');
-  if (token === null) return;
-  if (token.trim()) saveToken(token.trim());
+  const token = url.searchParams.get('token')?.trim();
+  if (token === undefined) return null;
   url.searchParams.delete('token');
   window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
+  if (!token) return null;
+  const current = loadToken();
+  if (current === null || current === token) {
+    saveToken(token);
+    return null;
+  }
+  return token;
 }
 
 export function loadToken(): string | null {

@@ -1,9 +1,10 @@
 import './styles.css';
 import { createHttpClient } from './api/http.js';
 import { createSocket, socketUrl } from './api/ws.js';
-import { captureTokenFromUrl, loadToken, onTokenChangeElsewhere } from './auth.js';
+import { loadToken, onTokenChangeElsewhere, takeTokenFromUrl } from './auth.js';
 import { createController } from './controller.js';
 import { h } from './dom.js';
+import { settleLinkToken } from './link-sign-in.js';
 import { onRouteChange } from './route.js';
 import { type AppState, initialState } from './state.js';
 import { createStore } from './store.js';
@@ -17,7 +18,7 @@ import { mountTopbar } from './views/topbar.js';
 
 const ENDPOINT = '/graphql';
 
-captureTokenFromUrl();
+const offeredToken = takeTokenFromUrl();
 // Another tab signed in as someone else, or out: this page must not go on showing one user's
 // data while it sends with another's token. Started again, it follows the new token.
 onTokenChangeElsewhere(() => window.location.reload());
@@ -165,4 +166,10 @@ document.addEventListener('keydown', (event) => {
   controller.setDrawer(false);
 });
 
-void controller.start();
+async function start(): Promise<void> {
+  const refusal = offeredToken && (await settleLinkToken(offeredToken, ENDPOINT, root));
+  await controller.start();
+  if (refusal) store.set({ notice: { code: 'BAD_USER_INPUT', message: refusal } });
+}
+
+void start();
