@@ -8,6 +8,7 @@ import { type Logger, silentLogger } from '../logger.js';
 import { ChainHealth } from './chat/chain-health.js';
 import { defaultChatName, NEW_CHAT_NAME } from './chat/chat-name.js';
 import { CheckpointClock } from './chat/checkpointer.js';
+import { SERVER_STOPPED_MESSAGE } from './chat/error-mapping.js';
 import {
   clientMessageMetadata,
   RepeatedSends,
@@ -23,6 +24,7 @@ import {
 } from './errors.js';
 import { ownerKey } from './owner-key.js';
 import type { ResponsesClient } from './responses-client.js';
+import { validateId } from './store/validate.js';
 import type { StreamHub } from './stream-hub.js';
 import type {
   ChatService,
@@ -284,7 +286,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
             status: 'INCOMPLETE',
             error: {
               code: 'STREAM_INTERRUPTED',
-              message: 'The server stopped while this answer was streaming.',
+              message: SERVER_STOPPED_MESSAGE,
               retryable: true,
             },
           });
@@ -342,6 +344,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       if (options.after != null && (!Number.isSafeInteger(options.after) || options.after < 0)) {
         throw new ValidationError('after must be a seq of 0 or more', { field: 'after' });
       }
+      // No id of this form was ever given: a replay gap would send the client to read again.
+      if (options.messageId != null) validateId(options.messageId, 'message id');
       await ownConversation(username, conversationId);
       const events = hub.subscribe(username, conversationId, options);
       // A deletion that ended the conversation's streams while the first read was under way

@@ -278,7 +278,12 @@ describe('upstream faults', () => {
     const conversation = await f.store.getConversation(USER, id);
     expect(conversation?.messages.at(-1)).toMatchObject({
       status: 'INCOMPLETE',
-      error: { code: 'STREAM_INTERRUPTED', retryable: true },
+      // The server stopped, not the model service's connection.
+      error: {
+        code: 'STREAM_INTERRUPTED',
+        retryable: true,
+        message: 'The server stopped while this answer was streaming.',
+      },
     });
   });
 

@@ -274,14 +274,14 @@ describe('StreamHub', () => {
     expect(ends).toHaveLength(4);
   });
 
-  it('ends a consumer that falls too far behind with a resumable error', async () => {
+  it('ends a consumer that falls too far behind; a new one from the start gets every event', async () => {
     const hub = makeHub({ maxQueuedEvents: 5 });
     const turn = hub.openTurn(OWNER, 'c1', 'm1');
     const slow = hub.subscribe(OWNER, 'c1');
     await publishDeltas((d) => turn.publish({ type: 'TEXT_DELTA', delta: d }), words(10));
     await expect(slow.next()).rejects.toBeInstanceOf(SubscriberOverflowError);
 
-    // Resubscribing from the last seq received (none) gets everything, in order.
+    // Following the answer from its start (as after rereading the conversation): all, in order.
     const again = hub.subscribe(OWNER, 'c1', { after: 0, messageId: 'm1' });
     turn.publish({ type: 'TEXT_DONE', text: '', responseId: 'r', usage: null, model: 'x' });
     const events = await collect(again, isEnd);

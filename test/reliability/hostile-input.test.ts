@@ -178,21 +178,31 @@ describe('hostile GraphQL inputs', () => {
     await expectServing();
   });
 
-  it('refuses a negative messageStream `after` as BAD_USER_INPUT, not a replay gap', async () => {
-    const refused = await client
-      .iterate({
-        query:
-          'subscription ($c: ID!) { messageStream(conversationId: $c, after: -1) { __typename } }',
-        variables: { c: realId },
-      })
-      .next()
-      .then(
-        (result) => (result.value as ExecResult | undefined)?.errors,
-        (errors: unknown) => errors,
-      );
-    expect(refused).toEqual([
-      expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
-    ]);
+  it('refuses a negative `after` or a malformed `messageId` as BAD_USER_INPUT, not a replay gap', async () => {
+    const refusal = (variables: Record<string, unknown>) =>
+      client
+        .iterate({
+          query:
+            'subscription ($c: ID!, $after: Int, $m: ID) { messageStream(conversationId: $c, after: $after, messageId: $m) { __typename } }',
+          variables: { c: realId, ...variables },
+        })
+        .next()
+        .then(
+          (result) => (result.value as ExecResult | undefined)?.errors,
+          (errors: unknown) => errors,
+        );
+    for (const [variables, field] of [
+      [{ after: -1 }, 'after'],
+      [{ m: '' }, 'messageId'],
+      [{ m: '../../x' }, 'messageId'],
+      [{ m: 'x'.repeat(300) }, 'messageId'],
+    ] as const) {
+      expect(await refusal(variables)).toEqual([
+        expect.objectContaining({
+          extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field }),
+        }),
+      ]);
+    }
   });
 
   it('gives variables that cannot be coerced the code BAD_USER_INPUT', async () => {

@@ -49,6 +49,9 @@ const DEFAULTS: Record<ChatErrorCode, Pick<TurnFailure, 'status' | 'retryable'>>
 /** Upstream error codes (in `response.failed` or `error` events) worth retrying. */
 const TRANSIENT_CODES = new Set(['server_error', 'rate_limit_exceeded', 'vector_store_timeout']);
 
+/** An answer cut off because this server stopped (a shutdown, or a crash found at start). */
+export const SERVER_STOPPED_MESSAGE = 'The server stopped while this answer was streaming.';
+
 export function turnFailure(
   code: ChatErrorCode,
   detail: string,

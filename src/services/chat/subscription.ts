@@ -1,14 +1,15 @@
 /**
  * One subscriber's bounded queue, read as an async iterator. A consumer that falls more than
- * `maxQueued` events behind is ended with a SubscriberOverflowError instead of growing memory;
- * it resumes by subscribing again with the last seq it received.
+ * `maxQueued` events behind is ended with a SubscriberOverflowError instead of growing memory.
+ * The events after its last seq have usually left the replay buffer by then (it keeps as many
+ * per answer), so it catches up from the stored conversation and subscribes anew.
  */
 export class SubscriberOverflowError extends Error {
   override name = 'SubscriberOverflowError';
   readonly code = 'SUBSCRIBER_OVERFLOW';
   constructor(maxQueued: number) {
     super(
-      `The subscriber fell more than ${maxQueued} events behind; resubscribe with its last seq`,
+      `The subscriber fell more than ${maxQueued} events behind; read the conversation again and subscribe anew`,
     );
   }
 }

@@ -17,7 +17,12 @@ import type { ConversationStore, MessageError, StoredConversation } from '../typ
 import type { ChainHealth } from './chain-health.js';
 import { type CheckpointClock, Checkpointer } from './checkpointer.js';
 import { historyItems, userItem } from './context-builder.js';
-import { failureFromError, type TurnFailure, turnFailure } from './error-mapping.js';
+import {
+  failureFromError,
+  SERVER_STOPPED_MESSAGE,
+  type TurnFailure,
+  turnFailure,
+} from './error-mapping.js';
 import { pausable } from './pausable.js';
 
 /** Why a turn's controller was aborted. */
@@ -291,9 +296,10 @@ function publicFailure(failure: TurnFailure, partialText: string) {
 }
 
 function abortFailure(reason: unknown): TurnFailure {
-  return reason === 'shutdown'
-    ? turnFailure('STREAM_INTERRUPTED', 'the server shut down during the turn', {
-        status: 'INCOMPLETE',
-      })
-    : turnFailure('ABORTED', 'stopped by the user');
+  if (reason !== 'shutdown') return turnFailure('ABORTED', 'stopped by the user');
+  const failure = turnFailure('STREAM_INTERRUPTED', 'the server shut down during the turn', {
+    status: 'INCOMPLETE',
+  });
+  // Not the model service's connection, as the code's usual message says.
+  return { ...failure, message: SERVER_STOPPED_MESSAGE };
 }
