@@ -1,6 +1,10 @@
 import { h } from '../dom.js';
 import type { AppState } from '../state.js';
 
+/** The app's name over a sign-in card. */
+export const largeBrand = () =>
+  h('div', { class: 'brand brand--large' }, h('span', { class: 'brand-mark' }, 'T'), 'Threadline');
+
 export function renderSignIn(state: AppState, signIn: (token: string) => void): HTMLElement {
   const input = h('input', {
     id: 'token',
@@ -23,12 +27,7 @@ export function renderSignIn(state: AppState, signIn: (token: string) => void): 
         if (input.value.trim()) signIn(input.value);
       },
     },
-    h(
-      'div',
-      { class: 'brand brand--large' },
-      h('span', { class: 'brand-mark' }, 'T'),
-      'Threadline',
-    ),
+    largeBrand(),
     h('h1', { id: 'sign-in-title', class: 'sign-in-title' }, 'Sign in to continue'),
     h(
       'p',

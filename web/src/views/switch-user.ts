@@ -1,4 +1,5 @@
 import { h } from '../dom.js';
+import { largeBrand } from './sign-in.js';
 
 /**
  * Asks whether a sign-in link may switch the user signed in here. Staying is the default
@@ -18,12 +19,7 @@ export function renderSwitchUser(
   const card = h(
     'section',
     { class: 'sign-in-card', 'aria-labelledby': 'switch-title' },
-    h(
-      'div',
-      { class: 'brand brand--large' },
-      h('span', { class: 'brand-mark' }, 'T'),
-      'Threadline',
-    ),
+    largeBrand(),
     h('h1', { id: 'switch-title', class: 'sign-in-title' }, 'Switch user?'),
     h(
       'p',
