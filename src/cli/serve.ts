@@ -111,21 +111,22 @@ export async function run(argv: string[]): Promise<number> {
       }
       stopping = true;
       logger.info('shutting down', { signal });
-      app
-        .stop()
-        .then(() => emulator?.close())
-        .then(
-          () => {
-            // Whatever is still pending after a clean stop (such as the SDK's sleep before a
-            // retry it will no longer make) must not keep the process alive for long.
-            setTimeout(() => process.exit(0), 1_000).unref();
-            resolve(0);
-          },
-          (error: unknown) => {
-            logger.error('shutdown failed', { error });
-            resolve(1);
-          },
-        );
+      // The emulator closes either way: its listening socket alone would keep the process up.
+      const stopped = app.stop().finally(() => emulator?.close());
+      stopped.then(
+        () => {
+          // Whatever is still pending after a clean stop (such as the SDK's sleep before a
+          // retry it will no longer make) must not keep the process alive for long.
+          setTimeout(() => process.exit(0), 1_000).unref();
+          resolve(0);
+        },
+        (error: unknown) => {
+          // What could not be folded is still in the journals, read at the next start.
+          logger.error('shutdown failed', { error });
+          setTimeout(() => process.exit(1), 1_000).unref();
+          resolve(1);
+        },
+      );
     };
     // `on`, not `once`: a second Ctrl-C must reach the handler's "exit without waiting".
     process.on('SIGINT', shutdown);

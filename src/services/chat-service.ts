@@ -65,7 +65,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const checkpoints = new CheckpointClock(config.checkpointMs);
   let closing = false;
   const lateSettleMs = deps.lateSettleMs ?? LATE_SETTLE_MS;
-  const lateTimers = new Set<NodeJS.Timeout>();
+  // Later tries at failed final writes, waiting, with their work (see `later`).
+  const lateTimers = new Map<NodeJS.Timeout, () => Promise<void>>();
   const lateWrites = new Set<Promise<void>>();
   const turnKey = ownerKey;
 
@@ -276,48 +277,70 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   async function recover(): Promise<number> {
     let recovered = 0;
     for (const username of await store.listUsers()) {
-      for (const summary of await store.listConversations(username)) {
-        const conversationId = summary.data.id;
-        if (open.has(turnKey(username, conversationId))) continue;
-        const conversation = await store.getConversation(username, conversationId);
-        for (const message of conversation?.messages ?? []) {
-          if (message.status !== 'STREAMING') continue;
-          await store.updateMessage(username, conversationId, message.id, {
-            status: 'INCOMPLETE',
-            error: {
-              code: 'STREAM_INTERRUPTED',
-              message: SERVER_STOPPED_MESSAGE,
-              retryable: true,
-            },
-          });
-          recovered++;
-        }
+      try {
+        recovered += await recoverUser(username);
+      } catch (error) {
+        // One user's files that cannot be read (a folder where a file should be, a file it may
+        // not open) must not keep the server from everyone else.
+        logger.error('could not read the conversations of a user: they fail until mended', {
+          user: username,
+          files: `chats/${username}.*`,
+          error,
+        });
       }
     }
     if (recovered > 0) logger.info('interrupted answers marked INCOMPLETE', { recovered });
     return recovered;
   }
 
-  /** See `TurnInput.later`. Its timers go at shutdown: the next start's `recover` takes over. */
+  async function recoverUser(username: string): Promise<number> {
+    let recovered = 0;
+    for (const summary of await store.listConversations(username)) {
+      const conversationId = summary.data.id;
+      if (open.has(turnKey(username, conversationId))) continue;
+      const conversation = await store.getConversation(username, conversationId);
+      for (const message of conversation?.messages ?? []) {
+        if (message.status !== 'STREAMING') continue;
+        await store.updateMessage(username, conversationId, message.id, {
+          status: 'INCOMPLETE',
+          error: { code: 'STREAM_INTERRUPTED', message: SERVER_STOPPED_MESSAGE, retryable: true },
+        });
+        recovered++;
+      }
+    }
+    return recovered;
+  }
+
+  /**
+   * See `TurnInput.later`. A try still waiting at shutdown is made at once instead: it holds
+   * the whole text, which the next start's `recover` would not have (only the last checkpoint).
+   */
   function later(work: () => Promise<void>, attempt: number): boolean {
     const pause = lateSettleMs[attempt];
     if (pause === undefined || closing) return false;
     const timer = setTimeout(() => {
       lateTimers.delete(timer);
-      // Shutdown waits for a write under way: the store closes after it, not during it.
-      const running = work()
-        .catch(() => {})
-        .finally(() => lateWrites.delete(running));
-      lateWrites.add(running);
+      runLate(work);
     }, pause);
     timer.unref();
-    lateTimers.add(timer);
+    lateTimers.set(timer, work);
     return true;
+  }
+
+  /** Shutdown waits for a write under way: the store closes after it, not during it. */
+  function runLate(work: () => Promise<void>): void {
+    const running = work()
+      .catch(() => {})
+      .finally(() => lateWrites.delete(running));
+    lateWrites.add(running);
   }
 
   async function shutdown(): Promise<void> {
     closing = true;
-    for (const timer of lateTimers) clearTimeout(timer);
+    for (const [timer, work] of lateTimers) {
+      clearTimeout(timer);
+      runLate(work);
+    }
     lateTimers.clear();
     const turns = [...open.values()];
     for (const turn of turns) turn.controller.abort('shutdown' satisfies AbortReason);

@@ -2,6 +2,8 @@
  * A turn against every upstream fault, through the real SDK over HTTP: what is stored, what is
  * published, and that the chain only moves on a completed response.
  */
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import OpenAI from 'openai';
 import { describe, expect, it, vi } from 'vitest';
 import type { Fault } from '../../src/emulator/types.js';
@@ -348,6 +350,23 @@ describe('upstream faults', () => {
     expect(await f.service.recover()).toBe(0);
   });
 
+  it('recover() goes on past a user whose files cannot be read', async () => {
+    const f = await setup();
+    const conversation = await f.store.createConversation('bob', 'Crashed');
+    await f.store.addMessage('bob', conversation.data.id, {
+      role: 'assistant',
+      text: 'Half',
+      status: 'STREAMING',
+    });
+    // carol's snapshot is a folder: reading it fails, but not the start of everyone else.
+    await fs.mkdir(path.join(f.dataDir, 'chats', 'carol.json'), { recursive: true });
+
+    expect(await f.service.recover()).toBe(1);
+    const after = await f.store.getConversation('bob', conversation.data.id);
+    expect(after?.messages[0]?.status).toBe('INCOMPLETE');
+    await expect(f.store.listConversations('carol')).rejects.toThrow();
+  });
+
   it('tries the final write again when it fails, so the answer is stored whole', async () => {
     const f = await setup();
     const update = f.store.updateMessage.bind(f.store);
@@ -394,18 +413,26 @@ describe('upstream faults', () => {
     await f.service.retry(USER, id);
   });
 
-  it('drops the later tries at a failed final write when the server stops', async () => {
-    const f = await setup({ lateSettleMs: [200] });
-    const spy = vi.spyOn(f.store, 'updateMessage').mockRejectedValue(new Error('I/O error'));
+  it('makes a waiting later try at once when the server stops, storing the whole text', async () => {
+    const f = await setup({ lateSettleMs: [60_000] });
+    const failing = Object.assign(new Error('no space left'), { code: 'ENOSPC' });
+    const spy = vi.spyOn(f.store, 'updateMessage');
+    for (let i = 0; i < FINAL_WRITE_RETRY_MS.length + 1; i++) spy.mockRejectedValueOnce(failing);
     const sent = await f.service.send(USER, { text: 'Hello' });
-    await collectUntil(f, sent.conversation.data.id, (received) =>
-      received.some((e) => e.type === 'STREAM_ERROR'),
-    );
+    const id = sent.conversation.data.id;
+    await collectUntil(f, id, (received) => received.some((e) => e.type === 'STREAM_ERROR'));
     const tries = spy.mock.calls.length;
+
+    // Storage works again, and the server stops long before the try was due.
     await f.service.shutdown();
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    // The next start's recover() marks the answer; nothing writes to a store being closed.
-    expect(spy.mock.calls.length).toBe(tries);
+    expect(spy.mock.calls.length).toBe(tries + 1);
+    const stored = await f.store.getConversation(USER, id);
+    expect(stored?.messages.at(-1)).toMatchObject({
+      status: 'INCOMPLETE',
+      error: { code: 'STREAM_INTERRUPTED' },
+    });
+    // The text the clients were sent, not the last checkpoint's.
+    expect(words(stored!.messages.at(-1)!.text)).toBe(20);
   });
 
   it('waits at shutdown for a later try at a failed final write that is under way', async () => {

@@ -76,35 +76,78 @@ describe('threadline serve, failing to start', () => {
   });
 });
 
+/**
+ * An offline `serve` on a free port, its output read as it comes; GraphQL as the user whose
+ * token its first start printed, or `token`.
+ */
+function runningServe(token?: string) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/main.ts', 'serve', '--data-dir', tmp.path, '--port', '0'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '', LOG_LEVEL: 'info' },
+    },
+  );
+  let output = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    exited,
+    /** The first match of `pattern` in the output, once it is there. */
+    async seen(pattern: RegExp): Promise<string[]> {
+      for (;;) {
+        const match = pattern.exec(output);
+        if (match) return match;
+        if (child.exitCode !== null) throw new Error(`serve exited:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async token(): Promise<string> {
+      return token ?? (await this.seen(/\/\?token=([\w-]+)/))[1]!;
+    },
+    async graphql(query: string) {
+      const [, server] = await this.seen(/"url":"(http:\/\/[\d.:]+)"/);
+      const response = await fetch(`${server}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await this.token()}`,
+        },
+        body: JSON.stringify({ query }),
+      });
+      return response.json();
+    },
+    /** Sends a message and waits until its answer is COMPLETE. */
+    async answered(): Promise<void> {
+      await this.graphql('mutation { sendMessage(input: { text: "Hi" }) { conversation { id } } }');
+      const deadline = Date.now() + 10_000;
+      let status = '';
+      while (status !== 'COMPLETE' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const result = await this.graphql(
+          '{ conversations { edges { node { messages { status } } } } }',
+        );
+        status = result.data.conversations.edges[0].node.messages[1]?.status ?? '';
+      }
+      expect(status).toBe('COMPLETE');
+    },
+    async stop(): Promise<number | null> {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
 describe('threadline serve, offline', () => {
   it("keeps its emulator, which sees every user's questions, to itself", async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/main.ts', 'serve', '--data-dir', tmp.path, '--port', '0'],
-      {
-        cwd: ROOT,
-        env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '', LOG_LEVEL: 'info' },
-      },
-    );
-    let output = '';
-    const seen = (pattern: RegExp) =>
-      new Promise<RegExpExecArray>((resolve, reject) => {
-        const check = () => {
-          const match = pattern.exec(output);
-          if (match) resolve(match);
-        };
-        for (const stream of [child.stdout, child.stderr]) {
-          stream.on('data', (chunk: Buffer) => {
-            output += chunk.toString('utf8');
-            check();
-          });
-        }
-        child.on('exit', () => reject(new Error(`serve exited:\n${output}`)));
-        check();
-      });
+    const serve = runningServe();
     try {
-      const [, server, token] = await seen(/Open (http:\/\/[\d.:]+)\/\?token=([\w-]+)/);
-      const [, emulator] = (await seen(/"emulator":"(http:\/\/[\d.:]+)\/v1"/)) as string[];
+      const [, emulator] = await serve.seen(/"emulator":"(http:\/\/[\d.:]+)\/v1"/);
       for (const path of ['/__emulator/requests', '/v1/responses/resp_x']) {
         expect((await fetch(`${emulator}${path}`)).status).toBe(401);
       }
@@ -114,31 +157,25 @@ describe('threadline serve, offline', () => {
         body: '{"hold":true}',
       });
       expect(hold.status).toBe(401);
-
       // The server itself has the key: an answer still comes.
-      const graphql = (query: string) =>
-        fetch(`${server}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ query }),
-        }).then((response) => response.json());
-      await graphql('mutation { sendMessage(input: { text: "Hi" }) { conversation { id } } }');
-      const deadline = Date.now() + 10_000;
-      let status = '';
-      while (status !== 'COMPLETE' && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        const result = await graphql(
-          '{ conversations { edges { node { messages { status } } } } }',
-        );
-        status = result.data.conversations.edges[0].node.messages[1]?.status ?? '';
-      }
-      expect(status).toBe('COMPLETE');
+      await serve.answered();
     } finally {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await serve.stop();
+    }
+  });
+
+  it('exits with 1 when its last fold fails at a stop, rather than running on', async () => {
+    const first = runningServe();
+    await first.answered();
+    const token = await first.token();
+    expect(await first.stop()).toBe(0);
+    const serve = runningServe(token);
+    try {
+      await serve.answered();
+      // Where the fold puts the old snapshot, a folder: the fold fails, the journal keeps all.
+      await fs.mkdir(path.join(tmp.path, 'chats', 'local.json.bak'), { recursive: true });
+    } finally {
+      expect(await serve.stop()).toBe(1);
     }
   });
 });

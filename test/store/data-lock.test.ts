@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -117,6 +117,29 @@ describe('data-directory lock', () => {
 
     await removeIfStill(lockPath, fresh);
     expect(await fs.readdir(temp.path)).toEqual([]);
+  });
+
+  it("takes over a lock whose pid another process has since (an earlier life's pid 1, say)", async () => {
+    const start = (pid: number) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+    };
+    const lockPath = path.join(temp.path, '.lock');
+    // The parent process is alive, and its start is not the one the lock names.
+    const reused = { pid: process.ppid, startedAt: '2020-01-01T00:00:00.000Z', processStart: '1' };
+    await fs.writeFile(lockPath, JSON.stringify(reused));
+    const store = newStore();
+    await store.open();
+    expect(JSON.parse(await fs.readFile(lockPath, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      processStart: start(process.pid),
+    });
+    await store.close();
+
+    // The same live process, with its own start: it holds the directory.
+    const held = { ...reused, processStart: start(process.ppid) };
+    await fs.writeFile(lockPath, JSON.stringify(held));
+    await expect(newStore().open()).rejects.toThrow(/in use by process/);
   });
 
   it('treats a lock with its own pid but not held here as stale (a restarted container)', async () => {

@@ -307,6 +307,51 @@ describe('entries the old app wrote, in a file migrated in place', () => {
   });
 });
 
+describe("the seed design's format, written by hand", () => {
+  it('reads messages without ids under ids that stay the same, and keeps them at the next fold', async () => {
+    const file = path.join(temp.path, 'chats', 'alice.json');
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const seed = {
+      conv_1: {
+        data: { id: 'conv_1', created_at: 1_700_000_000, metadata: {}, object: 'conversation' },
+        chat_name: 'From the design',
+        last_update: 1_700_000_100,
+        messages: [
+          { role: 'user', text: 'Hello', timestamp: 1_700_000_000, response_id: null },
+          { role: 'assistant', text: 'Hi!', timestamp: 1_700_000_001, response_id: 'resp_1' },
+        ],
+        last_response_id: 'resp_1',
+      },
+    };
+    await fs.writeFile(file, JSON.stringify(seed));
+    const idsOf = async (store: JsonConversationStore) =>
+      ((await store.getConversation('alice', 'conv_1'))?.messages ?? []).map((m) => m.id);
+
+    const first = await openStore();
+    const ids = await idsOf(first);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
+    await first.updateMessage('alice', 'conv_1', ids[1]!, { text: 'Hi there!' });
+    await first.close();
+
+    const again = await openStore();
+    expect(await idsOf(again)).toEqual(ids);
+    const read = await again.getConversation('alice', 'conv_1');
+    expect(read?.messages.map((m) => m.text)).toEqual(['Hello', 'Hi there!']);
+  });
+
+  it('takes a file whose messages are not objects for a damaged one', async () => {
+    const file = path.join(temp.path, 'chats', 'alice.json');
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, JSON.stringify({ c: { data: { id: 'c' }, messages: [null] } }));
+    const store = await openStore();
+    expect(await store.listConversations('alice')).toEqual([]);
+    const aside = (await fs.readdir(path.dirname(file))).filter((n) => n.includes('.corrupt-'));
+    expect(aside).toHaveLength(1);
+  });
+});
+
 describe('addMessages', () => {
   it('journals a question and its answer after one header, in order', async () => {
     const store = await openStore();

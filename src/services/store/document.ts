@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isRecord, isUnixTime } from '../guards.js';
 import type { ConversationSummary, StoredConversation } from '../types.js';
 import { cloneJson } from './json-clone.js';
@@ -37,12 +38,27 @@ function completeEntry(id: string, value: unknown): StoredConversation {
   if (!isRecord(value)) throw damaged('is not an object');
   value.messages ??= [];
   if (!Array.isArray(value.messages)) throw damaged('has no messages array');
+  value.messages.forEach((message: unknown, index) => {
+    if (!isRecord(message)) throw damaged(`has a message ${index} that is not an object`);
+    if (message.text != null && typeof message.text !== 'string') {
+      throw damaged(`has a message ${index} whose text is not a string`);
+    }
+    message.text ??= '';
+    // The seed's format gives messages no id; one derived from the position stays the same
+    // at every load, and is written into the file with the next fold.
+    message.id ??= positionalId(id, index);
+  });
   // No thread object at all: the entry's other fields still list it (nothing of it is dropped).
   if (value.data == null) value.data = {};
   else if (!isRecord(value.data)) value.data = { metadata: { unreadable_data: value.data } };
   (value.data as Record<string, unknown>).id ??= id;
   value.last_response_id ??= null;
   return value as unknown as StoredConversation;
+}
+
+/** The id of a message that has none: valid (`validateId`) and unique in its conversation. */
+function positionalId(conversationId: string, index: number): string {
+  return `m_${createHash('sha256').update(`${conversationId}\n${index}`).digest('hex').slice(0, 24)}`;
 }
 
 type Header = Omit<StoredConversation, 'messages'>;

@@ -3,12 +3,19 @@
  * owner is gone. The data-directory lock and the users-file lock are both made of these.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { isCode, tempName, withTemp } from './atomic-file.js';
 
 export interface LockHolder {
   pid: number;
   startedAt: string;
+  /**
+   * When the holder's process started, in the system's clock ticks since boot (`/proc`, on
+   * Linux): a live process with the same pid and another start is not the holder. A container
+   * that restarts often gives its server another pid, and an earlier life's pid (1, say) to
+   * another live process.
+   */
+  processStart?: string;
   /** Tells this holder from any other of the same process, or of an earlier process's life. */
   token?: string;
 }
@@ -18,11 +25,25 @@ export type OwnHolder = LockHolder & { token: string };
 
 /** A holder for one taking of a lock by this process. */
 export function newHolder(): OwnHolder {
+  const processStart = processStartOf(process.pid);
   return {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     token: randomBytes(8).toString('hex'),
+    ...(processStart === null ? {} : { processStart }),
   };
+}
+
+/** Field 22 of `/proc/<pid>/stat` (start time in ticks since boot); null where there is none. */
+function processStartOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2, in parentheses) may hold spaces: count from after it.
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return start && /^\d+$/.test(start) ? start : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -72,7 +93,11 @@ export async function releaseLock(lockPath: string, mine: OwnHolder): Promise<vo
 }
 
 function isAlive(holder: LockHolder): boolean {
-  if (holder.pid !== process.pid) return isRunning(holder.pid);
+  if (holder.pid !== process.pid) {
+    if (!isRunning(holder.pid)) return false;
+    const now = holder.processStart === undefined ? null : processStartOf(holder.pid);
+    return now === null || now === holder.processStart;
+  }
   return holder.token !== undefined && live.has(holder.token);
 }
 
@@ -152,6 +177,7 @@ async function readHolder(lockPath: string): Promise<LockHolder | null | 'missin
         startedAt: String(value.startedAt ?? 'unknown'),
       };
       if (typeof value.token === 'string') holder.token = value.token;
+      if (typeof value.processStart === 'string') holder.processStart = value.processStart;
       return holder;
     }
   } catch {
