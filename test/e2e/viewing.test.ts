@@ -39,6 +39,11 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       await waitForFinalAnswer(page, 3);
       await expect.poll(() => atBottom(page)).toBe(true);
 
+      // Only the log scrolls: the page itself, with its top bar and composer, stays put.
+      expect(
+        await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight),
+      ).toBe(true);
+
       // Eight lines in the composer shrink the log; its end stays in view.
       await page.locator('#composer-input').focus();
       for (let line = 0; line < 8; line++) await page.keyboard.press('Shift+Enter');
@@ -153,6 +158,37 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       expect(await page.evaluate(() => localStorage.getItem('threadline.token'))).toBe(
         app.fixture.tokens.alice,
       );
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('asks again after a reload caused by another tab, and takes the link once no one is signed in', async () => {
+    const { context, page } = await signedIn();
+    try {
+      const linked = await context.newPage();
+      await linked.goto(`${app.url}/?token=${app.fixture.tokens.bob}`);
+      await linked.getByRole('heading', { name: 'Switch user?' }).waitFor();
+      // The first tab signs out: the one asking reloads and, with no one to keep, takes the link.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await expect.poll(() => linked.locator('.user-name').textContent()).toBe('bob');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('takes a conversation deleted in another tab out of the list once it is opened', async () => {
+    const { context, page } = await signedIn();
+    try {
+      await sendMessage(page, 'Soon gone');
+      await waitForFinalAnswer(page, 1);
+      await page.getByRole('button', { name: 'New chat' }).first().click();
+      const link = page.locator('.conversation-link', { hasText: 'Soon gone' });
+      const id = await link.getAttribute('data-conversation-id');
+      await app.fixture.exec('mutation ($id: ID!) { deleteConversation(id: $id) }', { id });
+      await link.click();
+      await page.getByRole('alert').filter({ hasText: 'does not exist' }).waitFor();
+      await expect.poll(() => link.count()).toBe(0);
     } finally {
       await context.close();
     }

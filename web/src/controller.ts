@@ -442,6 +442,8 @@ export function createController(
         store.set({
           activeId: null,
           loadingMessages: false,
+          // Deleted elsewhere: it goes from the list too, or each click would say so again.
+          conversations: store.get().conversations.filter((c) => c.id !== conversationId),
           notice: { code: 'NOT_FOUND', message: 'That conversation does not exist any more.' },
         });
         return;

@@ -4,7 +4,7 @@
  */
 import { toApiError } from './api/errors.js';
 import { createHttpClient } from './api/http.js';
-import { loadToken, saveToken } from './auth.js';
+import { loadToken, saveToken, settleOffer } from './auth.js';
 import { SessionQuery } from './graphql/operations.js';
 import { renderSwitchUser } from './views/switch-user.js';
 
@@ -17,6 +17,14 @@ export async function settleLinkToken(
   endpoint: string,
   root: HTMLElement,
 ): Promise<string | null> {
+  try {
+    return await settle(offered, endpoint, root);
+  } finally {
+    settleOffer();
+  }
+}
+
+async function settle(offered: string, endpoint: string, root: HTMLElement) {
   const current = loadToken();
   const [currentName, offeredName] = await Promise.all([
     current === null ? null : nameOf(current, endpoint),

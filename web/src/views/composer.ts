@@ -16,6 +16,7 @@ export function mountComposer(container: HTMLElement, actions: Actions): Compose
   const textarea = h('textarea', {
     id: 'composer-input',
     class: 'composer-input',
+    dir: 'auto',
     rows: 1,
     placeholder: 'Message Threadline…',
     'aria-label': 'Message',

@@ -36,7 +36,7 @@ function conversationItem(
         'data-conversation-id': conversation.id,
         'data-focus-key': `link:${conversation.id}`,
       },
-      h('span', { class: 'conversation-name' }, named.name),
+      h('span', { class: 'conversation-name', dir: 'auto' }, named.name),
       h(
         'span',
         { class: 'conversation-meta' },

@@ -5,7 +5,7 @@ import type { AppState } from '../state.js';
 import { askDelete, askRename } from './conversation-actions.js';
 
 export function mountTopbar(container: HTMLElement, actions: Actions): (state: AppState) => void {
-  const title = h('h1', { class: 'topbar-title', id: 'chat-title' });
+  const title = h('h1', { class: 'topbar-title', id: 'chat-title', dir: 'auto' });
   const model = h('span', { class: 'topbar-model' });
   let current: { id: string; name: string } | null = null;
 
