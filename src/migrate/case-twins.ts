@@ -14,12 +14,15 @@ import { MigrationSetupError } from './sources.js';
 
 /** For each of `users`, a different name the data directory already has that differs only in case. */
 export async function caseTwins(dataDir: string, users: string[]): Promise<Map<string, string>> {
-  const known = new Map<string, string>();
-  for (const name of await existingNames(dataDir)) known.set(name.toLowerCase(), name);
+  const names = await existingNames(dataDir);
+  const exact = new Set(names);
+  const folded = new Map(names.map((name) => [name.toLowerCase(), name]));
   const twins = new Map<string, string>();
   for (const user of users) {
-    const twin = known.get(user.toLowerCase());
-    if (twin !== undefined && twin !== user) twins.set(user, twin);
+    // A user here by this very name is the one meant, whatever else a folder holds.
+    if (exact.has(user)) continue;
+    const twin = folded.get(user.toLowerCase());
+    if (twin !== undefined) twins.set(user, twin);
   }
   return twins;
 }

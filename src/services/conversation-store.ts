@@ -10,7 +10,7 @@ import {
   TEMP_MARKER,
   tempWriterOf,
 } from './store/atomic-file.js';
-import { compact } from './store/compaction.js';
+import { compact, retireFoldedJournal } from './store/compaction.js';
 import { acquireDataLock, type DataLock } from './store/data-lock.js';
 import { legacyIdOf, recordDeletion } from './store/deletions.js';
 import {
@@ -173,7 +173,7 @@ export class JsonConversationStore implements ConversationStore {
     await this.textPieces.flushNow();
     const users = new Set([...this.shards.keys(), ...this.cache.keys()]);
     const results = await Promise.allSettled(
-      [...users].map((username) => this.compactUser(username, true)),
+      [...users].map((username) => this.compactUser(username, true, true)),
     );
     this.cache.clear();
     await this.lock?.release();
@@ -520,23 +520,31 @@ export class JsonConversationStore implements ConversationStore {
     });
   }
 
-  /** Folds the user's journal into the snapshot (when over the threshold, or always if forced). */
-  private compactUser(username: string, force: boolean): Promise<void> {
+  /**
+   * Folds the user's journal into the snapshot (when over the threshold, or always if forced);
+   * `stopping`, the folded journal then goes too (`retireFoldedJournal`).
+   */
+  private compactUser(username: string, force: boolean, stopping = false): Promise<void> {
     return this.withShard(username, (shard) =>
       shard.queue.run(async () => {
         await shard.writer.settled();
         const state = this.cache.peek(username);
         if (!state) return;
         state.compactionQueued = false;
-        if (state.journalBytes === 0 || (!force && state.journalBytes <= this.threshold(state))) {
-          return;
-        }
+        const due = state.journalBytes > 0 && (force || state.journalBytes > this.threshold(state));
         try {
-          state.snapshotBytes = await compact(
-            shard.files,
-            state.conversations,
-            state.journalOldCovered,
-          );
+          if (due) {
+            state.snapshotBytes = await compact(
+              shard.files,
+              state.conversations,
+              state.journalOldCovered,
+            );
+            state.journalBytes = 0;
+            state.journalOldCovered = true;
+          }
+          if (stopping && state.journalOldCovered) {
+            await retireFoldedJournal(shard.files, state.conversations);
+          }
         } catch (error) {
           // The files are between steps: reload from them rather than guess.
           this.cache.delete(username);
@@ -544,8 +552,6 @@ export class JsonConversationStore implements ConversationStore {
             cause: error,
           });
         }
-        state.journalBytes = 0;
-        state.journalOldCovered = true;
       }),
     );
   }

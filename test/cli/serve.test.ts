@@ -173,7 +173,9 @@ describe('threadline serve, offline', () => {
     try {
       await serve.answered();
       // Where the fold puts the old snapshot, a folder: the fold fails, the journal keeps all.
-      await fs.mkdir(path.join(tmp.path, 'chats', 'local.json.bak'), { recursive: true });
+      const backup = path.join(tmp.path, 'chats', 'local.json.bak');
+      await fs.rm(backup, { force: true });
+      await fs.mkdir(backup);
     } finally {
       expect(await serve.stop()).toBe(1);
     }

@@ -212,6 +212,16 @@ describe('migrating legacy threads', () => {
     expect((await storedConversations(layout.dataDir, 'alice')).size).toBe(0);
     expect([...(await storedConversations(layout.dataDir, 'Bob')).keys()]).toEqual(['conv_here']);
 
+    // A user here by the very name is the one meant, though a twin of it is here too.
+    await createUserService({ dataDir: layout.dataDir })
+      .add('alice')
+      .catch(() => {});
+    const seedAlice = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    await seedAlice.createConversation('alice', 'Exact', { id: 'conv_exact' });
+    await seedAlice.close();
+    const exact = await migrate(layout, 'dry-run');
+    expect(refusals(exact).map(([user]) => user)).toEqual(['bob']);
+
     // Whose names are here cannot be known from a damaged users file: the run does not start.
     await writeFile(path.join(layout.dataDir, 'users.json'), '{"users": [');
     for (const mode of ['dry-run', 'migrate'] as const) {
@@ -227,6 +237,8 @@ describe('migrating legacy threads', () => {
     const file = path.join(layout.dataDir, 'chats', 'alice.json');
     const damaged = (await readFile(file, 'utf8')).slice(0, 20);
     await writeFile(file, damaged);
+    // The stop left a copy of the snapshot as the backup: it is gone too.
+    await rm(`${file}.bak`);
 
     const reasonsFor = (report: MigrationReport) =>
       report.failures.filter((f) => f.user === 'alice').map((f) => f.reason);

@@ -140,6 +140,13 @@ describe('data-directory lock', () => {
     const held = { ...reused, processStart: start(process.ppid) };
     await fs.writeFile(lockPath, JSON.stringify(held));
     await expect(newStore().open()).rejects.toThrow(/in use by process/);
+
+    // Another host's pids say nothing here, even one no process here has.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    await fs.writeFile(lockPath, JSON.stringify({ ...held, pid: gone, host: 'elsewhere' }));
+    await expect(newStore().open()).rejects.toThrow(
+      `in use by process ${gone} on elsewhere (since 2020-01-01T00:00:00.000Z); stop it or choose another DATA_DIR (if that server is gone, delete ${lockPath})`,
+    );
   });
 
   it('treats a lock with its own pid but not held here as stale (a restarted container)', async () => {

@@ -316,6 +316,29 @@ describe('compaction', () => {
     ]);
   });
 
+  it('a clean stop leaves no folded journal behind, so nothing grows from run to run', async () => {
+    for (const text of ['one', 'two', 'three']) {
+      const store = await restartedStore();
+      if (text === 'one') await store.createConversation('alice', 'chat', { id: 'c1' });
+      await store.addMessage('alice', 'c1', { role: 'user', text });
+      const gone = await store.createConversation('alice', 'secret', { id: `gone_${text}` });
+      await store.addMessage('alice', gone.data.id, { role: 'user', text: 'PASSPORT-123' });
+      await store.deleteConversation('alice', gone.data.id);
+      await stores.pop()!.close();
+      const names = await fs.readdir(path.join(temp.path, 'chats'));
+      expect(names.sort()).toEqual(['alice.json', 'alice.json.bak']);
+      // The deleted conversation's text is in no file; the backup is a copy, not a link.
+      for (const name of names) {
+        expect(await fs.readFile(file(name), 'utf8')).not.toContain('PASSPORT-123');
+      }
+      const [snapshot, backup] = await Promise.all(
+        ['alice.json', 'alice.json.bak'].map((name) => fs.stat(file(name))),
+      );
+      expect(backup!.ino).not.toBe(snapshot!.ino);
+    }
+    expect(await texts(await restartedStore(), 'alice', 'c1')).toEqual(['one', 'two', 'three']);
+  });
+
   it('a compaction interrupted after moving the journal loses nothing at the next one', async () => {
     await threeGenerations(); // snapshot = A+B, journal.old = B, journal = C
     // The crash: journal -> journal.old done, new snapshot never written.

@@ -44,6 +44,30 @@ export async function compact(
   return Buffer.byteLength(text);
 }
 
+/**
+ * At a clean stop, once the snapshot is known to hold `journal.old` (see `compact`): the backup
+ * is written anew from `conversations` (what the snapshot holds) and the folded journal goes.
+ * Kept, it would grow from one run to the next (a start cannot know the snapshot holds it, so
+ * the next fold appends to it), be replayed at every start, and keep a deleted conversation's
+ * text. Written from memory rather than copied or linked, the backup shares nothing with a
+ * snapshot file that may have been damaged in place since it was written. A crash between the
+ * steps leaves backup = snapshot beside a `journal.old` that, replayed again, changes nothing.
+ */
+export async function retireFoldedJournal(
+  files: UserFiles,
+  conversations: Conversations,
+): Promise<void> {
+  try {
+    await fs.access(files.journalOld);
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) return;
+    throw error;
+  }
+  await writeFileAtomic(files.backup, serializeSnapshot(conversations));
+  await fs.rm(files.journalOld, { force: true });
+  await fsyncDir(files.dir);
+}
+
 async function backUpSnapshot(files: UserFiles): Promise<void> {
   try {
     await replaceWithCopy(files.snapshot, files.backup);

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isCode, tempName, withTemp } from './atomic-file.js';
 
 export interface LockHolder {
@@ -16,6 +17,11 @@ export interface LockHolder {
    * another live process.
    */
   processStart?: string;
+  /**
+   * The holder's host name. Pids mean something only on one host (or in one container): a lock
+   * another host holds is never judged by this one's processes, however its pids look here.
+   */
+  host?: string;
   /** Tells this holder from any other of the same process, or of an earlier process's life. */
   token?: string;
 }
@@ -30,6 +36,7 @@ export function newHolder(): OwnHolder {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     token: randomBytes(8).toString('hex'),
+    host: hostname(),
     ...(processStart === null ? {} : { processStart }),
   };
 }
@@ -93,6 +100,7 @@ export async function releaseLock(lockPath: string, mine: OwnHolder): Promise<vo
 }
 
 function isAlive(holder: LockHolder): boolean {
+  if (holder.host !== undefined && holder.host !== hostname()) return true;
   if (holder.pid !== process.pid) {
     if (!isRunning(holder.pid)) return false;
     const now = holder.processStart === undefined ? null : processStartOf(holder.pid);
@@ -178,6 +186,7 @@ async function readHolder(lockPath: string): Promise<LockHolder | null | 'missin
       };
       if (typeof value.token === 'string') holder.token = value.token;
       if (typeof value.processStart === 'string') holder.processStart = value.processStart;
+      if (typeof value.host === 'string') holder.host = value.host;
       return holder;
     }
   } catch {

@@ -8,11 +8,14 @@ export interface UserFiles {
   dir: string;
   /** The seed-format document, rewritten only by compaction. */
   snapshot: string;
-  /** The snapshot before the newest compaction. */
+  /** The snapshot before the newest compaction (after a clean stop, the snapshot itself). */
   backup: string;
   /** Upserts appended since the newest compaction. */
   journal: string;
-  /** The journal folded by the newest compaction; it brings the backup up to the snapshot. */
+  /**
+   * The journal folded by the newest compaction; it brings the backup up to the snapshot. A
+   * clean stop removes it once the backup is the snapshot (`retireFoldedJournal`).
+   */
   journalOld: string;
   /** Deleted conversations that came from a migration (`deletions.ts`). */
   deleted: string;
