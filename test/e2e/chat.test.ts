@@ -209,14 +209,20 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     expect(await page.locator('#composer-input').isEnabled()).toBe(true);
   });
 
+  /** Asks for an answer with code, and waits until its Copy code button shows while it streams. */
+  async function streamingCodeAnswer(page: Page) {
+    await sendMessage(page, 'Some code please');
+    const streaming = page.locator(`${ASSISTANT}[data-status="STREAMING"]`);
+    const copyCode = streaming.getByRole('button', { name: 'Copy code' });
+    await copyCode.waitFor();
+    return { streaming, copyCode };
+  }
+
   it('keeps focus on a control inside the streaming answer as it grows', async () => {
     const { page } = alice;
     app.fixture.emulator.setPacing({ tokensPerSecond: 12 });
     try {
-      await sendMessage(page, 'Some code please');
-      const streaming = page.locator(`${ASSISTANT}[data-status="STREAMING"]`);
-      const copyCode = streaming.getByRole('button', { name: 'Copy code' });
-      await copyCode.waitFor();
+      const { streaming, copyCode } = await streamingCodeAnswer(page);
       await copyCode.focus();
       const focusedCopyCode = () =>
         page.evaluate(() => {
@@ -231,6 +237,39 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
       expect(await focusedCopyCode()).toBe('STREAMING');
       await expect.poll(() => streaming.count(), { timeout: 10_000 }).toBe(0);
       expect(await focusedCopyCode()).toBe('COMPLETE');
+    } finally {
+      app.fixture.emulator.setPacing({ tokensPerSecond: 40 });
+    }
+  });
+
+  it('leaves the finished blocks of a streaming answer alone, so a press on Copy code copies', async () => {
+    const { page } = alice;
+    app.fixture.emulator.setPacing({ tokensPerSecond: 12 });
+    try {
+      const { streaming, copyCode } = await streamingCodeAnswer(page);
+      // The code block is finished once a paragraph follows it.
+      await streaming.locator('.markdown .code-block + p').waitFor();
+      await copyCode.evaluate((button) => button.setAttribute('data-seen', 'yes'));
+      const words = await streaming.locator('.markdown').evaluate((e) => e.textContent ?? '');
+      await waitForStreamedWords(page, words.trim().split(/\s+/).length + 3);
+      // The same button, not a new copy of it.
+      expect(await streaming.locator('[data-seen="yes"]').count()).toBe(1);
+
+      // A press as a person makes one, with deltas arriving between down and up. In a window
+      // tall enough for the whole log, so that no scrolling to the end moves it.
+      const viewport = page.viewportSize()!;
+      await page.setViewportSize({ width: viewport.width, height: 4_000 });
+      await page.evaluate(() => navigator.clipboard.writeText('nothing copied yet'));
+      const box = (await copyCode.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.waitForTimeout(300);
+      await page.mouse.up();
+      expect(await streaming.count()).toBe(1);
+      await expect
+        .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+        .toContain('const turn');
+      await page.setViewportSize(viewport);
     } finally {
       app.fixture.emulator.setPacing({ tokensPerSecond: 40 });
     }

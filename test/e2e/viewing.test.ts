@@ -1,5 +1,5 @@
 /** What the reader sees and where focus goes: scrolling, the composer, notices, dialogs, tabs. */
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserApp, hasChromium, newContext } from '../helpers/browser.js';
 import { ASSISTANT, sendMessage, waitForFinalAnswer } from './support.js';
@@ -24,6 +24,14 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     await session.page.goto(`${app.url}/?token=${app.fixture.tokens.alice}`);
     await session.page.locator('#composer-input').waitFor();
     return session;
+  }
+
+  /** A second tab opening bob's sign-in link, at the question it asks. */
+  async function askedToSwitchToBob(context: BrowserContext): Promise<Page> {
+    const linked = await context.newPage();
+    await linked.goto(`${app.url}/?token=${app.fixture.tokens.bob}`);
+    await linked.getByRole('heading', { name: 'Switch user?' }).waitFor();
+    return linked;
   }
 
   it('brings a question sent while scrolled up into view, and keeps the end in view as the composer grows', async () => {
@@ -128,9 +136,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
   it('asks before a link switches the user signed in here, staying by default', async () => {
     const { context, page } = await signedIn();
     try {
-      const linked = await context.newPage();
-      await linked.goto(`${app.url}/?token=${app.fixture.tokens.bob}`);
-      await linked.getByRole('heading', { name: 'Switch user?' }).waitFor();
+      const linked = await askedToSwitchToBob(context);
       expect(await linked.locator('.sign-in-card').textContent()).toContain(
         'You are signed in as alice. The link you opened signs in as bob.',
       );
@@ -163,15 +169,16 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     }
   });
 
-  it('asks again after a reload caused by another tab, and takes the link once no one is signed in', async () => {
+  it('never signs in with a link left unanswered when another tab signs out', async () => {
     const { context, page } = await signedIn();
     try {
-      const linked = await context.newPage();
-      await linked.goto(`${app.url}/?token=${app.fixture.tokens.bob}`);
-      await linked.getByRole('heading', { name: 'Switch user?' }).waitFor();
-      // The first tab signs out: the one asking reloads and, with no one to keep, takes the link.
+      const linked = await askedToSwitchToBob(context);
+      // The first tab signs out: the one asking reloads to the sign-in, not into the link's
+      // account, and so does every other tab.
       await page.getByRole('button', { name: 'Sign out' }).click();
-      await expect.poll(() => linked.locator('.user-name').textContent()).toBe('bob');
+      await linked.getByRole('heading', { name: 'Sign in to continue' }).waitFor();
+      await page.getByRole('heading', { name: 'Sign in to continue' }).waitFor();
+      expect(await page.evaluate(() => localStorage.getItem('threadline.token'))).toBeNull();
     } finally {
       await context.close();
     }
@@ -189,6 +196,54 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       await link.click();
       await page.getByRole('alert').filter({ hasText: 'does not exist' }).waitFor();
       await expect.poll(() => link.count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('renders hostile Markdown in an answer inert', async () => {
+    const store = app.fixture.app.services.store;
+    const { data } = await store.createConversation('alice', 'Hostile');
+    await store.addMessage('alice', data.id, { role: 'user', text: 'Show me', status: 'COMPLETE' });
+    const hostile = [
+      '# Title <img src=x onerror="window.pwned=1">',
+      '<script>window.pwned=1</script>',
+      '[click](javascript:window.pwned=1) and [by reference][1]',
+      '![picture](http://127.0.0.1:1/x.png)',
+      '```html\n<b onmouseover="window.pwned=1">bold</b>\n```',
+      '| a | b |\n|---|---|\n| <svg onload="window.pwned=1"> | [x](data:text/html,hi) |',
+      '[1]: javascript:window.pwned=1',
+    ].join('\n\n');
+    await store.addMessage('alice', data.id, {
+      role: 'assistant',
+      text: hostile,
+      status: 'COMPLETE',
+    });
+    const { context, page } = await signedIn();
+    try {
+      await page.goto(`${app.url}/#/c/${data.id}`);
+      await page.locator(`${ASSISTANT} .markdown h1`).waitFor();
+      const found = await page.evaluate(() => {
+        const markdown = document.querySelector('article.message--assistant .markdown')!;
+        const all = [...markdown.querySelectorAll('*')];
+        return {
+          // The app's own Copy code buttons carry an icon.
+          embedded: markdown.querySelectorAll(
+            ':is(script, img, svg, iframe, object, embed):not(button *)',
+          ).length,
+          handlers: all.filter((e) => [...e.attributes].some((a) => a.name.startsWith('on')))
+            .length,
+          unsafeLinks: [...markdown.querySelectorAll('a')].filter((a) =>
+            /^\s*(javascript|data):/i.test(a.getAttribute('href') ?? ''),
+          ).length,
+          pwned: (window as { pwned?: number }).pwned ?? 0,
+          text: markdown.textContent ?? '',
+        };
+      });
+      expect(found).toMatchObject({ embedded: 0, handlers: 0, unsafeLinks: 0, pwned: 0 });
+      // Raw HTML shows as text; the code block keeps its source.
+      expect(found.text).toContain('<script>window.pwned=1</script>');
+      expect(found.text).toContain('<b onmouseover="window.pwned=1">bold</b>');
     } finally {
       await context.close();
     }

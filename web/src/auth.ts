@@ -9,7 +9,7 @@ const OFFER_KEY = 'threadline.offeredToken';
  * one. A different one is returned, unsaved, for the user to confirm (`link-sign-in.ts`): a link
  * alone must not switch the account signed in here, or someone else's link would collect what
  * is typed next. Until the choice is made (`settleOffer`) it is returned again after a reload,
- * such as the one that follows a sign-in or out in another tab.
+ * such as the one that follows a sign-in elsewhere; after a sign-out elsewhere it is dropped.
  */
 export function takeTokenFromUrl(): string | null {
   const url = new URL(window.location.href);
@@ -23,8 +23,10 @@ export function takeTokenFromUrl(): string | null {
   if (offered === null) return null;
   const current = loadToken();
   if (current !== null && current !== offered) return offered;
-  saveToken(offered);
   settleOffer();
+  // Only a link opened now signs in unasked. One left unanswered before a reload (another tab
+  // signed out, say) must not: the sign-out would end in the link's account, in every tab.
+  if (fromUrl === offered) saveToken(offered);
   return null;
 }
 

@@ -82,8 +82,39 @@ DOMPurify.addHook('afterSanitizeAttributes', (node) => {
 
 /** Markdown to sanitized HTML. Safe on partial input: an open fence renders as code so far. */
 export function renderMarkdown(source: string): string {
-  const html = marked.parse(source, { async: false });
-  // A second line behind the renderer: nothing that styles, submits or names page elements.
+  return renderMarkdownBlocks(source).join('');
+}
+
+/** Rendered top-level blocks by their source: a streaming answer re-renders only its last. */
+const rendered = new Map<string, string>();
+const MAX_RENDERED = 4_096;
+
+/**
+ * Markdown to sanitized HTML, one string per top-level block (a paragraph, a list, a code
+ * block...). An answer that grows changes only its last blocks, so the blocks before it come
+ * from `rendered`, without parsing, highlighting or sanitizing them again.
+ */
+export function renderMarkdownBlocks(source: string): string[] {
+  const tokens = marked.lexer(source);
+  // Reference-style links are defined in one block and used in others: render all of them.
+  const linked = Object.keys(tokens.links).length > 0;
+  return tokens.map((token) => {
+    const block = Object.assign([token], { links: tokens.links });
+    if (linked) return sanitize(marked.parser(block));
+    let html = rendered.get(token.raw);
+    if (html === undefined) {
+      html = sanitize(marked.parser(block));
+      if (rendered.size >= MAX_RENDERED) rendered.delete(rendered.keys().next().value!);
+    } else {
+      rendered.delete(token.raw);
+    }
+    rendered.set(token.raw, html);
+    return html;
+  });
+}
+
+/** A second line behind the renderer: nothing that styles, submits or names page elements. */
+function sanitize(html: string): string {
   return DOMPurify.sanitize(html, {
     USE_PROFILES: { html: true },
     FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'img'],

@@ -3,7 +3,7 @@ import type { Actions } from '../controller.js';
 import { h } from '../dom.js';
 import type { AppState, Message } from '../state.js';
 import type { Composer } from './composer.js';
-import { renderMessage } from './message.js';
+import { renderMessage, updateStreamingAnswer } from './message.js';
 
 const suggestions = [
   'Explain the difference between a process and a thread',
@@ -103,11 +103,21 @@ export function mountChat(
     const asked = state.messages
       .slice(-2)
       .some((message) => message.role === 'USER' && !rendered.has(message.id));
+    // Taken before any message changes: a streaming answer is brought up to date in place.
+    const focused = focusedControl(inner);
     const elements = state.messages.map((message, index) => {
       // Only the last answer can be asked again, so a message re-renders when it stops being last.
       const last = index === state.messages.length - 1;
       const known = rendered.get(message.id);
       if (known?.message === message && known.last === last) return known.element;
+      if (
+        known &&
+        known.last === last &&
+        updateStreamingAnswer(known.element, known.message, message)
+      ) {
+        rendered.set(message.id, { ...known, message });
+        return known.element;
+      }
       const element = renderMessage(message, last ? handlers : {});
       // Only a message new to the list fades in; a streaming re-render must not flicker.
       if (!known) fadeIn(element);
@@ -116,7 +126,6 @@ export function mountChat(
     });
     const ids = new Set(state.messages.map((m) => m.id));
     for (const id of rendered.keys()) if (!ids.has(id)) rendered.delete(id);
-    const focused = focusedControl(inner);
     placeChildren(inner, elements);
     if (focused && !inner.contains(document.activeElement)) {
       // A re-rendered message takes its controls with it: the new copy of the one that had

@@ -1,6 +1,6 @@
 import { h, visuallyHidden } from '../dom.js';
 import { icon } from '../icons.js';
-import { renderMarkdown } from '../markdown.js';
+import { renderMarkdownBlocks } from '../markdown.js';
 import type { Message } from '../state.js';
 import { formatCount } from './format.js';
 import { renderAlert } from './notice.js';
@@ -66,13 +66,66 @@ function statusBadge(message: Message): HTMLElement | null {
   return null;
 }
 
+const TEXT_BLOCKS = 'p, li, h1, h2, h3, h4, h5, h6, blockquote, th, td';
+
+/** The blocks a `.markdown` element shows: each one's HTML and how many nodes it put there. */
+const shown = new WeakMap<HTMLElement, { blocks: string[]; nodes: number[] }>();
+
+/**
+ * Shows `text` in `content`, replacing only the blocks that changed since the last call: while
+ * an answer streams, the blocks before its last stay the same nodes, so a link or Copy code
+ * there can be clicked (a press whose button is replaced before it ends is no click), and a
+ * frame highlights, sanitizes and builds only the blocks that changed (it still reads the whole
+ * text into blocks, and compares them).
+ */
+function fillMarkdown(content: HTMLElement, text: string): void {
+  const blocks = renderMarkdownBlocks(text);
+  const before = shown.get(content) ?? { blocks: [], nodes: [] };
+  let same = 0;
+  while (same < blocks.length && blocks[same] === before.blocks[same]) same++;
+  const nodes = before.nodes.slice(0, same);
+  const kept = nodes.reduce((sum, count) => sum + count, 0);
+  while (content.childNodes.length > kept) content.lastChild!.remove();
+  for (const html of blocks.slice(same)) {
+    const template = document.createElement('template');
+    template.innerHTML = html;
+    const fragment = template.content;
+    // Each block takes the direction of its own text: Arabic or Hebrew reads right to left.
+    for (const block of fragment.querySelectorAll(TEXT_BLOCKS)) block.setAttribute('dir', 'auto');
+    for (const head of fragment.querySelectorAll('.code-head')) {
+      head.append(copyButton('Copy code', 'code'));
+    }
+    nodes.push(fragment.childNodes.length);
+    content.append(fragment);
+  }
+  shown.set(content, { blocks, nodes });
+}
+
+/**
+ * Brings the element of a streaming answer up to `message` in place when only its text changed
+ * (it still streams, and had text before); false when it must be rendered anew.
+ */
+export function updateStreamingAnswer(
+  element: HTMLElement,
+  before: Message,
+  message: Message,
+): boolean {
+  const textOnly =
+    message.role !== 'USER' &&
+    before.status === 'STREAMING' &&
+    message.status === 'STREAMING' &&
+    before.text !== '' &&
+    message.text !== '';
+  const content = textOnly ? element.querySelector<HTMLElement>('.markdown') : null;
+  if (!content) return false;
+  fillMarkdown(content, message.text);
+  return true;
+}
+
 function renderAssistantBody(message: Message, handlers: MessageHandlers): HTMLElement[] {
   const streaming = message.status === 'STREAMING';
   const content = h('div', { class: 'markdown' });
-  content.innerHTML = renderMarkdown(message.text);
-  for (const block of content.querySelectorAll('.code-head')) {
-    block.append(copyButton('Copy code', 'code'));
-  }
+  fillMarkdown(content, message.text);
   const parts: HTMLElement[] = [];
   if (streaming && message.text === '') {
     parts.push(
@@ -143,7 +196,7 @@ export function renderMessage(message: Message, handlers: MessageHandlers): HTML
     visuallyHidden(user ? 'You said:' : 'Threadline answered:'),
   );
   if (user) {
-    article.append(h('div', { class: 'bubble' }, message.text));
+    article.append(h('div', { class: 'bubble', dir: 'auto' }, message.text));
   } else {
     article.append(
       h('span', { class: 'avatar avatar--assistant', 'aria-hidden': 'true' }, 'T'),
