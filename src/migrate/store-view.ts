@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { silentLogger } from '../logger.js';
+import { fileStamp } from '../services/store/atomic-file.js';
 import { legacyIdOf } from '../services/store/deletions.js';
 import type { Conversations } from '../services/store/document.js';
 import { userFiles } from '../services/store/user-files.js';
@@ -19,8 +20,18 @@ export async function readStoredConversations(
   user: string,
 ): Promise<Conversations> {
   const files = userFiles(path.join(dataDir, 'chats'), user);
-  return (await loadUser(files, silentLogger, { readOnly: true })).conversations;
+  // Beside a running server, a fold may replace the snapshot and drop the journal it folded
+  // while this reads them: read again until the snapshot stayed the same throughout.
+  for (let attempt = 1; ; attempt++) {
+    const before = await fileStamp(files.snapshot);
+    const { conversations } = await loadUser(files, silentLogger, { readOnly: true });
+    if (attempt === MAX_READS || (await fileStamp(files.snapshot)) === before) {
+      return conversations;
+    }
+  }
 }
+
+const MAX_READS = 5;
 
 /** Lookup over a view, by id and then by recorded legacy id, like the store-backed one. */
 export function viewConversations(

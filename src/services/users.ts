@@ -9,7 +9,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConflictError, NotFoundError, StorageError } from './errors.js';
-import { isCode, readIfExists, writeFileAtomic } from './store/atomic-file.js';
+import { fileStamp, readIfExists, writeFileAtomic } from './store/atomic-file.js';
 import { withFileLock } from './store/file-lock.js';
 import { validateUsername } from './store/validate.js';
 
@@ -176,17 +176,6 @@ export function createUserService(options: UserServiceOptions): UserService {
       return { name: DEFAULT_USER, token };
     },
   };
-}
-
-/** Changes whenever the file is replaced or rewritten ("" when it does not exist). */
-async function fileStamp(file: string): Promise<string> {
-  try {
-    const stat = await fs.stat(file);
-    return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
-  } catch (error) {
-    if (isCode(error, 'ENOENT')) return '';
-    throw error;
-  }
 }
 
 function parse(text: string, file: string): StoredUser[] {

@@ -157,6 +157,17 @@ export function isCode(error: unknown, ...codes: string[]): boolean {
 }
 
 /** The file's text, or null when it does not exist. */
+/** Changes whenever the file is replaced or rewritten ("" when it does not exist). */
+export async function fileStamp(file: string): Promise<string> {
+  try {
+    const stats = await fs.stat(file);
+    return `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) return '';
+    throw error;
+  }
+}
+
 export async function readIfExists(file: string): Promise<Buffer | null> {
   try {
     return await fs.readFile(file);
