@@ -4,11 +4,9 @@
  * get conversations that `alice` cannot see and a name that can never sign in; which one is meant
  * is the operator's to say.
  */
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../services/errors.js';
-import { isCode } from '../services/store/atomic-file.js';
-import { ownerOf } from '../services/store/user-files.js';
+import { ownersIn } from '../services/store/user-files.js';
 import { createUserService } from '../services/users.js';
 import { MigrationSetupError } from './sources.js';
 
@@ -36,10 +34,5 @@ async function existingNames(dataDir: string): Promise<string[]> {
     if (error instanceof StorageError) throw new MigrationSetupError(error.message);
     throw error;
   }
-  const files = await readdir(path.join(dataDir, 'chats')).catch((error: unknown) => {
-    if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return [];
-    throw error;
-  });
-  const owners = files.map(ownerOf).filter((owner): owner is string => owner !== null);
-  return [...signIns, ...owners];
+  return [...signIns, ...(await ownersIn(path.join(dataDir, 'chats')))];
 }

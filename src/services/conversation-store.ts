@@ -3,13 +3,7 @@ import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { createLogger, type Logger } from '../logger.js';
 import { ConflictError, NotFoundError, StorageError, ValidationError } from './errors.js';
-import {
-  appendDurably,
-  isCode,
-  isInFlight,
-  TEMP_MARKER,
-  tempWriterOf,
-} from './store/atomic-file.js';
+import { appendDurably, isInFlight, TEMP_MARKER, tempWriterOf } from './store/atomic-file.js';
 import { compact, retireFoldedJournal } from './store/compaction.js';
 import { acquireDataLock, type DataLock } from './store/data-lock.js';
 import { legacyIdOf, recordDeletion } from './store/deletions.js';
@@ -39,7 +33,7 @@ import {
   requireText,
 } from './store/records.js';
 import { TickBatcher } from './store/tick-batcher.js';
-import { ownerOf, type UserFiles, userFiles } from './store/user-files.js';
+import { ownersIn, type UserFiles, userFiles } from './store/user-files.js';
 import { type LoadedUser, loadUser } from './store/user-loader.js';
 import { isValidUsername, validateId, validateUsername } from './store/validate.js';
 import { SerialQueue } from './store/write-queue.js';
@@ -412,19 +406,7 @@ export class JsonConversationStore implements ConversationStore {
   }
 
   async listUsers(): Promise<string[]> {
-    let names: string[];
-    try {
-      names = await fs.readdir(this.chatsDir);
-    } catch (error) {
-      if (isCode(error, 'ENOENT')) return [];
-      throw error;
-    }
-    const users = new Set<string>();
-    for (const name of names) {
-      const owner = ownerOf(name);
-      if (owner && isValidUsername(owner)) users.add(owner);
-    }
-    return [...users].sort();
+    return (await ownersIn(this.chatsDir)).filter(isValidUsername);
   }
 
   // ---- machinery ----

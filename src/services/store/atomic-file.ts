@@ -156,7 +156,6 @@ export function isCode(error: unknown, ...codes: string[]): boolean {
   return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
 }
 
-/** The file's text, or null when it does not exist. */
 /** Changes whenever the file is replaced or rewritten ("" when it does not exist). */
 export async function fileStamp(file: string): Promise<string> {
   try {
@@ -168,6 +167,7 @@ export async function fileStamp(file: string): Promise<string> {
   }
 }
 
+/** The file's text, or null when it does not exist. */
 export async function readIfExists(file: string): Promise<Buffer | null> {
   try {
     return await fs.readFile(file);

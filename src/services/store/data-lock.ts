@@ -1,8 +1,7 @@
-import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../logger.js';
 import { StorageError } from '../errors.js';
-import { type LockHolder, newHolder, releaseLock, tryLock } from './lock-file.js';
+import { heldElsewhere, type LockHolder, newHolder, releaseLock, tryLock } from './lock-file.js';
 
 export interface DataLock {
   readonly path: string;
@@ -27,7 +26,7 @@ export async function acquireDataLock(dataDir: string, logger: Logger): Promise<
     if (result === 'taken') return { path: lockPath, release: () => releaseLock(lockPath, mine) };
     if (result !== 'retry') {
       throw new StorageError(
-        `data directory ${dir} is in use by process ${result.pid}${result.host ? ` on ${result.host}` : ''} (since ${result.startedAt}); stop it or choose another DATA_DIR${result.host && result.host !== hostname() ? ` (if that server is gone, delete ${lockPath})` : ''}`,
+        `data directory ${dir} is in use by process ${result.pid}${result.host ? ` on ${result.host}` : ''} (since ${result.startedAt}); stop it or choose another DATA_DIR${heldElsewhere(result) ? ` (if that server is gone, delete ${lockPath})` : ''}`,
       );
     }
   }

@@ -99,8 +99,12 @@ export async function releaseLock(lockPath: string, mine: OwnHolder): Promise<vo
   }
 }
 
+/** The holder took its lock on another host (or in another container): its pids mean nothing here. */
+export const heldElsewhere = (holder: LockHolder): boolean =>
+  holder.host !== undefined && holder.host !== hostname();
+
 function isAlive(holder: LockHolder): boolean {
-  if (holder.host !== undefined && holder.host !== hostname()) return true;
+  if (heldElsewhere(holder)) return true;
   if (holder.pid !== process.pid) {
     if (!isRunning(holder.pid)) return false;
     const now = holder.processStart === undefined ? null : processStartOf(holder.pid);

@@ -1,4 +1,6 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { isCode } from './atomic-file.js';
 
 /**
  * Every file one user owns under `DATA_DIR/chats`. All of them are the username plus a fixed
@@ -31,6 +33,23 @@ export function userFiles(chatsDir: string, username: string): UserFiles {
     journalOld: `${base}.journal.old`,
     deleted: `${base}.deleted`,
   };
+}
+
+/** The owners of the snapshots and journals in `chatsDir`, sorted; none when it is missing. */
+export async function ownersIn(chatsDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(chatsDir);
+  } catch (error) {
+    if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return [];
+    throw error;
+  }
+  const owners = new Set<string>();
+  for (const name of names) {
+    const owner = ownerOf(name);
+    if (owner) owners.add(owner);
+  }
+  return [...owners].sort();
 }
 
 /** The username a file in `chats/` belongs to, if it is a snapshot or a journal. */
