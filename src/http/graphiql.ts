@@ -56,8 +56,18 @@ const FORGET_TOKEN = `<script>(function () {
   history.replaceState(history.state, '', url);
 })();</script>`;
 
-let plainPage: Promise<Buffer<ArrayBuffer>> | null = null;
-let pageAround: Promise<[Buffer<ArrayBuffer>, Buffer<ArrayBuffer>]> | null = null;
+/** `make()` run once and kept; forgotten if it fails, so that the next call tries again. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | null = null;
+  return () =>
+    (made ??= make().catch((error: unknown) => {
+      made = null;
+      throw error;
+    }));
+}
+
+let plainPage: (() => Promise<Buffer<ArrayBuffer>>) | null = null;
+let pageAround: (() => Promise<[Buffer<ArrayBuffer>, Buffer<ArrayBuffer>]>) | null = null;
 
 /**
  * The page inlines megabytes of scripts (each JSON-encoded as it is rendered, about half a
@@ -70,25 +80,16 @@ export async function renderGraphiQL(
 ): Promise<Buffer<ArrayBuffer> | ReadableStream<Uint8Array>> {
   const { headers, ...rest } = options;
   if (headers === undefined) {
-    plainPage ??= render(rest)
-      .then((page) => Buffer.from(page))
-      .catch((error: unknown) => {
-        plainPage = null;
-        throw error;
-      });
-    return plainPage;
+    plainPage ??= once(async () => Buffer.from(await render(rest)));
+    return plainPage();
   }
-  pageAround ??= render({ ...rest, headers: HEADERS_SLOT })
-    .then((page): [Buffer<ArrayBuffer>, Buffer<ArrayBuffer>] => {
-      const [before, after, ...more] = page.split(JSON.stringify(HEADERS_SLOT));
-      if (after === undefined || more.length > 0) throw new Error('no single headers slot');
-      return [Buffer.from(before!), Buffer.from(after)];
-    })
-    .catch((error: unknown) => {
-      pageAround = null;
-      throw error;
-    });
-  const [before, after] = await pageAround;
+  pageAround ??= once(async () => {
+    const page = await render({ ...rest, headers: HEADERS_SLOT });
+    const [before, after, ...more] = page.split(JSON.stringify(HEADERS_SLOT));
+    if (after === undefined || more.length > 0) throw new Error('no single headers slot');
+    return [Buffer.from(before!), Buffer.from(after)];
+  });
+  const [before, after] = await pageAround();
   // Sent as three chunks: joining them would copy the whole page for each request.
   const slot = Buffer.from(JSON.stringify(headers));
   return new ReadableStream({
