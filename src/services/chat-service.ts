@@ -24,11 +24,13 @@ import {
 } from './errors.js';
 import { ownerKey } from './owner-key.js';
 import type { ResponsesClient } from './responses-client.js';
+import { newConversationId } from './store/ids.js';
 import { validateId } from './store/validate.js';
 import type { StreamHub } from './stream-hub.js';
 import type {
   ChatService,
   ConversationStore,
+  NewMessage,
   SendInput,
   SendResult,
   StoredConversation,
@@ -46,6 +48,11 @@ export interface ChatServiceDeps {
   /** See `LATE_SETTLE_MS`. */
   lateSettleMs?: readonly number[];
 }
+
+/** What a turn starts from: the conversation as it was, or one to make; and its question. */
+type TurnPlan = ({ before: StoredConversation } | { create: { chatName: string } }) & {
+  question: { text: string; stored?: StoredMessage; metadata?: Record<string, unknown> };
+};
 
 interface OpenTurn {
   controller: AbortController;
@@ -100,28 +107,17 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   ): Promise<SendResult> {
     if (closing) throw new UpstreamUnavailableError('The server is shutting down');
     const metadata = clientMessageId ? clientMessageMetadata(clientMessageId) : undefined;
-    const created = conversationId
-      ? null
-      : await store.createConversation(
-          username,
-          chatName ?? defaultChatName(text, config.maxChatNameChars),
-          {
-            createdAt: now(),
-            metadata,
-          },
-        );
-    const id = created?.data.id ?? conversationId!;
-    try {
-      return await startTurn(username, id, async () => ({
-        // Read once no other turn can run here: the one before may have moved the chain.
-        before: created ?? (await ownConversation(username, id)),
-        question: { text, metadata },
-      }));
-    } catch (error) {
-      // The request failed: the conversation made for it must not stay behind, empty.
-      if (created) await store.deleteConversation(username, id).catch(() => false);
-      throw error;
+    const question = { text, metadata };
+    if (conversationId === null) {
+      // Made with its first messages in one write: a crash never leaves it behind, empty.
+      const create = { chatName: chatName ?? defaultChatName(text, config.maxChatNameChars) };
+      return startTurn(username, newConversationId(), async () => ({ create, question }));
     }
+    return startTurn(username, conversationId, async () => ({
+      // Read once no other turn can run here: the one before may have moved the chain.
+      before: await ownConversation(username, conversationId),
+      question,
+    }));
   }
 
   async function retry(username: string, conversationId: string): Promise<SendResult> {
@@ -156,10 +152,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   async function startTurn(
     username: string,
     conversationId: string,
-    prepare: () => Promise<{
-      before: StoredConversation;
-      question: { text: string; stored?: StoredMessage; metadata?: Record<string, unknown> };
-    }>,
+    prepare: () => Promise<TurnPlan>,
   ): Promise<SendResult> {
     const key = turnKey(username, conversationId);
     await settledTurn(username, conversationId, key);
@@ -174,8 +167,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const { turn, finish } = reserve(key);
 
     try {
-      const { before, question } = await prepare();
-      const added = await store.addMessages(username, conversationId, [
+      const plan = await prepare();
+      const { question } = plan;
+      const messages: NewMessage[] = [
         ...(question.stored
           ? []
           : [
@@ -188,7 +182,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
               },
             ]),
         { role: 'assistant', text: '', status: 'STREAMING', timestamp: now(), response_id: null },
-      ]);
+      ];
+      const { before, added } = await storeTurn(username, conversationId, plan, messages);
       const userMessage = question.stored ?? added[0]!;
       const assistantMessage = added.at(-1)!;
       turn.messageId = assistantMessage.id;
@@ -220,6 +215,28 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       finish();
       throw error;
     }
+  }
+
+  /** Stores a turn's first messages: in a new conversation, made with them, or after `before`. */
+  async function storeTurn(
+    username: string,
+    conversationId: string,
+    plan: TurnPlan,
+    messages: NewMessage[],
+  ): Promise<{ before: StoredConversation; added: StoredMessage[] }> {
+    if ('before' in plan) {
+      const added = await store.addMessages(username, conversationId, messages);
+      return { before: plan.before, added };
+    }
+    const created = await store.createConversation(username, plan.create.chatName, {
+      id: conversationId,
+      createdAt: now(),
+      metadata: plan.question.metadata,
+      messages,
+    });
+    const { created_at } = created.data;
+    const before = { ...created, messages: [], last_update: created_at, last_response_id: null };
+    return { before, added: created.messages };
   }
 
   async function stop(username: string, conversationId: string): Promise<StoredMessage | null> {

@@ -189,10 +189,27 @@ export class JsonConversationStore implements ConversationStore {
       metadata: cloneJson(options.metadata ?? {}),
       object: 'conversation' as const,
     };
-    const header = buildHeader(data, chatName, createdAt, null);
+    const messages = (options.messages ?? []).map((input) =>
+      buildMessage(input, input.id ?? newMessageId(), createdAt),
+    );
+    if (new Set(messages.map((message) => message.id)).size < messages.length) {
+      throw new ConflictError('A new conversation cannot hold one message id twice');
+    }
+    const last = messages.at(-1);
+    const header = buildHeader(
+      data,
+      chatName,
+      last?.timestamp ?? createdAt,
+      messages.findLast((message) => message.response_id !== null)?.response_id ?? null,
+    );
     return this.change(username, (conversations) => {
       if (conversations.has(id)) throw new ConflictError(`Conversation ${id} already exists`);
-      return { ops: [headerOp(id, header)], result: (all) => cloneJson(all.get(id)!) };
+      // With messages, one `put` line: a crash keeps the conversation with them or not at all.
+      const ops: JournalOp[] =
+        messages.length === 0
+          ? [headerOp(id, header)]
+          : [{ op: 'put', id, conversation: { ...header, messages } }];
+      return { ops, result: (all) => cloneJson(all.get(id)!) };
     });
   }
 

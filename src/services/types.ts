@@ -88,6 +88,8 @@ export interface CreateConversationOptions {
   id?: string;
   createdAt?: number;
   metadata?: Record<string, unknown>;
+  /** Its first messages, stored with it in one durable write. */
+  messages?: readonly NewMessage[];
 }
 
 /** The seed's ConversationManager. Every method validates usernames and ids. */

@@ -250,9 +250,29 @@ describe('upstream faults', () => {
 
   it('leaves no empty conversation behind when a send to a new one fails', async () => {
     const f = await setup();
-    vi.spyOn(f.store, 'addMessages').mockRejectedValueOnce(new Error('I/O error'));
+    vi.spyOn(f.store, 'createConversation').mockRejectedValueOnce(new Error('I/O error'));
     await expect(f.service.send(USER, { text: 'Into a new conversation' })).rejects.toThrow();
     expect(await f.store.listConversations(USER)).toEqual([]);
+  });
+
+  it('writes a new conversation in one journal line with its question and answer', async () => {
+    const f = await setup();
+    const sent = await f.service.send(USER, { text: 'Into a new conversation' });
+    const id = sent.conversation.data.id;
+    const journal = await fs.readFile(path.join(f.dataDir, 'chats', `${USER}.journal`), 'utf8');
+    // A crash keeps a line whole or drops it: the conversation never lands without its question.
+    const first = journal.split('\n').find((line) => line.includes(id));
+    expect(JSON.parse(first!)).toMatchObject({
+      op: 'put',
+      conversation: {
+        data: { id },
+        messages: [
+          { role: 'user', text: 'Into a new conversation', status: 'COMPLETE' },
+          { id: sent.assistantMessage.id, role: 'assistant', status: 'STREAMING' },
+        ],
+      },
+    });
+    await f.service.stop(USER, id);
   });
 
   it('checkpoints partial text while streaming, not only at the end', async () => {
