@@ -285,6 +285,8 @@ describe.skipIf(!hasChromium)('the web app in Chromium', () => {
     await screenshot(page, 'rename-dialog');
     await rename.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.locator('.topbar-title').textContent()).toBe('Weekend plans');
+    // The tab is named after the conversation too.
+    expect(await page.title()).toBe('Weekend plans – Threadline');
     const listed = await app.fixture.exec<{ conversation: { chatName: string } }>(
       'query ($id: ID!) { conversation(id: $id) { chatName } }',
       { id },

@@ -2,7 +2,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserApp, hasChromium, newContext } from '../helpers/browser.js';
-import { ASSISTANT, sendMessage, waitForFinalAnswer } from './support.js';
+import { ASSISTANT, conversationIdOf, sendMessage, waitForFinalAnswer } from './support.js';
 
 const atBottom = (page: Page) =>
   page.evaluate(() => {
@@ -57,6 +57,26 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       for (let line = 0; line < 8; line++) await page.keyboard.press('Shift+Enter');
       await expect.poll(() => atBottom(page)).toBe(true);
       expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('starts the tab order with a way past the conversation list to the message box', async () => {
+    const { context, page } = await signedIn();
+    try {
+      // Back from the first control of the conversation list.
+      await page.locator('#sidebar').getByRole('button').first().focus();
+      await page.keyboard.press('Shift+Tab');
+      const skip = page.getByRole('button', { name: 'Skip to message box' });
+      expect(await skip.evaluate((button) => button === document.activeElement)).toBe(true);
+      // Shown once focused, inside the window.
+      const box = await skip.boundingBox();
+      expect(box!.y).toBeGreaterThanOrEqual(0);
+      const hash = await page.evaluate(() => window.location.hash);
+      await page.keyboard.press('Enter');
+      expect(await focusedLabel(page)).toBe('composer-input');
+      expect(await page.evaluate(() => window.location.hash)).toBe(hash);
     } finally {
       await context.close();
     }
@@ -196,6 +216,36 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       await link.click();
       await page.getByRole('alert').filter({ hasText: 'does not exist' }).waitFor();
       await expect.poll(() => link.count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('brings a rename, a new conversation and a deletion made elsewhere into view when the tab is shown', async () => {
+    const { context, page } = await signedIn();
+    try {
+      await sendMessage(page, 'Named here');
+      await waitForFinalAnswer(page, 1);
+      const id = conversationIdOf(page);
+      const other = page.locator('.conversation-link', { hasText: 'Made elsewhere' });
+      const made = await app.fixture.exec<{ createConversation: { id: string } }>(
+        'mutation { createConversation(chatName: "Made elsewhere") { id } }',
+      );
+      await app.fixture.exec(
+        'mutation ($id: ID!) { renameConversation(id: $id, chatName: "Renamed elsewhere") { id } }',
+        { id },
+      );
+      expect(await other.count()).toBe(0);
+      await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+      await expect
+        .poll(() => page.locator('.topbar-title').textContent())
+        .toBe('Renamed elsewhere');
+      await other.waitFor();
+      await app.fixture.exec('mutation ($id: ID!) { deleteConversation(id: $id) }', {
+        id: made.data?.createConversation.id,
+      });
+      await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+      await expect.poll(() => other.count()).toBe(0);
     } finally {
       await context.close();
     }

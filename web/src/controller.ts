@@ -50,6 +50,8 @@ export interface Controller extends Actions {
   /** Keeps the state of a streaming answer for the reload that follows. */
   saveForReload(): void;
   setConnection(status: ConnectionStatus): void;
+  /** Brings the list up to date with changes made elsewhere. */
+  refreshConversations(): Promise<void>;
   /** The composer, which holds a failed send's text given back for editing. */
   attachComposer(composer: ComposerText): void;
 }
@@ -341,23 +343,49 @@ export function createController(
 
   // ---- actions ----
 
+  /** A page of the list; answers streaming elsewhere on it are watched. */
+  async function conversationsPage(after: string | null) {
+    const { conversations } = await request(ConversationsQuery, { first: PAGE_SIZE, after });
+    const nodes = conversations.edges.map((edge) => edge.node);
+    // Answers streaming elsewhere (another tab, another client) are read until they end, so
+    // their "answering" dot goes out; the open conversation's stream keeps it current.
+    for (const node of nodes) {
+      if (node.streaming && node.id !== store.get().activeId) watch(node.id);
+    }
+    return { nodes, pageInfo: conversations.pageInfo };
+  }
+
+  /**
+   * The newest page again, merged into the list, when the tab is shown: names, new
+   * conversations and deletions made elsewhere appear. The pages loaded after it stay.
+   */
+  async function refreshConversations() {
+    if (store.get().screen !== 'chat' || store.get().loadingConversations) return;
+    try {
+      const { nodes, pageInfo } = await conversationsPage(null);
+      const fresh = new Set(nodes.map((node) => node.id));
+      // Newer than the page's oldest and not on it: deleted since (the open one goes when read).
+      const oldest = pageInfo.hasNextPage ? Date.parse(nodes.at(-1)?.lastUpdate ?? '') : -Infinity;
+      const { activeId, conversations } = store.get();
+      let list = conversations.filter(
+        (c) => fresh.has(c.id) || c.id === activeId || !(Date.parse(c.lastUpdate) > oldest),
+      );
+      for (const node of nodes) list = upsertConversation(list, node);
+      store.set({ conversations: list });
+    } catch {
+      // The next time the tab is shown tries again.
+    }
+  }
+
   async function loadConversations(after: string | null) {
     store.set({ loadingConversations: true });
     try {
-      const { conversations } = await request(ConversationsQuery, { first: PAGE_SIZE, after });
-      const nodes = conversations.edges.map((edge) => edge.node);
+      const { nodes, pageInfo } = await conversationsPage(after);
       let list = after ? store.get().conversations : [];
       for (const node of nodes) list = upsertConversation(list, node);
-      // Answers streaming elsewhere (another tab, another client) are read until they end, so
-      // their "answering" dot goes out; the open conversation's stream keeps it current.
-      for (const node of nodes) {
-        if (node.streaming && node.id !== store.get().activeId) watch(node.id);
-      }
       store.set({
         conversations: list,
-        nextCursor: conversations.pageInfo.hasNextPage
-          ? (conversations.pageInfo.endCursor ?? null)
-          : null,
+        nextCursor: pageInfo.hasNextPage ? (pageInfo.endCursor ?? null) : null,
       });
     } finally {
       store.set({ loadingConversations: false });
@@ -685,6 +713,7 @@ export function createController(
       await start();
     },
     signOut,
+    refreshConversations,
     async loadMoreConversations() {
       const { nextCursor, loadingConversations } = store.get();
       if (!nextCursor || loadingConversations) return;

@@ -47,7 +47,14 @@ function mountChatScreen(): (state: AppState, previous: AppState | undefined) =>
   const composerSlot = h('div', { class: 'composer-slot' });
   const announcer = h('div', { class: 'sr-only', 'aria-live': 'polite', role: 'status' });
   const main = h('main', { class: 'main' }, topbar, bannerSlot, chatSlot, noticeSlot, composerSlot);
-  const shell = h('div', { class: 'app' }, sidebar, scrim, main, announcer);
+  // First in the tab order: past the conversation list to the message box. Not a fragment
+  // link: the hash holds the open conversation.
+  const skip = h(
+    'button',
+    { type: 'button', class: 'skip-link', onClick: () => composer.focus() },
+    'Skip to message box',
+  );
+  const shell = h('div', { class: 'app' }, skip, sidebar, scrim, main, announcer);
   root.replaceChildren(shell);
 
   /**
@@ -139,6 +146,7 @@ store.subscribe((state, previous) => {
   }
   renderChatScreen = null;
   onWidthChange = null;
+  document.title = 'Threadline';
   if (state.screen === 'sign-in') {
     if (previous?.screen !== 'sign-in' || state.signInError !== previous.signInError) {
       root.replaceChildren(renderSignIn(state, (token) => void controller.signIn(token)));
@@ -154,6 +162,9 @@ socket.onStatus((status) => controller.setConnection(status));
 window.addEventListener('online', () => store.set({ browserOnline: true }));
 window.addEventListener('offline', () => store.set({ browserOnline: false }));
 window.addEventListener('pagehide', () => controller.saveForReload());
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') void controller.refreshConversations();
+});
 onRouteChange((conversationId) => {
   if (store.get().screen === 'chat' && conversationId !== store.get().activeId) {
     void controller.open(conversationId, 'replace');

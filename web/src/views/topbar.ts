@@ -54,6 +54,8 @@ export function mountTopbar(container: HTMLElement, actions: Actions): (state: A
     const conversation = state.conversations.find((c) => c.id === state.activeId);
     current = conversation ? { id: conversation.id, name: conversation.chatName } : null;
     title.textContent = conversation?.chatName ?? (state.activeId ? '' : 'New chat');
+    // The tab and the browser's history name the conversation, not only the app.
+    document.title = title.textContent ? `${title.textContent} – Threadline` : 'Threadline';
     model.textContent = state.defaultModel ?? '';
     rename.hidden = current === null;
     remove.hidden = current === null;
