@@ -60,15 +60,21 @@ export function requireUser(context: Context): string {
 
 function tokenOf(initial: InitialContext): string | null {
   if (initial.request) return bearerToken(initial.request.headers.get('authorization'));
-  const fromConnection = bearerToken(initial.connectionParams?.authorization);
+  const fromConnection = bearerToken(authorizationIn(initial.connectionParams));
   if (fromConnection) return fromConnection;
-  const headers = initial.params?.extensions?.headers;
-  if (headers && typeof headers === 'object') {
-    for (const [name, value] of Object.entries(headers)) {
-      if (name.toLowerCase() === 'authorization') return bearerToken(value);
-    }
+  return bearerToken(authorizationIn(initial.params?.extensions?.headers));
+}
+
+/**
+ * The `authorization` entry of connection params or per-operation headers, its name in any
+ * case as in an HTTP header; undefined when there is none, or it is null.
+ */
+export function authorizationIn(headers: unknown): unknown {
+  if (!headers || typeof headers !== 'object') return undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === 'authorization' && value !== null) return value;
   }
-  return null;
+  return undefined;
 }
 
 /** The token of a `Bearer <token>` value (the scheme is case-insensitive), or null. */

@@ -19,7 +19,7 @@ import type { ConnectionInitMessage } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createGraphQLError, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocket, WebSocketServer } from 'ws';
-import { bearerToken } from '../context.js';
+import { authorizationIn, bearerToken } from '../context.js';
 import type { Logger } from '../logger.js';
 import { isGraphQLError, type MaskError } from '../schema/errors.js';
 import type { UserService } from '../services/users.js';
@@ -32,7 +32,7 @@ export interface GraphQLWsOptions {
   /** The yoga server's `maskedErrors.maskError`: errors reach WebSocket clients as over HTTP. */
   maskError: MaskError;
   logger: Logger;
-  /** Largest message accepted from a client. */
+  /** Largest operation accepted from a client (its JSON), as the HTTP body limit. */
   maxPayloadBytes: number;
   /** A socket that has not sent `connection_init` by then is closed. @default 3_000 */
   connectionInitWaitTimeoutMs?: number;
@@ -83,7 +83,9 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
   const wss = new WebSocketServer({
     noServer: true,
     path: '/graphql',
-    maxPayload: options.maxPayloadBytes,
+    // Twice the limit before ws closes the socket (1009, ending every operation on it): up
+    // to there, an operation too large is refused alone, as over HTTP (see onSubscribe).
+    maxPayload: 2 * options.maxPayloadBytes,
     WebSocket: BatchingWebSocket,
   });
   // Upgrades are handed over here rather than through ws's `server` option, which would pass
@@ -108,7 +110,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
       // socket stays open and each operation authenticates itself (GraphiQL does that).
       onConnect: async (ctx) => {
         connections.add(ctx);
-        const header = ctx.connectionParams?.authorization;
+        const header = authorizationIn(ctx.connectionParams);
         if (header === undefined) return true;
         try {
           return (await options.users.authenticate(bearerToken(header))) !== null;
@@ -128,6 +130,13 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onSubscribe: async (ctx, _id, params) => {
+        if (Buffer.byteLength(JSON.stringify(params)) > options.maxPayloadBytes) {
+          return [
+            createGraphQLError(`Request body larger than ${options.maxPayloadBytes} bytes`, {
+              extensions: { code: 'BAD_REQUEST' },
+            }),
+          ];
+        }
         // Each open subscription holds server memory; one socket must not hold without bound.
         if (Object.keys(ctx.subscriptions).length > maxOperations) {
           return [

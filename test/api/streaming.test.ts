@@ -218,6 +218,21 @@ describe('messageStream over graphql-ws', () => {
     expect(codes(result.value as ExecResult)).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('reads the connection token under any case of its name, and a null one as none', async () => {
+    const me = (client: Client) =>
+      client
+        .iterate({ query: '{ me { name } }' })
+        .next()
+        .then((r) => r.value as ExecResult);
+    // As HTTP header names are.
+    const upper = wsClient({ Authorization: `Bearer ${fx.tokens.alice}` });
+    expect((await me(upper)).data).toEqual({ me: { name: 'alice' } });
+    const wrong = wsClient({ AUTHORIZATION: 'Bearer nope' });
+    await expect(me(wrong)).rejects.toMatchObject({ code: 4403 });
+    const none = wsClient({ authorization: null });
+    expect(codes(await me(none))).toEqual(['UNAUTHENTICATED']);
+  });
+
   it('answers a refused operation with a coded error and keeps the socket for the others', async () => {
     const client = wsClient(bearer(fx.tokens.alice));
     // graphql-ws's client throws the errors of an `error` message.
@@ -243,6 +258,8 @@ describe('messageStream over graphql-ws', () => {
     const twoOperations = 'query A { me { name } } query B { me { name } }';
     expect(await run(twoOperations)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
     expect(await run(twoOperations, 'C')).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+    // Over the body limit, as HTTP answers 413: this operation alone, not the socket (1009).
+    expect(await run(`{ me { name } } # ${'x'.repeat(1_100_000)}`)).toEqual(['BAD_REQUEST']);
     const fine = await client.iterate({ query: '{ me { name } }' }).next();
     expect((fine.value as ExecResult).data).toEqual({ me: { name: 'alice' } });
   });
