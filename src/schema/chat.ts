@@ -43,7 +43,8 @@ function streamEvent<T extends ChatEvent>(name: string, description: string) {
       conversationId: t.id({ resolve: (event) => event.conversationId }),
       messageId: t.id({ resolve: (event) => event.messageId }),
       seq: t.int({
-        description: 'Numbered per message from 1; resubscribe with the last one as `after`',
+        description:
+          'Numbered per message from 1; resubscribe with the last one as `after` and its `messageId`',
         resolve: (event) => event.seq,
       }),
     }),

@@ -226,6 +226,16 @@ export class StreamHub {
     };
     const after = options.after ?? 0;
     const messageId = options.messageId ?? null;
+    // Seqs count per answer: once a newer answer is buffered, `after` alone may be a seq of
+    // either, and taking it for the newer one would skip that answer's start unseen.
+    if (messageId === null && after > 0 && (this.#turns.get(topic)?.length ?? 0) > 1) {
+      subscription.end(
+        new ReplayGapError(
+          `A newer answer has started: seq ${after} without its messageId is ambiguous`,
+        ),
+      );
+      return subscription;
+    }
     const plan = this.#replayPlan(topic, messageId, after);
     if (plan === null) return gap(messageId, after);
     for (const { turn, from } of plan) {
@@ -275,7 +285,8 @@ export class StreamHub {
    * What to replay, turn by turn; null when the turn the client names is no longer buffered
    * (past the replay TTL, or never streamed here): whether it missed the end is unknown, so it
    * must read the conversation instead. Without `messageId`, `after` is a seq of
-   * the latest turn; one that turn has not reached (or no turn at all) belongs to an earlier one.
+   * the latest turn (the only one buffered); one that turn has not reached (or no turn at all)
+   * belongs to an earlier one.
    * With it, a seq that turn has not reached is a gap too.
    */
   #replayPlan(

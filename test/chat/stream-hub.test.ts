@@ -394,6 +394,29 @@ describe('StreamHub', () => {
     expect((await collect(current, isEnd)).map((e) => e.seq)).toEqual([3, 4]);
   });
 
+  it('reports a gap for an `after` without its turn once a newer turn is buffered', async () => {
+    const hub = makeHub();
+    const first = hub.openTurn(OWNER, 'c1', 'm1');
+    await publishDeltas((d) => first.publish({ type: 'TEXT_DELTA', delta: d }), words(7));
+    first.publish({ type: 'TEXT_DONE', text: '', responseId: 'r1', usage: null, model: 'x' });
+    const second = hub.openTurn(OWNER, 'c1', 'm2');
+    await publishDeltas((d) => second.publish({ type: 'TEXT_DELTA', delta: d }), words(9));
+    // seq 7 was m1's last; read as m2's, m2's first seven deltas would never be sent.
+    await expect(hub.subscribe(OWNER, 'c1', { after: 7 }).next()).rejects.toBeInstanceOf(
+      ReplayGapError,
+    );
+    // Named, it is exact: m1 is over, so m2 whole.
+    const named = hub.subscribe(OWNER, 'c1', { after: 8, messageId: 'm1' });
+    second.publish({ type: 'TEXT_DONE', text: '', responseId: 'r2', usage: null, model: 'x' });
+    const events = await collect(named, (e) => e.messageId === 'm2' && isEnd(e));
+    expect(events.map((e) => `${e.messageId}:${e.seq}`)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `m2:${i + 1}`),
+    );
+    // Without `after`, the latest turn from its start, as before.
+    const latest = await collect(hub.subscribe(OWNER, 'c1'), isEnd);
+    expect(latest.map((e) => e.messageId)).toEqual(Array(10).fill('m2'));
+  });
+
   it('reports a gap for an `after` beyond what the named turn has reached, not a replay of seen events', async () => {
     const hub = makeHub();
     const turn = hub.openTurn(OWNER, 'c1', 'm1');
