@@ -250,6 +250,10 @@ describe('defaultChatName', () => {
     );
   });
 
+  it('is "New chat" for a message with nothing a name may hold, never an empty name', () => {
+    expect(defaultChatName('\u202e\u2066 \u2069\n')).toBe('New chat');
+  });
+
   it('never cuts a character in half', () => {
     const name = defaultChatName(`${'Q'.repeat(39)}😀 and then some more words`);
     expect(name).toBe(`${'Q'.repeat(39)}😀…`);

@@ -8,12 +8,15 @@ const DEFAULT_NAME_CHARS = 40;
 
 /**
  * The start of the first message, cut at a word boundary when it is long. The name, its "…"
- * included, stays within `maxChars` (the configured longest chat name).
+ * included, stays within `maxChars` (the configured longest chat name). "New chat" when the
+ * message holds nothing a name may.
  */
 export function defaultChatName(text: string, maxChars = Number.POSITIVE_INFINITY): string {
   // What a name may not hold goes first (a direction override in the question, a control
   // character in a migrated one): the name must pass the check a rename to it would meet.
   const flat = withoutNameRefusals(text).replace(/\s+/g, ' ').trim();
+  // Nothing left (a question of direction marks alone): a name must not be empty.
+  if (flat === '') return NEW_CHAT_NAME;
   // By code points: a cut between the two halves of an emoji would leave half of it.
   const characters = Array.from(flat);
   // A limit of one leaves no room for the "…".
