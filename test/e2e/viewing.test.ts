@@ -251,6 +251,36 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     }
   });
 
+  it('highlights code up to a length, and the code block a streaming answer is still writing only while short', async () => {
+    const store = app.fixture.app.services.store;
+    const lines = (count: number) => 'const answer = 42; // the same line\n'.repeat(count);
+    const short = `\`\`\`ts\n${lines(50)}\`\`\``;
+    const { data } = await store.createConversation('alice', 'Long code');
+    const add = (role: 'user' | 'assistant', text: string, status: 'COMPLETE' | 'STREAMING') =>
+      store.addMessage('alice', data.id, { role, text, status });
+    await add('user', 'Long code', 'COMPLETE');
+    // 150 KB of code: highlighting it would hold the page for a good part of a second.
+    await add('assistant', `${short}\n\n\`\`\`ts\n${lines(4_000)}\`\`\``, 'COMPLETE');
+    await add('user', 'And more', 'COMPLETE');
+    // Still streaming, its last block an open fence of 20 KB.
+    await add('assistant', `${short}\n\n\`\`\`ts\n${lines(550)}`, 'STREAMING');
+    const { context, page } = await signedIn();
+    try {
+      await page.goto(`${app.url}/#/c/${data.id}`);
+      const blocks = page.locator(`${ASSISTANT} .code-block code`);
+      await expect.poll(() => blocks.count()).toBe(4);
+      const keywords = await blocks.evaluateAll((codes) =>
+        codes.map((code) => code.querySelectorAll('.hljs-keyword').length),
+      );
+      expect(keywords).toEqual([50, 0, 50, 0]);
+      // Plain, not cut.
+      expect(await blocks.nth(1).evaluate((code) => code.textContent)).toBe(lines(4_000).trimEnd());
+    } finally {
+      await context.close();
+      await store.deleteConversation('alice', data.id);
+    }
+  });
+
   it('renders hostile Markdown in an answer inert', async () => {
     const store = app.fixture.app.services.store;
     const { data } = await store.createConversation('alice', 'Hostile');

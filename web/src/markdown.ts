@@ -42,35 +42,50 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const marked = new Marked({
-  gfm: true,
-  breaks: false,
-  renderer: {
-    // Markup is Markdown's alone: raw HTML in an answer shows as text, so an answer (or a prompt
-    // injected into one) cannot restyle the page, overlay it, or add a form posting elsewhere.
-    html({ text }) {
-      return escapeHtml(text);
+/** Highlighting takes about a millisecond per KB of code: a longer block shows plain. */
+const HIGHLIGHT_MAX_CHARS = 100_000;
+/**
+ * A streaming answer's last block is rendered again at every frame: a code block there is
+ * highlighted only while short, and once more, whole, when it or the answer ends.
+ */
+const GROWING_HIGHLIGHT_MAX_CHARS = 10_000;
+
+const markedWith = (highlightMaxChars: number) =>
+  new Marked({
+    gfm: true,
+    breaks: false,
+    renderer: {
+      // Markup is Markdown's alone: raw HTML in an answer shows as text, so an answer (or a prompt
+      // injected into one) cannot restyle the page, overlay it, or add a form posting elsewhere.
+      html({ text }) {
+        return escapeHtml(text);
+      },
+      // An image would load as the answer renders, and its URL could carry the conversation to
+      // another site; a link to it loads nothing until followed.
+      image({ href, text }) {
+        return `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`;
+      },
+      // A task list's box as a character: form controls are not rendered (see below).
+      checkbox({ checked }) {
+        return checked ? '☑ ' : '☐ ';
+      },
+      code({ text, lang }) {
+        const name = (lang ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+        const known = name !== '' && hljs.getLanguage(name) !== undefined;
+        const highlighted = known && text.length <= highlightMaxChars;
+        const body = highlighted
+          ? hljs.highlight(text, { language: name }).value
+          : escapeHtml(text);
+        const label = name ? `<span class="code-lang">${escapeHtml(name)}</span>` : '';
+        return `<div class="code-block"><div class="code-head">${label}</div><pre><code class="hljs${
+          known ? ` language-${escapeHtml(name)}` : ''
+        }">${body}</code></pre></div>`;
+      },
     },
-    // An image would load as the answer renders, and its URL could carry the conversation to
-    // another site; a link to it loads nothing until followed.
-    image({ href, text }) {
-      return `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`;
-    },
-    // A task list's box as a character: form controls are not rendered (see below).
-    checkbox({ checked }) {
-      return checked ? '☑ ' : '☐ ';
-    },
-    code({ text, lang }) {
-      const name = (lang ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
-      const known = name !== '' && hljs.getLanguage(name) !== undefined;
-      const body = known ? hljs.highlight(text, { language: name }).value : escapeHtml(text);
-      const label = name ? `<span class="code-lang">${escapeHtml(name)}</span>` : '';
-      return `<div class="code-block"><div class="code-head">${label}</div><pre><code class="hljs${
-        known ? ` language-${escapeHtml(name)}` : ''
-      }">${body}</code></pre></div>`;
-    },
-  },
-});
+  });
+
+const marked = markedWith(HIGHLIGHT_MAX_CHARS);
+const growing = markedWith(GROWING_HIGHLIGHT_MAX_CHARS);
 
 // Links from a model's answer leave the app, never replace it.
 DOMPurify.addHook('afterSanitizeAttributes', (node) => {
@@ -94,12 +109,14 @@ const MAX_RENDERED = 4_096;
  * block...). An answer that grows changes only its last blocks, so the blocks before it come
  * from `rendered`, without parsing, highlighting or sanitizing them again.
  */
-export function renderMarkdownBlocks(source: string): string[] {
+export function renderMarkdownBlocks(source: string, streaming = false): string[] {
   const tokens = marked.lexer(source);
   // Reference-style links are defined in one block and used in others: render all of them.
   const linked = Object.keys(tokens.links).length > 0;
-  return tokens.map((token) => {
+  return tokens.map((token, index) => {
     const block = Object.assign([token], { links: tokens.links });
+    // Not kept: it changes with the next delta, and ends rendered in full.
+    if (streaming && index === tokens.length - 1) return sanitize(growing.parser(block));
     if (linked) return sanitize(marked.parser(block));
     let html = rendered.get(token.raw);
     if (html === undefined) {

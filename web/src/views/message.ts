@@ -76,10 +76,10 @@ const shown = new WeakMap<HTMLElement, { blocks: string[]; nodes: number[] }>();
  * an answer streams, the blocks before its last stay the same nodes, so a link or Copy code
  * there can be clicked (a press whose button is replaced before it ends is no click), and a
  * frame highlights, sanitizes and builds only the blocks that changed (it still reads the whole
- * text into blocks, and compares them).
+ * text into blocks, and compares them), and a long code block only once it ends.
  */
-function fillMarkdown(content: HTMLElement, text: string): void {
-  const blocks = renderMarkdownBlocks(text);
+function fillMarkdown(content: HTMLElement, text: string, streaming: boolean): void {
+  const blocks = renderMarkdownBlocks(text, streaming);
   const before = shown.get(content) ?? { blocks: [], nodes: [] };
   let same = 0;
   while (same < blocks.length && blocks[same] === before.blocks[same]) same++;
@@ -118,14 +118,14 @@ export function updateStreamingAnswer(
     message.text !== '';
   const content = textOnly ? element.querySelector<HTMLElement>('.markdown') : null;
   if (!content) return false;
-  fillMarkdown(content, message.text);
+  fillMarkdown(content, message.text, true);
   return true;
 }
 
 function renderAssistantBody(message: Message, handlers: MessageHandlers): HTMLElement[] {
   const streaming = message.status === 'STREAMING';
   const content = h('div', { class: 'markdown' });
-  fillMarkdown(content, message.text);
+  fillMarkdown(content, message.text, streaming);
   const parts: HTMLElement[] = [];
   if (streaming && message.text === '') {
     parts.push(
