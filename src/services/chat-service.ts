@@ -386,7 +386,15 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       }
       // No id of this form was ever given: a replay gap would send the client to read again.
       if (options.messageId != null) validateId(options.messageId, 'message id');
-      await ownConversation(username, conversationId);
+      const conversation = await ownConversation(username, conversationId);
+      // Not an answer here (another conversation's, a question): as a replay gap it would send
+      // the client to read the conversation again, where it would not find it either.
+      const { messageId } = options;
+      if (messageId != null && !isAnswerIn(conversation, messageId)) {
+        throw new ValidationError('messageId is not an answer in this conversation', {
+          field: 'messageId',
+        });
+      }
       const events = hub.subscribe(username, conversationId, options);
       // A deletion that ended the conversation's streams while the first read was under way
       // missed this one: read again now that it is registered (a later deletion ends it).
@@ -401,6 +409,10 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       return events;
     },
   };
+}
+
+function isAnswerIn(conversation: StoredConversation, messageId: string): boolean {
+  return conversation.messages.some((m) => m.id === messageId && m.role === 'assistant');
 }
 
 function validate(input: SendInput, config: Config): { text: string; chatName: string | null } {

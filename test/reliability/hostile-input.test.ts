@@ -17,15 +17,17 @@ let url: string;
 let client: Client;
 /** A conversation of alice's with one finished turn, for inputs that need a real id. */
 let realId: string;
+let questionId: string;
 
 beforeAll(async () => {
   fx = await createAppFixture({ emulator: { replyWords: 3 } });
   url = await fx.start();
   client = wsClient(url, fx.tokens.alice);
   const sent = await fx.exec(
-    'mutation { sendMessage(input: { text: "hello" }) { conversation { id } assistantMessage { id } } }',
+    'mutation { sendMessage(input: { text: "hello" }) { conversation { id } userMessage { id } assistantMessage { id } } }',
   );
   realId = sent.data?.sendMessage.conversation.id;
+  questionId = sent.data?.sendMessage.userMessage.id;
   await fx.settled('alice', realId, sent.data?.sendMessage.assistantMessage.id);
 });
 afterAll(async () => {
@@ -178,7 +180,7 @@ describe('hostile GraphQL inputs', () => {
     await expectServing();
   });
 
-  it('refuses a negative `after` or a malformed `messageId` as BAD_USER_INPUT, not a replay gap', async () => {
+  it('refuses a negative `after`, or a `messageId` that is no answer of the conversation, as BAD_USER_INPUT, not a replay gap', async () => {
     const refusal = (variables: Record<string, unknown>) =>
       client
         .iterate({
@@ -196,6 +198,9 @@ describe('hostile GraphQL inputs', () => {
       [{ m: '' }, 'messageId'],
       [{ m: '../../x' }, 'messageId'],
       [{ m: 'x'.repeat(300) }, 'messageId'],
+      // An id, but of no answer here: reading the conversation again would not find it.
+      [{ m: 'm_000000000000000000000000' }, 'messageId'],
+      [{ m: questionId }, 'messageId'],
     ] as const) {
       expect(await refusal(variables)).toEqual([
         expect.objectContaining({
