@@ -43,7 +43,12 @@ export function createMaskError(logger: Logger): MaskError {
     }
     const requestCode = located ? uncodedRequestErrorCode(located) : null;
     if (located && requestCode) {
-      return createGraphQLError(located.message, {
+      // The armor limits word their refusals "Syntax Error: ..." though the query parsed.
+      const message =
+        requestCode === 'GRAPHQL_VALIDATION_FAILED'
+          ? located.message.replace(/^Syntax Error: /, '')
+          : located.message;
+      return createGraphQLError(message, {
         nodes: located.nodes,
         source: located.source,
         positions: located.positions,
@@ -77,12 +82,6 @@ function refusedWithoutParser(error: GraphQLError): void {
 }
 
 /**
- * The code for a request refused before execution by graphql-js or a limit plugin, which report
- * it without one: a variable that cannot be coerced (`$first: "ten"` for an Int) is the client's
- * input; a syntax error failed to parse; a query over the depth, alias or cost limits failed
- * validation.
- */
-/**
  * The input a refused variable names, as other refusals give it in `extensions.field`: the
  * field of an input object (`at "input.text"`, `Field "text" of required type`), else the
  * variable itself. Read from graphql-js's wording, the only place it is given.
@@ -101,6 +100,12 @@ function variableField(message: string): string | undefined {
   );
 }
 
+/**
+ * The code for a request refused before execution by graphql-js or a limit plugin, which report
+ * it without one: a variable that cannot be coerced (`$first: "ten"` for an Int) is the client's
+ * input; a syntax error failed to parse; a query over the depth, alias or cost limits failed
+ * validation.
+ */
 function uncodedRequestErrorCode(error: GraphQLError): string | null {
   if (error.extensions?.code !== undefined || error.path) return null;
   // The scalar's own complaint may be attached; any other cause is not a refused request.
