@@ -60,6 +60,12 @@ export async function run(argv: string[]): Promise<number> {
     logger.info('offline mode: answers come from the built-in emulator', {
       emulator: emulator.baseURL,
     });
+  } else {
+    // Where every answer comes from: the first thing to check when none does.
+    logger.info('answers come from the model service', {
+      baseURL: withoutCredentials(config.openaiBaseUrl ?? 'https://api.openai.com/v1'),
+      model: config.model,
+    });
   }
   const app = await createApp(config, {
     logger,
@@ -71,10 +77,8 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   });
   let url: string;
-  let created: Awaited<ReturnType<typeof app.services.users.ensureDefaultUser>>;
   try {
     url = await app.start();
-    created = await app.services.users.ensureDefaultUser();
   } catch (error) {
     // Nothing may outlive a failed start: the data-directory lock, the port, the emulator.
     await app.stop().catch(() => {});
@@ -92,8 +96,20 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  // From here on the server is up: a signal stops it cleanly, a build under way included.
+  const stop = stopOnSignal(logger, () => app.stop().finally(() => emulator?.close()));
   // Once the start has worked: a port in use is reported without waiting for a build first.
-  await buildWebIfNeeded(logger);
+  await buildWebIfNeeded(logger, stop.signal);
+  if (stop.signal.aborted) return stop.exitCode;
+  // After the build: a start stopped during it has made no user whose token it never showed.
+  let created: Awaited<ReturnType<typeof app.services.users.ensureDefaultUser>>;
+  try {
+    created = await app.services.users.ensureDefaultUser();
+  } catch (error) {
+    stop.now();
+    await stop.exitCode;
+    throw error;
+  }
   if (created) {
     console.log(`Created user "${created.name}". Open ${url}/?token=${created.token}`);
   } else {
@@ -101,19 +117,25 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`Open ${url}/ and sign in with your token (threadline users add NAME)`);
   }
   console.log(`GraphiQL: ${url}/graphql`);
+  return stop.exitCode;
+}
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const shutdown = (signal: NodeJS.Signals) => {
-      if (stopping) {
+/**
+ * Stops the server at SIGINT or SIGTERM (or `now`); `exitCode` settles once it has stopped.
+ * A second signal exits at once.
+ */
+function stopOnSignal(logger: Logger, stopServer: () => Promise<unknown>) {
+  const controller = new AbortController();
+  let begin: (signal: NodeJS.Signals | null) => void = () => {};
+  const exitCode = new Promise<number>((resolve) => {
+    begin = (signal) => {
+      if (controller.signal.aborted) {
         logger.warn('second signal: exiting without waiting', { signal });
         process.exit(1);
       }
-      stopping = true;
-      logger.info('shutting down', { signal });
-      // The emulator closes either way: its listening socket alone would keep the process up.
-      const stopped = app.stop().finally(() => emulator?.close());
-      stopped.then(
+      controller.abort();
+      if (signal) logger.info('shutting down', { signal });
+      stopServer().then(
         () => {
           // Whatever is still pending after a clean stop (such as the SDK's sleep before a
           // retry it will no longer make) must not keep the process alive for long.
@@ -128,14 +150,23 @@ export async function run(argv: string[]): Promise<number> {
         },
       );
     };
-    // `on`, not `once`: a second Ctrl-C must reach the handler's "exit without waiting".
-    process.on('SIGINT', shutdown);
-    process.on('SIGTERM', shutdown);
   });
+  // `on`, not `once`: a second Ctrl-C must reach the handler's "exit without waiting".
+  process.on('SIGINT', begin);
+  process.on('SIGTERM', begin);
+  return { signal: controller.signal, exitCode, now: () => begin(null) };
+}
+
+/** A URL for the log: any user name and password in it stay out. */
+function withoutCredentials(raw: string): string {
+  const url = new URL(raw);
+  url.username = '';
+  url.password = '';
+  return url.href;
 }
 
 /** The web app is built on first start and after its sources change (`web-build.ts`). */
-async function buildWebIfNeeded(logger: Logger): Promise<void> {
+async function buildWebIfNeeded(logger: Logger, signal: AbortSignal): Promise<void> {
   const state = webBuildState(WEB_DIR);
   if (state !== 'missing' && state !== 'stale') return;
   logger.info('building the web app (npx vite build web)', {
@@ -148,6 +179,18 @@ async function buildWebIfNeeded(logger: Logger): Promise<void> {
     });
     child.on('error', () => resolve(null));
     child.on('exit', resolve);
+    // A stop does not wait for the build. It is left to finish: cut short, it could leave
+    // a web/dist that looks built.
+    signal.addEventListener(
+      'abort',
+      () => {
+        child.unref();
+        resolve(null);
+      },
+      { once: true },
+    );
   });
-  if (code !== 0) logger.warn('the web app could not be built; run npm run build:web');
+  if (code !== 0 && !signal.aborted) {
+    logger.warn('the web app could not be built; run npm run build:web');
+  }
 }

@@ -164,6 +164,48 @@ describe('threadline serve, offline', () => {
     }
   });
 
+  it('stops cleanly at a signal as soon as it listens, never leaving a user whose token it did not show', async () => {
+    const serve = runningServe();
+    await serve.seen(/"url":"http/);
+    expect(await serve.stop()).toBe(0);
+    expect(existsSync(path.join(tmp.path, '.lock'))).toBe(false);
+    const users = await fs.readFile(path.join(tmp.path, 'users.json'), 'utf8').catch(() => null);
+    // Made before the stop only if its sign-in link went out first.
+    if (users?.includes('"local"')) await serve.token();
+  });
+
+  it('stops with `npm start` when npm alone gets SIGTERM, as from a process manager', async () => {
+    const npm = spawn('npm', ['start', '--', '--data-dir', tmp.path, '--port', '0'], {
+      cwd: ROOT,
+      env: { ...process.env, OPENAI_API_KEY: '', OPENAI_BASE_URL: '', LOG_LEVEL: 'info' },
+    });
+    let output = '';
+    npm.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    const lock = path.join(tmp.path, '.lock');
+    try {
+      while (!output.includes('"url":"http')) {
+        expect(npm.exitCode).toBeNull();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      npm.kill('SIGTERM');
+      await new Promise((resolve) => npm.once('exit', resolve));
+      // The server, not only npm's shell, stopped: its lock is released.
+      const deadline = Date.now() + 10_000;
+      while (existsSync(lock) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(existsSync(lock)).toBe(false);
+    } finally {
+      // A server left behind by a shell that did not pass the signal on.
+      const pid = Number(
+        /"pid":\s*(\d+)/.exec(await fs.readFile(lock, 'utf8').catch(() => ''))?.[1],
+      );
+      if (pid) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   it('exits with 1 when its last fold fails at a stop, rather than running on', async () => {
     const first = runningServe();
     await first.answered();
