@@ -17,6 +17,7 @@ import { codedRefusals } from './http/coded-refusals.js';
 import { useCompiledSubscriptions } from './http/compiled-subscriptions.js';
 import { graphiqlOptions, renderGraphiQL } from './http/graphiql.js';
 import { attachGraphQLWs } from './http/graphql-ws.js';
+import { trackInFlight } from './http/in-flight.js';
 import { pageSizeLiterals } from './http/page-size-literal.js';
 import { createStaticHandler } from './http/static-files.js';
 import { createLogger, type Logger } from './logger.js';
@@ -146,6 +147,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       });
     }
   });
+  const inFlight = trackInFlight(server);
   const ws = attachGraphQLWs({
     server,
     yoga,
@@ -190,7 +192,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await ws.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
-          server.closeAllConnections();
+          server.closeIdleConnections();
+          // The streams just ended write their last events first (up to a second).
+          void inFlight.drained(1_000).then(() => server.closeAllConnections());
         });
         await yoga.dispose();
         await store.close();
@@ -237,7 +241,14 @@ function yogaLogger(logger: Logger) {
     warn: forward('warn'),
     // Yoga logs every error its masking replaced, a client's NOT_FOUND included; the mask
     // (schema/errors.ts) logs the unexpected ones itself, so yoga's copy is only detail.
-    error: (...args: unknown[]) => (args[0] instanceof Error ? debug : error)(...args),
+    error: (...args: unknown[]) => {
+      const [first] = args;
+      if (!(first instanceof Error)) return error(...args);
+      // Its message and code only: a GraphQLError's text quotes the query, a user's message in
+      // it, over several lines.
+      const code = (first as { extensions?: { code?: unknown } }).extensions?.code;
+      logger.debug(`${first.name}: ${first.message.split('\n')[0]}`, { code });
+    },
   };
 }
 

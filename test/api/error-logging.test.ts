@@ -63,3 +63,17 @@ it('shows no stack trace or original error even with NODE_ENV=development', asyn
     vi.unstubAllEnvs();
   }
 });
+
+it("logs a failed operation's error on one line at debug, without the query and its text", async () => {
+  entries.length = 0;
+  const refused = await fx.exec(
+    'mutation {\n renameConversation(id: "conv_nope", chatName: "TOPSECRET") { id }\n}',
+  );
+  expect(codes(refused)).toEqual(['NOT_FOUND']);
+  const logged = entries.filter((entry) => entry.level === 'debug').map((e) => e.message);
+  expect(logged.length).toBeGreaterThan(0);
+  for (const message of logged) {
+    expect(message).not.toContain('\n');
+    expect(message).not.toContain('TOPSECRET');
+  }
+});

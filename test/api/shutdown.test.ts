@@ -1,9 +1,9 @@
 /**
- * Stopping the server while an answer streams: a WebSocket subscriber gets the answer's final
- * event (STREAM_INTERRUPTED) before its socket closes.
+ * Stopping the server while an answer streams: a WebSocket or SSE subscriber gets the answer's
+ * final event (STREAM_INTERRUPTED) before its socket closes.
  */
 import { afterEach, expect, it } from 'vitest';
-import { type AppFixture, createAppFixture } from '../helpers/app.js';
+import { type AppFixture, createAppFixture, type ExecResult, sse } from '../helpers/app.js';
 import { waitFor } from '../helpers/chat.js';
 import { operation, Recorder, SEND, wsClient } from '../reliability/lib/gql.js';
 
@@ -33,4 +33,37 @@ it('sends each WebSocket subscriber the final event of an answer cut short by sh
   });
   expect(recorder.errors).toEqual([]);
   await client.dispose();
+});
+
+it('ends an SSE subscription at shutdown with the final event and its completion, not a cut', async () => {
+  fx = await createAppFixture({ emulator: { tokensPerSecond: 20, replyWords: 200 } });
+  const url = await fx.start();
+  const { data } = await fx.exec('mutation { createConversation { id } }');
+  const conversationId = data?.createConversation.id as string;
+  const query = `subscription ($id: ID!) { messageStream(conversationId: $id) {
+    __typename ... on StreamError { code } } }`;
+  const events: ExecResult[] = [];
+  // Ends without an error only at the server's `complete`: a cut connection throws.
+  const reading = (async () => {
+    for await (const event of sse(
+      `${url}/graphql`,
+      query,
+      { id: conversationId },
+      fx!.tokens.alice,
+    )) {
+      events.push(event);
+    }
+  })();
+  await fx.exec(
+    'mutation ($id: ID!) { sendMessage(input: { conversationId: $id, text: "Long" }) { __typename } }',
+    {
+      id: conversationId,
+    },
+  );
+  await waitFor(() => (events.length >= 3 ? true : undefined));
+  await fx.app.stop();
+  await reading;
+  expect(events.at(-1)?.data).toEqual({
+    messageStream: { __typename: 'StreamError', code: 'STREAM_INTERRUPTED' },
+  });
 });
