@@ -9,7 +9,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConflictError, NotFoundError, StorageError } from './errors.js';
-import { fileStamp, readIfExists, writeFileAtomic } from './store/atomic-file.js';
+import { fileStamp, isCode, readIfExists, writeFileAtomic } from './store/atomic-file.js';
 import { withFileLock } from './store/file-lock.js';
 import { validateUsername } from './store/validate.js';
 
@@ -87,13 +87,13 @@ export function createUserService(options: UserServiceOptions): UserService {
   async function check(): Promise<StoredUser[]> {
     const started = generation;
     const checkedAt = now();
-    const stamp = await fileStamp(file);
+    const stamp = await unusable(fileStamp(file), `${file} cannot be read`);
     const previous = cache;
     let users: StoredUser[];
     if (previous && previous.stamp === stamp) {
       users = previous.users;
     } else {
-      const raw = await readIfExists(file);
+      const raw = await unusable(readIfExists(file), `${file} cannot be read`);
       users = raw === null ? [] : parse(raw.toString('utf8'), file);
     }
     if (started === generation) cache = { stamp, users, checkedAt };
@@ -108,7 +108,10 @@ export function createUserService(options: UserServiceOptions): UserService {
   // Changes run one at a time (those of this process queue for the lock) and each re-reads the
   // file inside the lock.
   async function mutate<T>(change: (users: StoredUser[]) => { users: StoredUser[]; result: T }) {
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    await unusable(
+      fs.mkdir(path.dirname(file), { recursive: true }),
+      `data directory ${options.dataDir} cannot be used`,
+    );
     // Another process (`threadline users` beside the server) may change the file too: the read
     // and the write are one step under the lock, or one change would undo the other.
     return withFileLock(`${file}.lock`, async () => {
@@ -176,6 +179,17 @@ export function createUserService(options: UserServiceOptions): UserService {
       return { name: DEFAULT_USER, token };
     },
   };
+}
+
+/** A file system error as one line naming what cannot be used (a folder as users.json...). */
+async function unusable<T>(operation: Promise<T>, what: string): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    if (error instanceof StorageError || !(error instanceof Error)) throw error;
+    const reason = isCode(error, 'EEXIST', 'ENOTDIR') ? 'it is not a folder' : error.message;
+    throw new StorageError(`${what}: ${reason}`);
+  }
 }
 
 function parse(text: string, file: string): StoredUser[] {

@@ -161,13 +161,20 @@ describe('threadline users', () => {
     await expect(cli('frobnicate')).rejects.toMatchObject({ code: 2 });
   });
 
-  it('says in one line that a data directory which is a file cannot be used', async () => {
+  it('says in one line that a data directory which is a file, or a users file that is a folder, cannot be used', async () => {
     const file = path.join(dataDir, 'a-file');
     await fs.writeFile(file, '');
     const users = ['--import', 'tsx', 'src/main.ts', 'users', 'add', 'erin'];
     await expect(run(process.execPath, [...users, '--data-dir', file])).rejects.toMatchObject({
       code: 1,
-      stderr: `threadline: EEXIST: file already exists, mkdir '${file}'\n`,
+      stderr: `threadline: data directory ${file} cannot be used: it is not a folder\n`,
+    });
+    // A folder where the users file should be: named, not a bare EISDIR.
+    await fs.mkdir(path.join(dataDir, 'users.json'));
+    const list = ['--import', 'tsx', 'src/main.ts', 'users', 'list', '--data-dir', dataDir];
+    await expect(run(process.execPath, list)).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^threadline: \S+users\.json cannot be read: EISDIR/),
     });
   });
 
