@@ -32,11 +32,13 @@ export async function readAssistantsUser(
     options.onThread?.();
     return { conversation: convertThread(thread, messages), problems };
   });
+  // Entries in the new format are converted already, when the index was read.
+  for (const _ of index.conversations) options.onThread?.();
   // In index order, whatever order the reads finished in, so reports compare across runs.
   return {
     user: index.user,
     file: index.file,
-    conversations: results.map((result) => result.conversation),
+    conversations: [...results.map((result) => result.conversation), ...index.conversations],
     failures: [...index.failures, ...results.flatMap((result) => result.problems)],
   };
 }

@@ -15,11 +15,12 @@ export function convertThread(
   legacyMessages: readonly LegacyMessage[],
 ): MigratedConversation {
   let nonTextParts = 0;
-  const messages = legacyMessages.map((legacy) => {
+  const converted = legacyMessages.map((legacy) => {
     const { message, nonTextParts: parts } = convertMessage(legacy);
     nonTextParts += parts;
     return message;
   });
+  const messages = withLocalMessages(converted, thread.localMessages ?? []);
   const newest = messages.reduce((latest, message) => Math.max(latest, message.timestamp), 0);
   const metadata: Record<string, unknown> = { legacy_thread_id: thread.threadId };
   if (Object.keys(thread.metadata).length > 0) metadata.legacy_metadata = thread.metadata;
@@ -71,6 +72,19 @@ export function convertMessage(legacy: LegacyMessage): {
   };
   if (Object.keys(metadata).length > 0) message.metadata = metadata;
   return { message, nonTextParts: rendered.nonTextParts };
+}
+
+/**
+ * The thread's messages plus those its index entry kept itself, oldest first (a stable sort:
+ * of one second, the thread's first). A local message with an id the thread has is the same
+ * message, and the thread's copy is kept.
+ */
+function withLocalMessages(messages: StoredMessage[], local: StoredMessage[]): StoredMessage[] {
+  if (local.length === 0) return messages;
+  const ids = new Set(messages.map((message) => message.id));
+  return [...messages, ...local.filter((message) => !ids.has(message.id))].sort(
+    (a, b) => a.timestamp - b.timestamp,
+  );
 }
 
 /**

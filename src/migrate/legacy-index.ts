@@ -1,18 +1,22 @@
 /**
  * Reads the legacy app's per-user thread indexes: `{username}.json` mapping a thread id to
- * `{ data: <Thread object>, chat_name, last_update }`. Each entry is validated on its own so
- * one bad entry costs only that thread.
+ * `{ data: <Thread object>, chat_name, last_update }`, beside which the app may already keep
+ * conversations in the seed's new format (messages in the entry, see `seed-entry.ts`). Each
+ * entry is validated on its own so one bad entry costs only that thread.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isValidId } from '../services/store/validate.js';
 import { errorReason, isRecord, isUnixTime, readJson } from './json.js';
-import type { LegacyThread, MigrationFailure } from './types.js';
+import { hasLocalMessages, readSeedEntry } from './seed-entry.js';
+import type { LegacyThread, MigratedConversation, MigrationFailure } from './types.js';
 
 export interface LegacyIndex {
   user: string;
   file: string;
   threads: LegacyThread[];
+  /** Entries in the new format under keys that are not thread ids: converted already. */
+  conversations: MigratedConversation[];
   failures: MigrationFailure[];
 }
 
@@ -41,7 +45,7 @@ const isDirectory = (file: string) =>
 
 /** Reads one index file. A file that cannot be parsed yields one failure and no threads. */
 export async function readLegacyIndex(user: string, file: string): Promise<LegacyIndex> {
-  const index: LegacyIndex = { user, file, threads: [], failures: [] };
+  const index: LegacyIndex = { user, file, threads: [], conversations: [], failures: [] };
   let parsed: unknown;
   try {
     parsed = await readJson(file);
@@ -53,19 +57,47 @@ export async function readLegacyIndex(user: string, file: string): Promise<Legac
     index.failures.push({ user, file, thread: null, reason: 'expected an object of threads' });
     return index;
   }
+  const fail = (key: string, reason: string) =>
+    index.failures.push({ user, file, thread: key, reason });
   for (const [key, entry] of Object.entries(parsed)) {
     if (isConvertedEntry(key, entry)) {
       // Migrated in place earlier: still a thread to re-read and verify, under its legacy id.
       const thread = migratedThread(key, entry);
-      if (thread) index.threads.push(thread);
+      if (typeof thread === 'string') fail(key, thread);
+      else index.threads.push(thread);
+      continue;
+    }
+    if (!key.startsWith('thread_') && hasLocalMessages(entry)) {
+      const seed = readSeedEntry(key, entry);
+      if (typeof seed === 'string') {
+        fail(key, seed);
+        continue;
+      }
+      for (const problem of seed.problems) fail(key, problem);
+      index.conversations.push({
+        legacyId: key,
+        conversation: seed.conversation,
+        indexOnly: seed.conversation.messages.length === 0,
+        nonTextParts: 0,
+        skippedMessages: 0,
+      });
       continue;
     }
     const result = parseThreadEntry(key, entry);
     if (typeof result === 'string') {
-      index.failures.push({ user, file, thread: key, reason: result });
-    } else {
-      index.threads.push(result);
+      fail(key, result);
+      continue;
     }
+    // A thread the app already keeps locally too: its messages come along with the export's.
+    if (hasLocalMessages(entry) && entry.messages.length > 0) {
+      const seed = readSeedEntry(key, entry);
+      if (typeof seed === 'string') fail(key, seed);
+      else {
+        for (const problem of seed.problems) fail(key, problem);
+        result.localMessages = seed.conversation.messages;
+      }
+    }
+    index.threads.push(result);
   }
   return index;
 }
@@ -103,22 +135,27 @@ export function parseThreadEntry(key: string, entry: unknown): LegacyThread | st
 }
 
 /**
- * A conversation of the new format has its messages locally; it is not a legacy thread. Under
- * a thread id it must also name that thread as its source: migrating in place, the store rewrites
- * the index as its own document, which gives a thread that failed to convert an empty messages
- * array, and that thread must still be read (and reported) as legacy on the next run.
+ * A conversation this migration wrote in place earlier, under the thread id it records as its
+ * source. Migrating in place, the store rewrites the index as its own document, which gives a
+ * thread that failed to convert an empty messages array but no such record, and that thread
+ * must still be read (and reported) as legacy on the next run.
  */
 function isConvertedEntry(key: string, entry: unknown): entry is Record<string, unknown> {
-  if (!isRecord(entry) || !Array.isArray(entry.messages) || !isRecord(entry.data)) return false;
+  if (!key.startsWith('thread_') || !hasLocalMessages(entry) || !isRecord(entry.data)) {
+    return false;
+  }
   const metadata = entry.data.metadata;
-  return !key.startsWith('thread_') || (isRecord(metadata) && metadata.legacy_thread_id === key);
+  return isRecord(metadata) && metadata.legacy_thread_id === key;
 }
 
-/** The thread a conversation migrated from, when it records one under its own id. */
-function migratedThread(key: string, entry: Record<string, unknown>): LegacyThread | null {
+/**
+ * The thread a conversation migrated from. Its messages are the store's own (the thread's are
+ * read again from their sources), so they are not carried along.
+ */
+function migratedThread(key: string, entry: Record<string, unknown>): LegacyThread | string {
   const data = entry.data as Record<string, unknown>;
   const metadata = isRecord(data.metadata) ? data.metadata : {};
-  if (metadata.legacy_thread_id !== key || !isUnixTime(data.created_at)) return null;
+  if (!isUnixTime(data.created_at)) return 'data.created_at is not a time in Unix seconds';
   return threadOf(
     key,
     entry,

@@ -71,6 +71,7 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
     }
     const index = await readLegacyIndex(user, file);
     for (const thread of index.threads) listed.add(thread.threadId);
+    for (const item of index.conversations) listed.add(item.legacyId);
     for (const failure of index.failures) {
       if (failure.thread) listed.add(failure.thread);
       else allRead = false;
@@ -78,7 +79,7 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
     list.users.push({
       user,
       file,
-      threads: index.threads.length,
+      threads: index.threads.length + index.conversations.length,
       read: (onThread) =>
         readAssistantsUser(index, {
           messagesDir: input.messagesDir,

@@ -3,7 +3,7 @@
  * Legacy shapes are validated subsets of the Assistants API objects; everything else in them
  * is carried along untouched so nothing is lost.
  */
-import type { StoredConversation } from '../services/types.js';
+import type { StoredConversation, StoredMessage } from '../services/types.js';
 
 /** One entry of a legacy `{username}.json` thread index. */
 export interface LegacyThread {
@@ -15,6 +15,8 @@ export interface LegacyThread {
   /** The thread object's own metadata and tool resources, kept verbatim. */
   metadata: Record<string, unknown>;
   toolResources: unknown;
+  /** Messages the index entry itself holds, in the seed's new format (see `seed-entry.ts`). */
+  localMessages?: StoredMessage[];
 }
 
 /** A `thread.message` object as the Assistants API returned it. */

@@ -1,0 +1,72 @@
+/**
+ * Index entries already in the seed's new format (`{ data, chat_name, last_update, messages,
+ * last_response_id }`, messages kept in the entry), as the old app writes them once it keeps
+ * conversations locally. They are read the way the store reads its own file, so a message
+ * without an id gets the store's positional id and a re-run finds it again. A message the store
+ * would refuse is left out and reported; the rest of the conversation is kept.
+ */
+import { legacyIdOf } from '../services/store/deletions.js';
+import { parseSnapshot, readableHeader } from '../services/store/document.js';
+import { isValidId } from '../services/store/validate.js';
+import type { StoredConversation, StoredMessage } from '../services/types.js';
+import { errorReason, isRecord, isUnixTime } from './json.js';
+
+export interface SeedEntry {
+  conversation: StoredConversation;
+  /** One reason per message left out. */
+  problems: string[];
+}
+
+/** The entry as a conversation, or the reason it cannot be read at all. */
+export function readSeedEntry(key: string, entry: Record<string, unknown>): SeedEntry | string {
+  let read: StoredConversation;
+  try {
+    // The store's own reading of one entry: its defaults and its positional message ids.
+    read = parseSnapshot(JSON.stringify({ [key]: entry })).get(key) as StoredConversation;
+  } catch (error) {
+    return `entry in the new format is unreadable: ${errorReason(error)}`;
+  }
+  const header = readableHeader(read);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const messages: StoredMessage[] = [];
+  for (const message of read.messages) {
+    const problem = messageProblem(message, seen);
+    if (problem) {
+      problems.push(`message ${JSON.stringify(message.id)}: ${problem}, so it is not migrated`);
+      continue;
+    }
+    seen.add(message.id);
+    messages.push({ ...message, response_id: message.response_id ?? null });
+  }
+  const metadata = { ...header.data.metadata };
+  // Its key in the legacy index: a re-run finds it by that, and a deletion is remembered.
+  if (legacyIdOf(metadata) === undefined) metadata.legacy_thread_id = key;
+  return {
+    conversation: {
+      ...header,
+      data: { ...header.data, id: key, metadata, object: 'conversation' },
+      messages,
+    },
+    problems,
+  };
+}
+
+/** What the store would refuse in a message (see `checkConversation`), or null. */
+function messageProblem(message: StoredMessage, seen: ReadonlySet<string>): string | null {
+  if (!isValidId(message.id)) return 'id is not letters, digits, "_" or "-" (128 at most)';
+  if (seen.has(message.id)) return 'id appears twice in the conversation';
+  if (message.role !== 'user' && message.role !== 'assistant') {
+    return `unknown role ${JSON.stringify(message.role)}`;
+  }
+  if (!isUnixTime(message.timestamp)) return 'timestamp is not a time in Unix seconds';
+  const responseId: unknown = message.response_id;
+  if (responseId != null && typeof responseId !== 'string') return 'response_id is not a string';
+  return null;
+}
+
+/** Whether an entry keeps its messages itself: a `messages` array beside its `data`. */
+export const hasLocalMessages = (
+  entry: unknown,
+): entry is Record<string, unknown> & { messages: unknown[] } =>
+  isRecord(entry) && Array.isArray(entry.messages);

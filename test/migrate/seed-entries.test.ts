@@ -1,0 +1,115 @@
+/** Index entries the old app already keeps in the seed's new format, messages in the entry. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { migrate, storedConversations } from './support.js';
+
+const temp = useTempDir('threadline-migrate-seed-');
+const T = 1_700_000_000;
+
+const text = (value: string) => [{ type: 'text', text: { value, annotations: [] } }];
+
+const INDEX = {
+  thread_old: {
+    data: { id: 'thread_old', object: 'thread', created_at: T, metadata: {} },
+    chat_name: 'Old thread',
+    last_update: T,
+  },
+  conv_local1: {
+    data: { id: 'conv_local1', created_at: T + 50, metadata: {}, object: 'conversation' },
+    chat_name: 'Seed-format chat',
+    last_update: T + 60,
+    messages: [
+      { role: 'user', text: 'question kept locally', timestamp: T + 51, response_id: null },
+      { role: 'assistant', text: 'answer kept locally', timestamp: T + 52, response_id: 'resp_a' },
+      { role: 'robot', text: 'not a role the store knows', timestamp: T + 53, response_id: null },
+    ],
+    last_response_id: 'resp_a',
+  },
+  thread_local2: {
+    data: { id: 'thread_local2', created_at: T + 70, metadata: {}, object: 'conversation' },
+    chat_name: 'Seed-format chat on a thread id',
+    last_update: T + 80,
+    messages: [
+      { role: 'user', text: 'another local question', timestamp: T + 71, response_id: null },
+    ],
+    last_response_id: null,
+  },
+};
+
+async function layoutIn(root: string, legacyDir = path.join(root, 'legacy')) {
+  const layout = {
+    legacyDir,
+    messagesDir: path.join(root, 'msgs'),
+    dataDir: path.join(root, 'data'),
+  };
+  await mkdir(layout.legacyDir, { recursive: true });
+  await mkdir(layout.messagesDir, { recursive: true });
+  await writeFile(path.join(layout.legacyDir, 'alice.json'), JSON.stringify(INDEX));
+  const page = {
+    object: 'list',
+    has_more: false,
+    data: [{ id: 'msg_o1', created_at: T + 1, role: 'user', content: text('old') }],
+  };
+  await writeFile(path.join(layout.messagesDir, 'thread_old.json'), JSON.stringify(page));
+  await writeFile(
+    path.join(layout.messagesDir, 'thread_local2.json'),
+    JSON.stringify([{ id: 'msg_l1', created_at: T + 75, role: 'assistant', content: text('a') }]),
+  );
+  return layout;
+}
+
+const texts = (conversation: { messages: Array<{ text: string }> } | undefined) =>
+  conversation?.messages.map((message) => message.text);
+
+describe('index entries in the new format', () => {
+  it('are migrated with their messages, each bad message reported, and found again by a re-run', async () => {
+    const layout = await layoutIn(temp.path);
+    const report = await migrate(layout);
+
+    const alice = await storedConversations(layout.dataDir, 'alice');
+    expect(texts(alice.get('conv_local1'))).toEqual([
+      'question kept locally',
+      'answer kept locally',
+    ]);
+    expect(alice.get('conv_local1')).toMatchObject({
+      chat_name: 'Seed-format chat',
+      last_response_id: 'resp_a',
+      data: { created_at: T + 50, metadata: { legacy_thread_id: 'conv_local1' } },
+    });
+    // A thread the app kept locally keeps those messages beside its export's.
+    expect(texts(alice.get('thread_local2'))).toEqual(['another local question', 'a']);
+    expect(texts(alice.get('thread_old'))).toEqual(['old']);
+    expect(report.failures).toEqual([
+      {
+        user: 'alice',
+        file: path.join(layout.legacyDir, 'alice.json'),
+        thread: 'conv_local1',
+        reason: expect.stringMatching(/unknown role "robot", so it is not migrated$/),
+      },
+    ]);
+    expect(report.totals).toMatchObject({ threads: 3, conversationsAdded: 3, messagesAdded: 5 });
+
+    const again = await migrate(layout);
+    expect(again.totals).toMatchObject({ conversationsUnchanged: 3, messagesAdded: 0 });
+    const verified = await migrate(layout, 'verify');
+    expect(verified.verify).toMatchObject({ checkedMessages: 5, problems: [] });
+  });
+
+  it('in place, are read as they are stored and change nothing', async () => {
+    const root = temp.path;
+    const layout = await layoutIn(root, path.join(root, 'data', 'chats'));
+    const first = await migrate(layout);
+    // The store already holds the entry in the new format: only the threads gain messages.
+    expect(first.totals).toMatchObject({ threads: 3, messagesAdded: 2 });
+    const alice = await storedConversations(layout.dataDir, 'alice');
+    // The store's own document: what it holds stays, the message it cannot take included.
+    expect(texts(alice.get('conv_local1'))).toHaveLength(3);
+    expect(texts(alice.get('thread_local2'))).toEqual(['another local question', 'a']);
+
+    const again = await migrate(layout);
+    expect(again.totals).toMatchObject({ conversationsAdded: 0, conversationsUpdated: 0 });
+    expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
+  });
+});
