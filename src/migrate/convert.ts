@@ -7,6 +7,7 @@ import { defaultChatName } from '../services/chat/chat-name.js';
 import { UNTITLED_CHAT } from '../services/store/document.js';
 import type { MessageStatus, StoredConversation, StoredMessage } from '../services/types.js';
 import { renderContent } from './content-parts.js';
+import { ENTRY_KEY, MESSAGE_KEY, otherFields } from './kept-fields.js';
 import { isUnfinished } from './legacy-message.js';
 import type { LegacyMessage, LegacyThread, MigratedConversation } from './types.js';
 
@@ -25,6 +26,7 @@ export function convertThread(
   const metadata: Record<string, unknown> = { legacy_thread_id: thread.threadId };
   if (Object.keys(thread.metadata).length > 0) metadata.legacy_metadata = thread.metadata;
   if (thread.toolResources !== null) metadata.legacy_tool_resources = thread.toolResources;
+  if (thread.otherFields) metadata[ENTRY_KEY] = thread.otherFields;
   const conversation: StoredConversation = {
     data: {
       id: thread.threadId,
@@ -62,6 +64,8 @@ export function convertMessage(legacy: LegacyMessage): {
     metadata.legacy_metadata = legacy.metadata;
   }
   if (legacy.incomplete_details) metadata.incomplete_details = legacy.incomplete_details;
+  const other = otherFields(legacy, MESSAGE_FIELDS);
+  if (other) metadata[MESSAGE_KEY] = other;
   const message: StoredMessage = {
     id: legacy.id,
     role: legacy.role,
@@ -86,6 +90,25 @@ function withLocalMessages(messages: StoredMessage[], local: StoredMessage[]): S
     (a, b) => a.timestamp - b.timestamp,
   );
 }
+
+/**
+ * The fields of a `thread.message` held elsewhere: above, or by the conversation (`object`,
+ * `thread_id`).
+ */
+const MESSAGE_FIELDS = new Set([
+  'id',
+  'object',
+  'thread_id',
+  'created_at',
+  'role',
+  'content',
+  'status',
+  'incomplete_details',
+  'assistant_id',
+  'run_id',
+  'attachments',
+  'metadata',
+]);
 
 /**
  * An unfinished message survives as INCOMPLETE; a later run that finds it finished replaces it

@@ -8,6 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isValidId } from '../services/store/validate.js';
 import { errorReason, isRecord, isUnixTime, readJson } from './json.js';
+import { ENTRY_KEY, otherFields } from './kept-fields.js';
 import { hasLocalMessages, readSeedEntry } from './seed-entry.js';
 import type { LegacyThread, MigratedConversation, MigrationFailure } from './types.js';
 
@@ -125,13 +126,16 @@ export function parseThreadEntry(key: string, entry: unknown): LegacyThread | st
   if (data.metadata !== undefined && data.metadata !== null && !isRecord(data.metadata)) {
     return 'data.metadata is not an object';
   }
-  return threadOf(
+  const thread = threadOf(
     key,
     entry,
     data.created_at,
     isRecord(data.metadata) ? data.metadata : {},
     data.tool_resources,
   );
+  const other = entryOtherFields(entry);
+  if (other) thread.otherFields = other;
+  return thread;
 }
 
 /**
@@ -156,13 +160,31 @@ function migratedThread(key: string, entry: Record<string, unknown>): LegacyThre
   const data = entry.data as Record<string, unknown>;
   const metadata = isRecord(data.metadata) ? data.metadata : {};
   if (!isUnixTime(data.created_at)) return 'data.created_at is not a time in Unix seconds';
-  return threadOf(
+  const thread = threadOf(
     key,
     entry,
     data.created_at,
     isRecord(metadata.legacy_metadata) ? metadata.legacy_metadata : {},
     metadata.legacy_tool_resources,
   );
+  // What this migration kept of the entry then; the entry itself is the store's now.
+  if (isRecord(metadata[ENTRY_KEY])) thread.otherFields = metadata[ENTRY_KEY];
+  return thread;
+}
+
+/**
+ * The fields of an index entry, and of its thread object, that a thread is read from (its
+ * `messages`, when it has some, come along as they are).
+ */
+const ENTRY_FIELDS = new Set(['data', 'chat_name', 'last_update', 'messages']);
+const THREAD_FIELDS = new Set(['id', 'object', 'created_at', 'metadata', 'tool_resources']);
+
+/** The rest of an entry (see `kept-fields.ts`): its own fields, and its thread object's. */
+function entryOtherFields(entry: Record<string, unknown>): Record<string, unknown> | null {
+  const other = otherFields(entry, ENTRY_FIELDS) ?? {};
+  const data = isRecord(entry.data) ? otherFields(entry.data, THREAD_FIELDS) : null;
+  if (data) other.data = data;
+  return Object.keys(other).length > 0 ? other : null;
 }
 
 /** The index fields both kinds of entry share: name and last update, defaulted the same way. */

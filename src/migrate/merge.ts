@@ -6,6 +6,7 @@
 
 import { legacyIdOf } from '../services/store/deletions.js';
 import type { ConversationStore, StoredConversation, StoredMessage } from '../services/types.js';
+import { ENTRY_KEY, holdsKept, withKeptEntryFields, withKeptMessageFields } from './kept-fields.js';
 import type { ConversationChange, MigratedConversation } from './types.js';
 
 export type MergeAction = 'add' | 'update' | 'unchanged';
@@ -37,22 +38,35 @@ export function mergeConversation(
   // replaced by a source that has it otherwise; every other stored message is kept as it is.
   const newer = new Map(migrated.messages.map((message) => [message.id, message]));
   let corrected = 0;
+  let filled = 0;
   const kept = existing.messages.map((message) => {
     const source = newer.get(message.id);
-    if (message.status !== 'INCOMPLETE' || !source || !improves(source, message)) return message;
+    if (!source) return message;
+    if (message.status !== 'INCOMPLETE' || !improves(source, message)) {
+      // Migrated before the source's other fields were kept (or they changed since).
+      const whole = withKeptMessageFields(message, source);
+      if (whole !== message) filled++;
+      return whole;
+    }
     corrected++;
     return source;
   });
-  if (missing.length === 0 && corrected === 0)
+  const historyChanged = missing.length > 0 || corrected > 0;
+  const entryKept = holdsKept(existing.data.metadata, migrated.data.metadata, ENTRY_KEY);
+  if (!historyChanged && filled === 0 && entryKept)
     return { action: 'unchanged', conversation: existing, messagesAdded: 0, messagesCompleted: 0 };
+  const metadata = withKeptEntryFields(
+    { ...migrated.data.metadata, ...existing.data.metadata },
+    migrated.data.metadata,
+  );
   const conversation: StoredConversation = {
     ...existing,
-    data: { ...existing.data, metadata: { ...migrated.data.metadata, ...existing.data.metadata } },
+    data: { ...existing.data, metadata },
     last_update: Math.max(existing.last_update, migrated.last_update),
     messages: byTimestamp([...kept, ...missing], migrated.messages),
     // Older messages now sit inside the history a stored response chain never saw; dropping
     // the chain makes the next turn send the full history, recovered messages included.
-    last_response_id: null,
+    last_response_id: historyChanged ? null : existing.last_response_id,
   };
   return {
     action: 'update',

@@ -10,6 +10,7 @@ import { parseSnapshot, readableHeader } from '../services/store/document.js';
 import { isValidId } from '../services/store/validate.js';
 import type { StoredConversation, StoredMessage } from '../services/types.js';
 import { errorReason, isRecord, isUnixTime } from './json.js';
+import { ENTRY_KEY, otherFields } from './kept-fields.js';
 
 export interface SeedEntry {
   conversation: StoredConversation;
@@ -42,6 +43,8 @@ export function readSeedEntry(key: string, entry: Record<string, unknown>): Seed
   const metadata = { ...header.data.metadata };
   // Its key in the legacy index: a re-run finds it by that, and a deletion is remembered.
   if (legacyIdOf(metadata) === undefined) metadata.legacy_thread_id = key;
+  const other = otherFields(entry, SEED_FIELDS);
+  if (other && metadata[ENTRY_KEY] === undefined) metadata[ENTRY_KEY] = other;
   return {
     conversation: {
       ...header,
@@ -51,6 +54,9 @@ export function readSeedEntry(key: string, entry: Record<string, unknown>): Seed
     problems,
   };
 }
+
+/** The fields of an entry in the new format; the others are kept (see `kept-fields.ts`). */
+const SEED_FIELDS = new Set(['data', 'chat_name', 'last_update', 'messages', 'last_response_id']);
 
 /** What the store would refuse in a message (see `checkConversation`), or null. */
 function messageProblem(message: StoredMessage, seen: ReadonlySet<string>): string | null {

@@ -15,6 +15,8 @@ export interface LegacyThread {
   /** The thread object's own metadata and tool resources, kept verbatim. */
   metadata: Record<string, unknown>;
   toolResources: unknown;
+  /** The entry's fields no other field here holds (`pinned`, `model`...), kept verbatim. */
+  otherFields?: Record<string, unknown>;
   /** Messages the index entry itself holds, in the seed's new format (see `seed-entry.ts`). */
   localMessages?: StoredMessage[];
 }
@@ -31,6 +33,8 @@ export interface LegacyMessage {
   run_id?: string | null;
   attachments?: unknown[] | null;
   metadata?: Record<string, unknown> | null;
+  /** Any other field (`completed_at`, a key of the app's own) is kept, see `kept-fields.ts`. */
+  [field: string]: unknown;
 }
 
 /** Something that could not be read or written; the run goes on without it. */

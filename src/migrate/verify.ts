@@ -3,6 +3,7 @@
  * store, found by id, with the same text the migration produces for it, unless the user deleted
  * the conversation after it was migrated.
  */
+import { ENTRY_KEY, holdsKept, MESSAGE_KEY } from './kept-fields.js';
 import type { ExistingConversations } from './merge.js';
 import type { MigratedConversation, VerifyProblem, VerifyResult } from './types.js';
 
@@ -37,15 +38,25 @@ export async function verifyUser(
       result.problems.push(problem(item.legacyId, null, 'conversation not in the store'));
       continue;
     }
-    const textById = new Map(stored.messages.map((message) => [message.id, message.text]));
+    if (!holdsKept(stored.data?.metadata, item.conversation.data.metadata, ENTRY_KEY)) {
+      result.problems.push(problem(item.legacyId, null, LOST_FIELDS('index entry', ENTRY_KEY)));
+    }
+    const byId = new Map(stored.messages.map((message) => [message.id, message]));
     for (const message of item.conversation.messages) {
       result.checkedMessages++;
-      const text = textById.get(message.id);
-      if (text === undefined) {
+      const found = byId.get(message.id);
+      if (found === undefined) {
         result.problems.push(problem(item.legacyId, message.id, 'message not in the store'));
-      } else if (text !== message.text) {
+      } else if (found.text !== message.text) {
         result.problems.push(problem(item.legacyId, message.id, 'message text differs'));
+      } else if (!holdsKept(found.metadata, message.metadata, MESSAGE_KEY)) {
+        result.problems.push(
+          problem(item.legacyId, message.id, LOST_FIELDS('message', MESSAGE_KEY)),
+        );
       }
     }
   }
 }
+
+const LOST_FIELDS = (what: string, key: string) =>
+  `the ${what}'s other fields are not in the store (metadata.${key}): run the migration again`;

@@ -1,0 +1,52 @@
+/**
+ * Fields of the legacy data that Threadline has no place for (an index entry's `pinned` or
+ * `model`, a message's `completed_at` or a key of the app's own) are kept verbatim: an entry's
+ * under the conversation's `metadata.legacy_entry`, a message's under its
+ * `metadata.legacy_message`. A conversation migrated before they were kept gains them on the
+ * next run, and verification reports them when the store does not hold them.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { StoredMessage } from '../services/types.js';
+import { isRecord } from './json.js';
+
+export const ENTRY_KEY = 'legacy_entry';
+export const MESSAGE_KEY = 'legacy_message';
+
+/** The keys of `record` that are not `known`, or null when there are none. */
+export function otherFields(
+  record: Record<string, unknown>,
+  known: ReadonlySet<string>,
+): Record<string, unknown> | null {
+  const other = Object.entries(record).filter(([key]) => !known.has(key));
+  return other.length > 0 ? Object.fromEntries(other) : null;
+}
+
+const keptIn = (metadata: unknown, key: string): unknown =>
+  isRecord(metadata) ? metadata[key] : undefined;
+
+/** Whether `stored` holds the fields `source` keeps under `key` (or `source` keeps none). */
+export function holdsKept(stored: unknown, source: unknown, key: string): boolean {
+  const kept = keptIn(source, key);
+  return kept === undefined || isDeepStrictEqual(keptIn(stored, key), kept);
+}
+
+/**
+ * `stored` with the fields `source` keeps, when it lacks them or holds other ones (they are
+ * the source's, never edited here); itself otherwise.
+ */
+export function withKeptMessageFields(stored: StoredMessage, source: StoredMessage): StoredMessage {
+  if (holdsKept(stored.metadata, source.metadata, MESSAGE_KEY)) return stored;
+  return {
+    ...stored,
+    metadata: { ...stored.metadata, [MESSAGE_KEY]: source.metadata?.[MESSAGE_KEY] },
+  };
+}
+
+/** Conversation metadata with the index entry's fields `source` keeps, as above. */
+export function withKeptEntryFields(
+  metadata: Record<string, unknown>,
+  source: Record<string, unknown>,
+): Record<string, unknown> {
+  if (holdsKept(metadata, source, ENTRY_KEY)) return metadata;
+  return { ...metadata, [ENTRY_KEY]: source[ENTRY_KEY] };
+}
