@@ -176,6 +176,18 @@ export class JsonConversationStore implements ConversationStore {
     if (failed) throw failed.reason;
   }
 
+  /**
+   * Folds the user's journals into the snapshot and drops the user's document from memory, for
+   * a bulk import that goes user by user (`close()` folds only the users still in memory).
+   * Unlike the fold at `close()`, it also folds a `journal.old` an interrupted fold left
+   * behind, so the snapshot is rebuilt even when nothing was written since.
+   */
+  async release(username: string): Promise<void> {
+    await this.read(username, () => undefined);
+    await this.compactUser(username, true, true, true);
+    this.cache.delete(username);
+  }
+
   async createConversation(
     username: string,
     chatName: string,
@@ -521,16 +533,23 @@ export class JsonConversationStore implements ConversationStore {
 
   /**
    * Folds the user's journal into the snapshot (when over the threshold, or always if forced);
-   * `stopping`, the folded journal then goes too (`retireFoldedJournal`).
+   * `stopping`, the folded journal then goes too (`retireFoldedJournal`); `foldOld`, a
+   * `journal.old` the snapshot may lack is folded even when the journal is empty.
    */
-  private compactUser(username: string, force: boolean, stopping = false): Promise<void> {
+  private compactUser(
+    username: string,
+    force: boolean,
+    stopping = false,
+    foldOld = false,
+  ): Promise<void> {
     return this.withShard(username, (shard) =>
       shard.queue.run(async () => {
         await shard.writer.settled();
         const state = this.cache.peek(username);
         if (!state) return;
         state.compactionQueued = false;
-        const due = state.journalBytes > 0 && (force || state.journalBytes > this.threshold(state));
+        const pending = state.journalBytes > 0 || (foldOld && !state.journalOldCovered);
+        const due = pending && (force || state.journalBytes > this.threshold(state));
         try {
           if (due) {
             state.snapshotBytes = await compact(
