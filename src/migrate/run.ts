@@ -137,13 +137,17 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
         userReport.messagesCompleted += change.messagesCompleted;
       }
       userReport.changes = plan.changes;
+      if (store) {
+        report.backupPath ??= await backupBeforeFold(dataDir, source.user, options.originals, now);
+        await releaseUser(store, source, report.failures);
+      }
       progress.note(`${source.user}: done`);
     }
     if (store) {
       closed = true;
-      // Folds the journal into the snapshot and releases the lock. Should that fail (a full
-      // disk), every write is still in the journals, which the next start reads: the run is
-      // reported, not lost for a step after the writes.
+      // Folds what is left (nothing, normally: each user was released) and releases the lock.
+      // Should that fail (a full disk), every write is still in the journals, which the next
+      // start reads: the run is reported, not lost for a step after the writes.
       try {
         await store.close();
       } catch (error) {
@@ -183,6 +187,49 @@ async function backup(dataDir: string, originals: string[], now: Date): Promise<
   }
 }
 
+/**
+ * Each user is folded into its snapshot and dropped from memory once written, so memory stays
+ * one user's whatever their number, and no user is left as a journal alone. A failure leaves
+ * every write in the journals, which the next start reads.
+ */
+async function releaseUser(
+  store: JsonConversationStore,
+  source: UserSource,
+  failures: MigrationFailure[],
+): Promise<void> {
+  try {
+    await store.release(source.user);
+  } catch (error) {
+    failures.push(
+      failure(
+        source,
+        `could not fold the journals into the snapshot (what was written is kept in the journals): ${errorReason(error)}`,
+      ),
+    );
+  }
+}
+
+/**
+ * A fold rewrites the user's snapshot: when a journal an earlier run left is to be folded
+ * although nothing is written now, the originals are backed up first all the same.
+ */
+async function backupBeforeFold(
+  dataDir: string,
+  user: string,
+  originals: string[] | undefined,
+  now: () => Date,
+): Promise<string | null> {
+  const files = userFiles(path.join(dataDir, 'chats'), user);
+  const journals = await Promise.all([files.journal, files.journalOld].map(exists));
+  return journals.some(Boolean) ? backup(dataDir, originals ?? [], now()) : null;
+}
+
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
 /** What a real run's store would refuse to open, a dry run or verification refuses too. */
 async function requireFolderOrNothing(dataDir: string): Promise<void> {
   const stats = await stat(dataDir).catch(() => null);
@@ -192,13 +239,15 @@ async function requireFolderOrNothing(dataDir: string): Promise<void> {
 }
 
 async function openStore(dataDir: string, logger: Logger | undefined) {
-  // Compacting between the bulk writes would rewrite a growing snapshot again and again;
-  // close() compacts once at the end.
+  // Compacting between a user's bulk writes would rewrite a growing snapshot again and again;
+  // it is folded once, when released.
   // A user whose stored file is damaged beyond its backup is reported and left alone, as the
   // dry run predicts, rather than migrated into a store that hides what the file held.
+  // One user in memory at a time: each is released once written (`releaseUser`).
   const store = new JsonConversationStore({
     dataDir,
     logger,
+    cacheSize: 1,
     compactBytes: DEFER_COMPACTION,
     refuseUnrecoverable: true,
   });
