@@ -1,14 +1,15 @@
 /** Small helpers for reading untrusted JSON files. */
 import { readFile } from 'node:fs/promises';
+import { decodeUtf8 } from './utf8.js';
 
 export { errorReason, isRecord, isUnixTime } from '../services/guards.js';
 
 /**
- * Reads and parses a JSON file; the error message says what was wrong, without a stack. A byte
- * order mark (as some Windows editors and PowerShell write one) is not part of the JSON.
+ * Reads and parses a JSON file; the error message says what was wrong, without a stack. The
+ * file must be UTF-8 (`decodeUtf8`); a byte order mark is not part of the JSON.
  */
 export async function readJson(file: string): Promise<unknown> {
-  const raw = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+  const raw = decodeUtf8(await readFile(file));
   try {
     return JSON.parse(raw);
   } catch (error) {

@@ -1,0 +1,74 @@
+/** Legacy files that are not UTF-8 are reported, never migrated with their text altered. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeUtf8, invalidUtf8At } from '../../src/migrate/utf8.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { migrate, storedConversations } from './support.js';
+
+const temp = useTempDir('threadline-migrate-utf8-');
+const T = 1_700_000_000;
+
+const entry = (id: string) => ({ data: { id, object: 'thread', created_at: T }, chat_name: id });
+const page = (text: string) => ({
+  object: 'list',
+  has_more: false,
+  data: [{ id: 'msg_1', created_at: T + 1, role: 'user', content: [{ type: 'text', text }] }],
+});
+
+describe('file encodings', () => {
+  it('reports a Latin-1 export and a UTF-16 index by file, and alters no text', async () => {
+    const layout = {
+      legacyDir: path.join(temp.path, 'legacy'),
+      messagesDir: path.join(temp.path, 'msgs'),
+      dataDir: path.join(temp.path, 'data'),
+    };
+    await mkdir(layout.legacyDir, { recursive: true });
+    await mkdir(layout.messagesDir, { recursive: true });
+    const bobIndex = { thread_latin1: entry('thread_latin1'), thread_bom: entry('thread_bom') };
+    await writeFile(path.join(layout.legacyDir, 'bob.json'), JSON.stringify(bobIndex));
+    const utf16 = Buffer.from(
+      `\uFEFF${JSON.stringify({ thread_c: entry('thread_c') })}`,
+      'utf16le',
+    );
+    await writeFile(path.join(layout.legacyDir, 'carol.json'), utf16);
+    const latin1 = JSON.stringify(page("Un café, s'il vous plaît"));
+    const latin1File = path.join(layout.messagesDir, 'thread_latin1.json');
+    await writeFile(latin1File, Buffer.from(latin1, 'latin1'));
+    await writeFile(
+      path.join(layout.messagesDir, 'thread_bom.json'),
+      `\uFEFF${JSON.stringify(page('déjà vu'))}`,
+    );
+
+    const report = await migrate(layout);
+
+    expect(report.status).toBe('partial');
+    expect(report.failures).toEqual([
+      {
+        user: 'bob',
+        file: latin1File,
+        thread: 'thread_latin1',
+        reason: `export unreadable: not UTF-8 (byte ${latin1.indexOf('é')} is not part of a UTF-8 character): save it as UTF-8 (from Latin-1 or Windows-1252, say)`,
+      },
+      {
+        user: 'carol',
+        file: path.join(layout.legacyDir, 'carol.json'),
+        thread: null,
+        reason: expect.stringMatching(/^encoded as UTF-16 .*save it as UTF-8$/),
+      },
+    ]);
+    const bob = await storedConversations(layout.dataDir, 'bob');
+    expect(bob.get('thread_latin1')?.messages).toEqual([]);
+    expect(bob.get('thread_bom')?.messages.map((message) => message.text)).toEqual(['déjà vu']);
+  });
+
+  it('finds the first byte that starts no UTF-8 character', () => {
+    const bytes = (...values: number[]) => Uint8Array.from(values);
+    expect(invalidUtf8At(Buffer.from('plain é € 😀'))).toBe(-1);
+    expect(invalidUtf8At(bytes(0x61, 0xe9, 0x61))).toBe(1);
+    expect(invalidUtf8At(bytes(0x61, 0xc0, 0xaf))).toBe(1); // overlong
+    expect(invalidUtf8At(bytes(0xed, 0xa0, 0x80))).toBe(0); // a surrogate
+    expect(invalidUtf8At(bytes(0x61, 0x62, 0xe2, 0x82))).toBe(2); // cut short
+    expect(decodeUtf8(Buffer.from('\uFEFF{}'))).toBe('{}');
+  });
+});
