@@ -1,4 +1,5 @@
 /** Validation of `thread.message` objects, shared by the export reader and the live fetch. */
+import { isValidId } from '../services/store/validate.js';
 import { renderContent } from './content-parts.js';
 import { isRecord, isUnixTime } from './json.js';
 import type { LegacyMessage } from './types.js';
@@ -8,6 +9,12 @@ export function parseLegacyMessage(value: unknown): LegacyMessage | string {
   if (!isRecord(value)) return 'message is not an object';
   const { id, created_at, role, content } = value;
   if (typeof id !== 'string' || id === '') return 'message has no id';
+  // The store takes only such ids; one other id must cost its message, not its whole thread.
+  const valid: boolean = isValidId(id);
+  if (!valid) {
+    const shown = JSON.stringify(id.length > 80 ? `${id.slice(0, 77)}...` : id);
+    return `message ${shown}: id is not letters, digits, "_" or "-" (128 at most), so it is not migrated`;
+  }
   if (!isUnixTime(created_at)) return `message ${id}: created_at is not a time in Unix seconds`;
   if (role !== 'user' && role !== 'assistant')
     return `message ${id}: unknown role "${String(role)}"`;

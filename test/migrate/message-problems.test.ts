@@ -1,0 +1,63 @@
+/** A message that cannot be migrated as it is costs only itself, and is reported with its file. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../helpers/temp-dir.js';
+import { type Layout, migrate, storedConversations } from './support.js';
+
+const temp = useTempDir('threadline-migrate-messages-');
+const T = 1_700_000_000;
+
+const message = (id: string, text: string, at: number, extra = {}) => ({
+  id,
+  object: 'thread.message',
+  created_at: at,
+  role: 'user',
+  content: [{ type: 'text', text: { value: text, annotations: [] } }],
+  ...extra,
+});
+
+/** One user, alice, whose index lists `exports`' threads, each export a bare array. */
+async function layoutWith(root: string, exports: Record<string, unknown[]>): Promise<Layout> {
+  const layout = {
+    legacyDir: path.join(root, 'legacy'),
+    messagesDir: path.join(root, 'msgs'),
+    dataDir: path.join(root, 'data'),
+  };
+  await mkdir(layout.legacyDir, { recursive: true });
+  await mkdir(layout.messagesDir, { recursive: true });
+  const index = Object.fromEntries(
+    Object.keys(exports).map((id) => [id, { data: { id, created_at: T }, chat_name: id }]),
+  );
+  await writeFile(path.join(layout.legacyDir, 'alice.json'), JSON.stringify(index));
+  for (const [id, messages] of Object.entries(exports)) {
+    await writeFile(path.join(layout.messagesDir, `${id}.json`), JSON.stringify(messages));
+  }
+  return layout;
+}
+
+const idsIn = async (layout: Layout, thread: string) =>
+  (await storedConversations(layout.dataDir, 'alice')).get(thread)?.messages.map((m) => m.id);
+
+describe('messages that cannot be migrated as they are', () => {
+  it('a message whose id the store cannot take is left out and reported, not its thread', async () => {
+    const layout = await layoutWith(temp.path, {
+      thread_badid: [
+        message('msg_b1', 'question one', T + 1),
+        message('msg_b2', 'answer one', T + 2),
+        message('msg.b3', 'odd id', T + 3),
+      ],
+    });
+    const report = await migrate(layout);
+    expect(await idsIn(layout, 'thread_badid')).toEqual(['msg_b1', 'msg_b2']);
+    expect(report.failures).toEqual([
+      {
+        user: 'alice',
+        file: path.join(layout.messagesDir, 'thread_badid.json'),
+        thread: 'thread_badid',
+        reason: expect.stringMatching(/^message "msg\.b3": id is not letters/),
+      },
+    ]);
+    expect(report.status).toBe('partial');
+  });
+});
