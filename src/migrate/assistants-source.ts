@@ -84,5 +84,9 @@ async function collectMessages(
   for (const problem of exportProblems) {
     if (!(fetched && problem.startsWith(INCOMPLETE_EXPORT))) report(file, problem);
   }
-  return { messages: orderMessages(found), problems };
+  // A copy the export has otherwise than the fetch is the export's, which is not migrated.
+  const differing: string[] = [];
+  const messages = orderMessages(found, differing);
+  for (const problem of differing) report(file, `${problem} (the fetched copy is kept)`);
+  return { messages, problems };
 }

@@ -1,4 +1,5 @@
 /** Validation of `thread.message` objects, shared by the export reader and the live fetch. */
+import { isDeepStrictEqual } from 'node:util';
 import { isValidId } from '../services/store/validate.js';
 import { renderContent } from './content-parts.js';
 import { isRecord, isUnixTime } from './json.js';
@@ -25,19 +26,35 @@ export function parseLegacyMessage(value: unknown): LegacyMessage | string {
 /**
  * Oldest first by `created_at`, one copy of each id (overlapping pages, export plus fetch, a
  * thread saved twice). The first copy is kept unless a later one is more nearly whole: finished
- * where it was not, or unfinished with more text. The sort is stable: messages of one second
- * keep the order they are given in, the only record of which came first (message ids are
- * random, not issued in order).
+ * where it was not, or unfinished with more text. Any other finished copy that says something
+ * else (its time, role, content or files) is not migrated, and added to `problems`. The sort is stable:
+ * messages of one second keep the order they are given in, the only record of which came first
+ * (message ids are random, not issued in order).
  */
-export function orderMessages(messages: Iterable<LegacyMessage>): LegacyMessage[] {
+export function orderMessages(
+  messages: Iterable<LegacyMessage>,
+  problems: string[] = [],
+): LegacyMessage[] {
   const byId = new Map<string, LegacyMessage>();
   for (const message of messages) {
     const kept = byId.get(message.id);
     // Set again under a key it has, the copy keeps the first one's place among equal times.
     if (!kept || moreWhole(message, kept)) byId.set(message.id, message);
+    // An unfinished copy beside a kept one is a read made earlier, not a conflict.
+    else if (!isUnfinished(message.status) && saysOtherwise(message, kept)) {
+      problems.push(
+        `message ${message.id}: another copy differs from the one kept (the first listed) and is not migrated`,
+      );
+    }
   }
   return [...byId.values()].sort((a, b) => a.created_at - b.created_at);
 }
+
+/** What a copy of a message says that is migrated; other fields may differ between copies. */
+const saysOtherwise = (copy: LegacyMessage, kept: LegacyMessage): boolean =>
+  (['created_at', 'role', 'content', 'attachments'] as const).some(
+    (field) => !isDeepStrictEqual(copy[field] ?? null, kept[field] ?? null),
+  );
 
 /**
  * The API's `incomplete`, and `in_progress` (still being written when it was read): a message

@@ -28,6 +28,6 @@ export function createThreadFetcher(client: OpenAI): ThreadFetcher {
       if (typeof message === 'string') problems.push(message);
       else messages.push(message);
     }
-    return { messages: orderMessages(messages), problems };
+    return { messages: orderMessages(messages, problems), problems };
   };
 }

@@ -59,7 +59,11 @@ export async function readMessageExport(
       a.messages.at(-1)!.created_at - b.messages.at(-1)!.created_at ||
       b.saved - a.saved,
   );
-  return { messages: orderMessages(pages.flatMap((page) => page.messages)), problems };
+  const messages = orderMessages(
+    pages.flatMap((page) => page.messages),
+    problems,
+  );
+  return { messages, problems };
 }
 
 /** The items of one API page (listed newest first by default), or of a bare array. */

@@ -61,3 +61,28 @@ describe('messages that cannot be migrated as they are', () => {
     expect(report.status).toBe('partial');
   });
 });
+
+describe('copies of one message', () => {
+  it('keep the first and report a copy that says otherwise, but not an identical one', async () => {
+    const layout = await layoutWith(temp.path, {
+      thread_dup: [
+        message('msg_c1', 'first text', T + 1),
+        message('msg_c1', 'second, different text', T + 2),
+        message('msg_c2', 'same twice', T + 3),
+        message('msg_c2', 'same twice', T + 3),
+      ],
+    });
+    const report = await migrate(layout);
+    const stored = (await storedConversations(layout.dataDir, 'alice')).get('thread_dup');
+    expect(stored?.messages.map((m) => m.text)).toEqual(['first text', 'same twice']);
+    expect(report.failures).toEqual([
+      {
+        user: 'alice',
+        file: path.join(layout.messagesDir, 'thread_dup.json'),
+        thread: 'thread_dup',
+        reason:
+          'message msg_c1: another copy differs from the one kept (the first listed) and is not migrated',
+      },
+    ]);
+  });
+});
