@@ -28,7 +28,8 @@ export async function listLegacyIndexFiles(
   const entries = await readdir(dir, { withFileTypes: true });
   const files = [];
   for (const entry of entries) {
-    if (!entry.name.endsWith('.json')) continue;
+    // `carol.JSON` too: a Windows tool may have written the extension in capitals.
+    if (!isJsonName(entry.name)) continue;
     const file = path.join(dir, entry.name);
     // A symbolic link counts as the file it leads to; one that leads nowhere is read, and fails.
     if (entry.isFile() || (entry.isSymbolicLink() && !(await isDirectory(file)))) {
@@ -37,6 +38,10 @@ export async function listLegacyIndexFiles(
   }
   return files.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
 }
+
+/** A `.json` file name, its extension in any case. */
+export const isJsonName = (name: string) =>
+  name.length > '.json'.length && name.toLowerCase().endsWith('.json');
 
 const isDirectory = (file: string) =>
   stat(file).then(

@@ -10,8 +10,9 @@ import { isValidUsername } from '../services/store/validate.js';
 import { readAssistantsUser } from './assistants-source.js';
 import { readChatGptExport } from './chatgpt.js';
 import { errorReason } from './json.js';
-import { listLegacyIndexFiles, readLegacyIndex } from './legacy-index.js';
+import { isJsonName, listLegacyIndexFiles, readLegacyIndex } from './legacy-index.js';
 import type { ThreadFetcher } from './live-fetch.js';
+import { exportFileFor } from './message-export.js';
 import type { MigrationFailure, UserBatch } from './types.js';
 
 /** The run cannot start at all (as opposed to a partial run). */
@@ -109,17 +110,30 @@ async function unlisted(
     : 'no readable thread index lists this export, so it is not migrated (it may belong to an index that failed: fix that and run again)';
   const failures: MigrationFailure[] = [];
   for (const name of (await readdir(messagesDir)).sort()) {
-    if (!name.endsWith('.json')) continue;
+    if (!isJsonName(name)) continue;
     const thread = name.slice(0, -'.json'.length);
-    if (listed.has(thread)) continue;
+    // An export is looked up as `{thread_id}.json`, which reaches this file only where names
+    // ignore case.
+    const misnamed =
+      !name.endsWith('.json') &&
+      listed.has(thread) &&
+      !(await sameFile(path.join(messagesDir, name), exportFileFor(messagesDir, thread)));
+    if (listed.has(thread) && !misnamed) continue;
     failures.push({
       user: null,
       file: path.join(messagesDir, name),
       thread,
-      reason,
+      reason: misnamed
+        ? `not read: an export's name must end in .json, in lower case (rename it ${thread}.json)`
+        : reason,
     });
   }
   return failures;
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [one, other] = await Promise.all([a, b].map((file) => stat(file).catch(() => null)));
+  return !!one && !!other && one.dev === other.dev && one.ino === other.ino;
 }
 
 export async function chatGptSources(file: string, user: string): Promise<SourceList> {

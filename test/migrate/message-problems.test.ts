@@ -86,3 +86,25 @@ describe('copies of one message', () => {
     ]);
   });
 });
+
+describe('files named or filed otherwise', () => {
+  it('reads an index whose extension is in capitals, and reports an export so named', async () => {
+    const layout = await layoutWith(temp.path, { thread_a: [message('msg_a', 'a', T + 1)] });
+    const entry = { data: { id: 'thread_c', created_at: T }, chat_name: 'Carol' };
+    await writeFile(path.join(layout.legacyDir, 'carol.JSON'), JSON.stringify({ thread_c: entry }));
+    const shouted = path.join(layout.messagesDir, 'thread_c.JSON');
+    await writeFile(shouted, JSON.stringify([message('msg_c', 'c', T + 1)]));
+
+    const report = await migrate(layout);
+    expect(report.users.map((user) => user.user)).toEqual(['alice', 'carol']);
+    expect([...(await storedConversations(layout.dataDir, 'carol')).keys()]).toEqual(['thread_c']);
+    expect(report.failures).toEqual([
+      {
+        user: null,
+        file: shouted,
+        thread: 'thread_c',
+        reason: expect.stringMatching(/^not read: .*rename it thread_c\.json/),
+      },
+    ]);
+  });
+});
