@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { isCode } from '../services/store/atomic-file.js';
+import { isValidId } from '../services/store/validate.js';
 import { isRecord, readJson } from './json.js';
 import { oldestFirst, orderMessages, parseLegacyMessage } from './legacy-message.js';
 import type { LegacyMessage } from './types.js';
@@ -39,12 +40,15 @@ export async function readMessageExport(
   }
   const { listings, problems } = extractListings(parsed);
   const ordered: LegacyMessage[][] = [];
+  const elsewhere = new Map<string, number>();
   for (const listing of listings) {
     const messages: LegacyMessage[] = [];
     for (const item of listing.items) {
       const message = parseLegacyMessage(item);
       if (typeof message === 'string') problems.push(message);
-      else messages.push(message);
+      else if (ofAnotherThread(message, threadId)) {
+        elsewhere.set(message.thread_id, (elsewhere.get(message.thread_id) ?? 0) + 1);
+      } else messages.push(message);
     }
     if (messages.length > 0) ordered.push(oldestFirst(messages, listing.apiPage));
   }
@@ -59,12 +63,32 @@ export async function readMessageExport(
       a.messages.at(-1)!.created_at - b.messages.at(-1)!.created_at ||
       b.saved - a.saved,
   );
+  // Filed under the wrong name, most likely: another thread's messages, perhaps another
+  // user's, must not join this conversation.
+  for (const [other, count] of elsewhere) {
+    problems.push(
+      `${count} message${count === 1 ? '' : 's'} of thread ${other}, not ${threadId}, not migrated: is the export filed under the wrong name?`,
+    );
+  }
   const messages = orderMessages(
     pages.flatMap((page) => page.messages),
     problems,
   );
   return { messages, problems };
 }
+
+/**
+ * The message names another thread. Only a thread id counts: a placeholder (a redacted or
+ * hand-made export's `"?"`) says nothing about where the message belongs.
+ */
+const ofAnotherThread = (
+  message: LegacyMessage,
+  threadId: string,
+): message is LegacyMessage & { thread_id: string } =>
+  typeof message.thread_id === 'string' &&
+  message.thread_id.startsWith('thread_') &&
+  isValidId(message.thread_id) &&
+  message.thread_id !== threadId;
 
 /** The items of one API page (listed newest first by default), or of a bare array. */
 interface Listing {

@@ -27,6 +27,8 @@ export interface LegacyMessage {
   created_at: number;
   role: 'user' | 'assistant';
   content: unknown[];
+  /** The thread it belongs to, when the export says. */
+  thread_id?: string;
   status?: string;
   incomplete_details?: unknown;
   assistant_id?: string | null;

@@ -107,4 +107,24 @@ describe('files named or filed otherwise', () => {
       },
     ]);
   });
+
+  it('leaves out and reports messages of another thread in an export', async () => {
+    const layout = await layoutWith(temp.path, {
+      thread_a: [
+        message('msg_a1', 'mine', T + 1, { thread_id: 'thread_a' }),
+        message('msg_b1', 'I belong to thread_b', T + 2, { thread_id: 'thread_b' }),
+      ],
+    });
+    const report = await migrate(layout);
+    expect(await idsIn(layout, 'thread_a')).toEqual(['msg_a1']);
+    expect(report.failures).toEqual([
+      {
+        user: 'alice',
+        file: path.join(layout.messagesDir, 'thread_a.json'),
+        thread: 'thread_a',
+        reason:
+          '1 message of thread thread_b, not thread_a, not migrated: is the export filed under the wrong name?',
+      },
+    ]);
+  });
 });
