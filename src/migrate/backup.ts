@@ -4,7 +4,7 @@
  * legacy folder is the data directory itself). Exports on disk are only ever read, so they are
  * not copied.
  */
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncDir, fsyncFile, isCode, stamp, TEMP_MARKER } from '../services/store/atomic-file.js';
 
@@ -15,13 +15,19 @@ export interface BackupSources {
   files: Array<{ name: string; file: string }>;
 }
 
-/** Copies everything to `DATA_DIR/migration-backup/<time>/` and returns that folder. */
+/**
+ * Copies everything to `DATA_DIR/migration-backup/<time>/` and returns that folder. The copies
+ * are made in `<time>.partial/`, renamed once all are durable: a run killed while copying
+ * leaves a folder that says it is incomplete, never one that looks like a whole backup.
+ */
 export async function backupOriginals(
   dataDir: string,
   sources: BackupSources,
   now: Date,
 ): Promise<string> {
-  const target = path.join(dataDir, 'migration-backup', stamp(now));
+  const backups = path.join(dataDir, 'migration-backup');
+  const done = path.join(backups, stamp(now));
+  const target = `${done}.partial`;
   const copies: Array<{ from: string; to: string }> = [];
   for (const { name, dir } of sources.dirs) {
     for (const entry of await listFiles(dir)) {
@@ -47,7 +53,9 @@ export async function backupOriginals(
   // The copies must survive a crash during the writes that follow.
   for (const folder of folders) await fsyncDir(folder);
   await fsyncDir(target);
-  return target;
+  await rename(target, done);
+  await fsyncDir(backups);
+  return done;
 }
 
 async function listFiles(dir: string): Promise<string[]> {
