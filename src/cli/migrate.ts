@@ -165,8 +165,9 @@ async function checkWritable(file: string): Promise<void> {
       throw error;
     });
     if (existing?.isDirectory()) throw new UsageError(`--report ${file} is a folder; name a file`);
-    // An existing file (or device) must be writable; a new one needs a folder to be made in.
-    const target = existing ? file : path.dirname(path.resolve(file));
+    // A device must be writable; a file is written as a new file in its folder, then renamed
+    // over the old one (`writeReportFile`), so the folder must be writable.
+    const target = existing && !existing.isFile() ? file : path.dirname(path.resolve(file));
     if (!existing && !(await fs.stat(target)).isDirectory()) {
       throw new UsageError(`--report ${file}: ${target} is not a folder`);
     }

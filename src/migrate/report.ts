@@ -1,5 +1,6 @@
 /** The run's report: per-user counts, failures, verification; as JSON and as text. */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../services/store/atomic-file.js';
 import type { MigrationReport, UserReport } from './types.js';
 
 export const emptyUserReport = (user: string): UserReport => ({
@@ -37,8 +38,15 @@ export function totalsOf(users: readonly UserReport[]): MigrationReport['totals'
   return totals;
 }
 
+/**
+ * A file is replaced whole (`writeFileAtomic`), so a crash or a full disk never leaves half a
+ * report, or an earlier run's report cut short; a device or pipe (`/dev/stdout`) is written to.
+ */
 export async function writeReportFile(file: string, report: MigrationReport): Promise<void> {
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  const existing = await stat(file).catch(() => null);
+  if (existing && !existing.isFile()) await writeFile(file, text);
+  else await writeFileAtomic(file, text);
 }
 
 /** Human-readable summary. A dry run lists every change it would make. */

@@ -1,8 +1,10 @@
 /** The backup and the report are whole or plainly not: a crash never leaves one looking done. */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backupOriginals } from '../../src/migrate/backup.js';
+import { totalsOf, writeReportFile } from '../../src/migrate/report.js';
+import type { MigrationReport } from '../../src/migrate/types.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const temp = useTempDir('threadline-migrate-atomic-');
@@ -46,5 +48,38 @@ describe('the backup of the originals', () => {
     expect(await readdir(path.join(dataDir, 'migration-backup'))).toEqual([
       '2026-01-02T03-04-05-678Z.partial',
     ]);
+  });
+});
+
+describe('the --report file', () => {
+  const report: MigrationReport = {
+    source: 'assistants',
+    mode: 'migrate',
+    status: 'complete',
+    startedAt: NOW.toISOString(),
+    durationMs: 1,
+    dataDir: '/data',
+    backupPath: null,
+    totals: totalsOf([]),
+    users: [],
+    failures: [],
+    verify: null,
+  };
+
+  it('replaces an earlier report whole rather than writing over it in place', async () => {
+    const file = path.join(temp.path, 'report.json');
+    await writeFile(file, 'an earlier report');
+    // Another name for the same file: written in place, it would change too.
+    await link(file, path.join(temp.path, 'same-file.json'));
+    await writeReportFile(file, report);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(report);
+    expect(await readFile(path.join(temp.path, 'same-file.json'), 'utf8')).toBe(
+      'an earlier report',
+    );
+    expect((await readdir(temp.path)).sort()).toEqual(['report.json', 'same-file.json']);
+  });
+
+  it('is written to a device as it is', async () => {
+    await expect(writeReportFile('/dev/null', report)).resolves.toBeUndefined();
   });
 });
