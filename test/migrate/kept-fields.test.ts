@@ -1,11 +1,11 @@
 /** Fields of the legacy data Threadline has no place for are kept, and verification checks them. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { migrate, storedConversations } from './support.js';
+import { emptyLayout, migrate, storedConversations } from './support.js';
 
 const temp = useTempDir('threadline-migrate-kept-');
 const T = 1_700_000_000;
@@ -26,13 +26,7 @@ const message = (id: string, role: string, text: string, at: number, extra = {})
 });
 
 async function layoutIn(root: string) {
-  const layout = {
-    legacyDir: path.join(root, 'legacy'),
-    messagesDir: path.join(root, 'msgs'),
-    dataDir: path.join(root, 'data'),
-  };
-  await mkdir(layout.legacyDir, { recursive: true });
-  await mkdir(layout.messagesDir, { recursive: true });
+  const layout = await emptyLayout(root);
   const entry = {
     data: { id: 'thread_extra', object: 'thread', created_at: T, metadata: {}, flagged: 1 },
     chat_name: 'Extra fields',

@@ -1,24 +1,18 @@
 /** Each user is folded into its own snapshot, however many users there are. */
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { migrate, storedConversations } from './support.js';
+import { emptyLayout, migrate, storedConversations } from './support.js';
 
 const temp = useTempDir('threadline-migrate-users-');
 const T = 1_700_000_000;
 const USERS = ['u1', 'u2', 'u3', 'u4', 'u5'];
 
 async function layoutIn(root: string) {
-  const layout = {
-    legacyDir: path.join(root, 'legacy'),
-    messagesDir: path.join(root, 'msgs'),
-    dataDir: path.join(root, 'data'),
-  };
-  await mkdir(layout.legacyDir, { recursive: true });
-  await mkdir(layout.messagesDir, { recursive: true });
+  const layout = await emptyLayout(root);
   for (const user of USERS) {
     const id = `thread_${user}`;
     const entry = { data: { id, object: 'thread', created_at: T }, chat_name: user };

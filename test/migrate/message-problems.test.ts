@@ -1,9 +1,9 @@
 /** A message that cannot be migrated as it is costs only itself, and is reported with its file. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { type Layout, migrate, storedConversations } from './support.js';
+import { emptyLayout, type Layout, migrate, storedConversations } from './support.js';
 
 const temp = useTempDir('threadline-migrate-messages-');
 const T = 1_700_000_000;
@@ -19,13 +19,7 @@ const message = (id: string, text: string, at: number, extra = {}) => ({
 
 /** One user, alice, whose index lists `exports`' threads, each export a bare array. */
 async function layoutWith(root: string, exports: Record<string, unknown[]>): Promise<Layout> {
-  const layout = {
-    legacyDir: path.join(root, 'legacy'),
-    messagesDir: path.join(root, 'msgs'),
-    dataDir: path.join(root, 'data'),
-  };
-  await mkdir(layout.legacyDir, { recursive: true });
-  await mkdir(layout.messagesDir, { recursive: true });
+  const layout = await emptyLayout(root);
   const index = Object.fromEntries(
     Object.keys(exports).map((id) => [id, { data: { id, created_at: T }, chat_name: id }]),
   );

@@ -1,6 +1,6 @@
 /** Shared set-up for the migration tests: the fixtures copied to a temp dir, and a run over them. */
 import { createHash } from 'node:crypto';
-import { cp, readdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../src/logger.js';
@@ -26,6 +26,18 @@ export async function copyFixtures(root: string): Promise<Layout> {
     messagesDir: path.join(root, 'legacy', 'messages'),
     dataDir: path.join(root, 'data'),
   };
+}
+
+/** Empty legacy and messages folders under `root`, for a test to fill. */
+export async function emptyLayout(root: string): Promise<Layout> {
+  const layout = {
+    legacyDir: path.join(root, 'legacy'),
+    messagesDir: path.join(root, 'msgs'),
+    dataDir: path.join(root, 'data'),
+  };
+  await mkdir(layout.legacyDir, { recursive: true });
+  await mkdir(layout.messagesDir, { recursive: true });
+  return layout;
 }
 
 export async function migrate(
