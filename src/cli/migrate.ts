@@ -18,6 +18,7 @@ import {
 import type { MigrationMode } from '../migrate/types.js';
 import { isCode } from '../services/store/atomic-file.js';
 import { validateUsername } from '../services/store/validate.js';
+import { createUserService } from '../services/users.js';
 
 /** Exit codes, as documented in HELP. */
 export const EXIT = { complete: 0, partial: 1, usage: 2, cannotRun: 3 } as const;
@@ -133,6 +134,13 @@ export async function run(
       restoreDeleted: values['restore-deleted'] ?? false,
     });
     console.log(formatReport(report));
+    if (mode !== 'verify') {
+      const hint = await signInHint(
+        config.dataDir,
+        report.users.map((user) => user.user),
+      );
+      if (hint) console.log(hint);
+    }
     if (values.report) {
       try {
         await writeReportFile(values.report, report);
@@ -155,6 +163,24 @@ export async function run(
     }
     throw error;
   }
+}
+
+/**
+ * Migrated users need a sign-in of their own to see their conversations: say who has none yet
+ * and how to make one. Nothing when the users file cannot be read (`serve` says why).
+ */
+async function signInHint(dataDir: string, migrated: string[]): Promise<string | null> {
+  const users = await createUserService({ dataDir })
+    .list()
+    .catch(() => null);
+  if (!users) return null;
+  const known = new Set(users.map((user) => user.name));
+  const without = migrated.filter((name) => !known.has(name));
+  if (without.length === 0) return null;
+  return (
+    `No sign-in yet for ${without.join(', ')}: make one each with ` +
+    `"threadline users add NAME" (npm run users -- add NAME), which prints its token.`
+  );
 }
 
 /** A report that cannot be written is refused before anything is migrated. */

@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createProgress } from '../../src/migrate/progress.js';
 import type { MigrationReport } from '../../src/migrate/types.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
+import { createUserService } from '../../src/services/users.js';
 import { startTestEmulator } from '../helpers/emulator.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { copyFixtures, type Layout, storedConversations } from './support.js';
@@ -141,6 +142,12 @@ describe('threadline migrate', () => {
     expect(await runQuiet([...flags(layout), '--user', 'bob'])).toBe(0);
     expect(printed(log)).toMatch(/^bob: 1 thread; added 1 conversation, updated 0, 2 messages/m);
     expect(printed(log)).not.toContain('alice');
+    // Migrated, but with no sign-in to see it by: the operator is told how to make one.
+    expect(printed(log)).toContain('No sign-in yet for bob: make one each with');
+    log.mockClear();
+    await createUserService({ dataDir: layout.dataDir }).add('bob');
+    expect(await runQuiet([...flags(layout), '--user', 'bob'])).toBe(0);
+    expect(printed(log)).not.toContain('No sign-in');
     expect(await runQuiet([...flags(layout), '--user', 'nobody'])).toBe(3);
   });
 
