@@ -46,10 +46,15 @@ export function isPreviousResponseNotFound(error: unknown): boolean {
   return error instanceof APIError && error.code === 'previous_response_not_found';
 }
 
+/**
+ * OpenAI says `model_not_found`; other compatible servers answer a bare 404 that names the
+ * model. A 404 that does not (a base URL without its `/v1`, say) is no model's fault.
+ */
 function isModelNotFound(error: unknown): boolean {
   return (
     error instanceof APIError &&
-    (error.code === 'model_not_found' || (error.status === 404 && error.code == null))
+    (error.code === 'model_not_found' ||
+      (error.status === 404 && error.code == null && /\bmodel\b/i.test(error.message)))
   );
 }
 
@@ -74,16 +79,30 @@ export function createResponsesClient(
 
   async function open(model: string, request: ResponseRequest, signal: AbortSignal) {
     // o1-family models take no `instructions`, system role or sampling parameters.
-    return sdk.responses.create(
-      {
-        model,
-        input: request.input,
-        stream: true,
-        store,
-        ...(request.previousResponseId ? { previous_response_id: request.previousResponseId } : {}),
-      },
-      { signal },
-    );
+    const { data, response } = await sdk.responses
+      .create(
+        {
+          model,
+          input: request.input,
+          stream: true,
+          store,
+          ...(request.previousResponseId
+            ? { previous_response_id: request.previousResponseId }
+            : {}),
+        },
+        { signal },
+      )
+      .withResponse();
+    // A page or a proxy's answer read as an event stream holds no events: the answer would
+    // end as a dropped connection, worth retrying, when the base URL is what is wrong.
+    const type = response.headers.get('content-type') ?? '';
+    if (!type.startsWith('text/event-stream')) {
+      data.controller.abort();
+      // The text as the error's body: it crosses to the main thread from an upstream thread.
+      const message = `Expected an event stream, got ${type || 'no content type'} (check OPENAI_BASE_URL)`;
+      throw new APIError(response.status, { message }, undefined, response.headers);
+    }
+    return data;
   }
 
   return {

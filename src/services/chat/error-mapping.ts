@@ -75,7 +75,7 @@ export function upstreamCodeFailure(
  * connection that never opened (`request`) from one that broke while streaming (`stream`).
  */
 export function failureFromError(error: unknown, phase: 'request' | 'stream'): TurnFailure {
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const detail = describeError(error);
   if (error instanceof APIUserAbortError) return turnFailure('ABORTED', detail);
   if (error instanceof APIConnectionTimeoutError) return turnFailure('TIMEOUT', detail);
   if (error instanceof ModelUnavailableError) return turnFailure('MODEL_UNAVAILABLE', detail);
@@ -90,10 +90,32 @@ export function failureFromError(error: unknown, phase: 'request' | 'stream'): T
     if (error.status === undefined)
       return upstreamCodeFailure('UPSTREAM_ERROR', error.code, detail);
     if (error.status >= 500) return turnFailure('UPSTREAM_UNAVAILABLE', detail);
-    return turnFailure('UPSTREAM_ERROR', detail);
+    return turnFailure('UPSTREAM_ERROR', `${detail}${SETTING_HINTS[error.status] ?? ''}`);
   }
   // Anything else while streaming is the body breaking off or arriving garbled.
   return turnFailure(phase === 'stream' ? 'STREAM_INTERRUPTED' : 'INTERNAL', detail);
+}
+
+/** What an operator should look at first when the upstream refuses every request. */
+const SETTING_HINTS: Record<number, string> = {
+  401: ' (check OPENAI_API_KEY)',
+  403: ' (check OPENAI_API_KEY)',
+  404: ' (check OPENAI_BASE_URL: it must end where /responses is, often /v1)',
+};
+
+/**
+ * The error for the log, with its causes: the SDK's "Connection error." alone does not say
+ * whether the connection was refused, the name did not resolve or TLS failed.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  let text = `${error.name}: ${error.message}`;
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause instanceof Error && depth < 3; depth++, cause = cause.cause) {
+    const code = (cause as { code?: unknown }).code;
+    text += `; cause: ${typeof code === 'string' ? `${code} ` : ''}${cause.message}`;
+  }
+  return text;
 }
 
 function retryAfter(headers: Headers | undefined): { retryAfterSeconds?: number } {

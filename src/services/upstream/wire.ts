@@ -9,6 +9,7 @@ import type {
   ResponseStreamEvent,
   ResponseTextDeltaEvent,
 } from 'openai/resources/responses/responses';
+import { describeError } from '../chat/error-mapping.js';
 import { ModelUnavailableError } from '../responses-client.js';
 
 export type ToThread =
@@ -118,7 +119,10 @@ export function toWireError(error: unknown): WireError {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof APIUserAbortError) return { kind: 'abort', name, message };
   if (error instanceof APIConnectionTimeoutError) return { kind: 'timeout', name, message };
-  if (error instanceof APIConnectionError) return { kind: 'connection', name, message };
+  if (error instanceof APIConnectionError) {
+    // Its causes (a refused connection, a name that does not resolve) stay on this side.
+    return { kind: 'connection', name, message: describeError(error).slice(name.length + 2) };
+  }
   if (error instanceof APIError) {
     return {
       kind: 'api',
