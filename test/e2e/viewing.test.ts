@@ -1,5 +1,5 @@
 /** What the reader sees and where focus goes: scrolling, the composer, notices, dialogs, tabs. */
-import type { BrowserContext, Page } from 'playwright-core';
+import type { APIResponse, BrowserContext, Page, Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserApp, hasChromium, newContext } from '../helpers/browser.js';
 import { ASSISTANT, conversationIdOf, sendMessage, waitForFinalAnswer } from './support.js';
@@ -15,6 +15,27 @@ const focusedLabel = (page: Page) =>
     const active = document.activeElement;
     return active?.id || active?.getAttribute('aria-label') || active?.tagName;
   });
+
+/** Holds the next Conversations query: its answer is read now and handed to the page later. */
+async function holdNextList(page: Page) {
+  let held: { route: Route; response: APIResponse } | null = null;
+  let armed = true;
+  await page.route('**/graphql', async (route) => {
+    if (armed && (route.request().postData() ?? '').includes('query Conversations(')) {
+      armed = false;
+      held = { route, response: await route.fetch() };
+      return;
+    }
+    await route.continue();
+  });
+  await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await expect.poll(() => held !== null).toBe(true);
+  return async () => {
+    await held!.route.fulfill({ response: held!.response });
+    // Time for the page to take the answer in, were it to.
+    await page.waitForTimeout(500);
+  };
+}
 
 describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
   const app = browserApp({ emulator: { tokensPerSecond: 0, replyWords: 120 }, withWeb: true });
@@ -246,6 +267,46 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       });
       await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
       await expect.poll(() => other.count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps a conversation deleted here while a refresh of the list was on its way deleted', async () => {
+    const store = app.fixture.app.services.store;
+    const doomed = await store.createConversation('alice', 'Doomed chat');
+    const { context, page } = await signedIn();
+    try {
+      await page.goto(`${app.url}/#/c/${doomed.data.id}`);
+      await expect.poll(() => page.locator('.topbar-title').textContent()).toBe('Doomed chat');
+      const release = await holdNextList(page);
+      await page.getByRole('button', { name: 'Delete conversation' }).click();
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      const link = page.locator('.conversation-link', { hasText: 'Doomed chat' });
+      await expect.poll(() => link.count()).toBe(0);
+      await release();
+      expect(await link.count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('never shows the next user signed in here a list read for the one signed out', async () => {
+    const store = app.fixture.app.services.store;
+    await store.createConversation('alice', 'Alice private plan');
+    await store.createConversation('bob', 'Bob chat');
+    const { context, page } = await signedIn();
+    try {
+      await page.locator('.conversation-link', { hasText: 'Alice private plan' }).waitFor();
+      const release = await holdNextList(page);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.locator('#token').fill(app.fixture.tokens.bob);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.locator('.conversation-link', { hasText: 'Bob chat' }).waitFor();
+      await release();
+      const names = await page.locator('.conversation-link').allTextContents();
+      expect(names.join('|')).toContain('Bob chat');
+      expect(names.join('|')).not.toContain('Alice');
     } finally {
       await context.close();
     }

@@ -123,7 +123,16 @@ export function createController(
 
   const announce = (text: string) => store.set({ announcement: text });
 
+  /** Bumped at every sign-in and sign-out: a reply for the session before is dropped. */
+  let session = 0;
+  /** Bumped by every change of the list: a refresh read before one would undo it. */
+  let listChanges = 0;
+  store.subscribe((state, previous) => {
+    if (state.conversations !== previous?.conversations) listChanges++;
+  });
+
   function showSignIn(error: string | null) {
+    session++;
     clearTimeout(startTimer);
     closeStream();
     unwatchAll();
@@ -343,16 +352,25 @@ export function createController(
 
   // ---- actions ----
 
-  /** A page of the list; answers streaming elsewhere on it are watched. */
+  /** A page of the list; null when the session changed while it was read. */
   async function conversationsPage(after: string | null) {
+    const asked = session;
     const { conversations } = await request(ConversationsQuery, { first: PAGE_SIZE, after });
-    const nodes = conversations.edges.map((edge) => edge.node);
-    // Answers streaming elsewhere (another tab, another client) are read until they end, so
-    // their "answering" dot goes out; the open conversation's stream keeps it current.
+    if (asked !== session || store.get().screen !== 'chat') return null;
+    return {
+      nodes: conversations.edges.map((edge) => edge.node),
+      pageInfo: conversations.pageInfo,
+    };
+  }
+
+  /**
+   * Answers streaming elsewhere (another tab, another client) are read until they end, so their
+   * "answering" dot goes out; the open conversation's stream keeps it current.
+   */
+  function watchStreaming(nodes: ConversationSummary[]) {
     for (const node of nodes) {
       if (node.streaming && node.id !== store.get().activeId) watch(node.id);
     }
-    return { nodes, pageInfo: conversations.pageInfo };
   }
 
   /**
@@ -361,8 +379,13 @@ export function createController(
    */
   async function refreshConversations() {
     if (store.get().screen !== 'chat' || store.get().loadingConversations) return;
+    const changes = listChanges;
     try {
-      const { nodes, pageInfo } = await conversationsPage(null);
+      const page = await conversationsPage(null);
+      // A change made here meanwhile (a deletion, a rename, an answer ended) is newer.
+      if (!page || changes !== listChanges) return;
+      const { nodes, pageInfo } = page;
+      watchStreaming(nodes);
       const fresh = new Set(nodes.map((node) => node.id));
       // Newer than the page's oldest and not on it: deleted since (the open one goes when read).
       const oldest = pageInfo.hasNextPage ? Date.parse(nodes.at(-1)?.lastUpdate ?? '') : -Infinity;
@@ -380,7 +403,10 @@ export function createController(
   async function loadConversations(after: string | null) {
     store.set({ loadingConversations: true });
     try {
-      const { nodes, pageInfo } = await conversationsPage(after);
+      const page = await conversationsPage(after);
+      if (!page) return;
+      const { nodes, pageInfo } = page;
+      watchStreaming(nodes);
       let list = after ? store.get().conversations : [];
       for (const node of nodes) list = upsertConversation(list, node);
       store.set({
@@ -406,6 +432,7 @@ export function createController(
   }
 
   async function startOnce() {
+    session++;
     clearTimeout(startTimer);
     if (!loadToken()) {
       store.set({ screen: 'sign-in', signInError: null });
