@@ -96,7 +96,8 @@ export function createResponsesClient(
     // A page or a proxy's answer read as an event stream holds no events: the answer would
     // end as a dropped connection, worth retrying, when the base URL is what is wrong.
     const type = response.headers.get('content-type') ?? '';
-    if (!type.startsWith('text/event-stream')) {
+    // Media types ignore case (RFC 9110); parameters such as charset may follow.
+    if (type.split(';')[0]!.trim().toLowerCase() !== 'text/event-stream') {
       data.controller.abort();
       // The text as the error's body: it crosses to the main thread from an upstream thread.
       const message = `Expected an event stream, got ${type || 'no content type'} (check OPENAI_BASE_URL)`;
@@ -126,7 +127,9 @@ export function createResponsesClient(
             };
           } catch (error) {
             if (!isModelNotFound(error)) throw error;
-            logger.warn('model unavailable, trying the next one', { model, error });
+            // An expected answer, not a fault: its message, without a stack.
+            const reason = (error as Error).message;
+            logger.warn('model unavailable, trying the next one', { model, reason });
           }
         }
         throw new ModelUnavailableError(models);

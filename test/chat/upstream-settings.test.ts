@@ -67,4 +67,25 @@ describe.each([0, 1])('upstream settings, with %i upstream threads', (threads) =
       await new Promise((resolve) => page.close(resolve));
     }
   });
+
+  it('takes an event stream whose media type is written in capitals for one', async () => {
+    const f = await setup();
+    const upstream = http.createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'Text/Event-Stream; charset=UTF-8' }).end();
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const { port } = upstream.address() as net.AddressInfo;
+    const client = createUpstreamClient(
+      { ...f.config, maxRetries: 0, upstreamThreads: threads },
+      silentLogger,
+      { baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'test-key' },
+    );
+    try {
+      const opened = await client.stream({ input: [{ role: 'user', content: 'Hi' }] });
+      expect(opened.model).toBe(f.config.model);
+    } finally {
+      await client.close();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
 });
