@@ -87,13 +87,13 @@ export function createUserService(options: UserServiceOptions): UserService {
   async function check(): Promise<StoredUser[]> {
     const started = generation;
     const checkedAt = now();
-    const stamp = await unusable(fileStamp(file), `${file} cannot be read`);
+    const stamp = await unusable(fileStamp(file), `${file} cannot be read`, options.dataDir);
     const previous = cache;
     let users: StoredUser[];
     if (previous && previous.stamp === stamp) {
       users = previous.users;
     } else {
-      const raw = await unusable(readIfExists(file), `${file} cannot be read`);
+      const raw = await unusable(readIfExists(file), `${file} cannot be read`, options.dataDir);
       users = raw === null ? [] : parse(raw.toString('utf8'), file);
     }
     if (started === generation) cache = { stamp, users, checkedAt };
@@ -111,6 +111,7 @@ export function createUserService(options: UserServiceOptions): UserService {
     await unusable(
       fs.mkdir(path.dirname(file), { recursive: true }),
       `data directory ${options.dataDir} cannot be used`,
+      options.dataDir,
     );
     // Another process (`threadline users` beside the server) may change the file too: the read
     // and the write are one step under the lock, or one change would undo the other.
@@ -181,14 +182,19 @@ export function createUserService(options: UserServiceOptions): UserService {
   };
 }
 
-/** A file system error as one line naming what cannot be used (a folder as users.json...). */
-async function unusable<T>(operation: Promise<T>, what: string): Promise<T> {
+/**
+ * A file system error as one line naming what cannot be used: a folder as users.json, or a
+ * data directory that is a file (what EEXIST and ENOTDIR mean here).
+ */
+async function unusable<T>(operation: Promise<T>, what: string, dataDir: string): Promise<T> {
   try {
     return await operation;
   } catch (error) {
     if (error instanceof StorageError || !(error instanceof Error)) throw error;
-    const reason = isCode(error, 'EEXIST', 'ENOTDIR') ? 'it is not a folder' : error.message;
-    throw new StorageError(`${what}: ${reason}`);
+    if (isCode(error, 'EEXIST', 'ENOTDIR')) {
+      throw new StorageError(`data directory ${dataDir} cannot be used: it is not a folder`);
+    }
+    throw new StorageError(`${what}: ${error.message}`);
   }
 }
 

@@ -169,10 +169,22 @@ describe('threadline users', () => {
       code: 1,
       stderr: `threadline: data directory ${file} cannot be used: it is not a folder\n`,
     });
+    const list = (dir: string) => [
+      '--import',
+      'tsx',
+      'src/main.ts',
+      'users',
+      'list',
+      '--data-dir',
+      dir,
+    ];
+    await expect(run(process.execPath, list(file))).rejects.toMatchObject({
+      code: 1,
+      stderr: `threadline: data directory ${file} cannot be used: it is not a folder\n`,
+    });
     // A folder where the users file should be: named, not a bare EISDIR.
     await fs.mkdir(path.join(dataDir, 'users.json'));
-    const list = ['--import', 'tsx', 'src/main.ts', 'users', 'list', '--data-dir', dataDir];
-    await expect(run(process.execPath, list)).rejects.toMatchObject({
+    await expect(run(process.execPath, list(dataDir))).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringMatching(/^threadline: \S+users\.json cannot be read: EISDIR/),
     });
