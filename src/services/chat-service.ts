@@ -230,7 +230,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
     const created = await store.createConversation(username, plan.create.chatName, {
       id: conversationId,
-      createdAt: now(),
+      // Made when its question was: never after it (a repeat's lookup counts on that order).
+      createdAt: messages[0]?.timestamp ?? now(),
       metadata: plan.question.metadata,
       messages,
     });

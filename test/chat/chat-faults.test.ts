@@ -262,6 +262,9 @@ describe('upstream faults', () => {
     const journal = await fs.readFile(path.join(f.dataDir, 'chats', `${USER}.journal`), 'utf8');
     // A crash keeps a line whole or drops it: the conversation never lands without its question.
     const first = journal.split('\n').find((line) => line.includes(id));
+    const { conversation } = JSON.parse(first!);
+    // Made when its question was asked, not a moment after.
+    expect(conversation.data.created_at).toBe(conversation.messages[0].timestamp);
     expect(JSON.parse(first!)).toMatchObject({
       op: 'put',
       conversation: {
