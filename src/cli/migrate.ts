@@ -254,6 +254,7 @@ async function readSources(
   }
   const list = await assistantsSources({
     legacyDir: values.legacy ?? 'static/chats',
+    dataDir: config.dataDir,
     messagesDir: values.messages,
     fetchThread,
     concurrency,

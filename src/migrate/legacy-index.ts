@@ -49,8 +49,16 @@ const isDirectory = (file: string) =>
     () => false,
   );
 
-/** Reads one index file. A file that cannot be parsed yields one failure and no threads. */
-export async function readLegacyIndex(user: string, file: string): Promise<LegacyIndex> {
+/**
+ * Reads one index file. A file that cannot be parsed yields one failure and no threads.
+ * `inPlace`: the file is the store's own (the legacy folder is the data directory's `chats`),
+ * whose entries under keys that are not thread ids are its conversations, not sources.
+ */
+export async function readLegacyIndex(
+  user: string,
+  file: string,
+  { inPlace = false }: { inPlace?: boolean } = {},
+): Promise<LegacyIndex> {
   const index: LegacyIndex = { user, file, threads: [], conversations: [], failures: [] };
   let parsed: unknown;
   try {
@@ -74,6 +82,9 @@ export async function readLegacyIndex(user: string, file: string): Promise<Legac
       continue;
     }
     if (!key.startsWith('thread_') && hasLocalMessages(entry)) {
+      // In place, the store reads such an entry itself (and knows what its user deleted since):
+      // a conversation of its own, or one the old app kept there, both already migrated.
+      if (inPlace) continue;
       const seed = readSeedEntry(key, entry);
       if (typeof seed === 'string') {
         fail(key, seed);

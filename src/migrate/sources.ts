@@ -37,6 +37,11 @@ export interface SourceList {
 
 export interface AssistantsInput {
   legacyDir: string;
+  /**
+   * The data directory migrated into: when the legacy folder is its `chats` (in place), the
+   * store's own conversations there are not read as sources.
+   */
+  dataDir?: string;
   messagesDir?: string;
   fetchThread?: ThreadFetcher;
   concurrency?: number;
@@ -50,6 +55,9 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
   // Whether every index could be read: only then is an export no index lists known to be one.
   let allRead = true;
   const indexes = await listLegacyIndexFiles(input.legacyDir);
+  const inPlace =
+    input.dataDir !== undefined &&
+    (await sameFile(input.legacyDir, path.join(input.dataDir, 'chats')));
   // Users may not differ only in case (`threadline users`): `Alice` and `alice` would be one
   // user whose sign-in reaches only one of them. Which is meant is the operator's to say.
   const byFold = new Map<string, string[]>();
@@ -70,7 +78,7 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
       allRead = false;
       continue;
     }
-    const index = await readLegacyIndex(user, file);
+    const index = await readLegacyIndex(user, file, { inPlace });
     for (const thread of index.threads) listed.add(thread.threadId);
     for (const item of index.conversations) listed.add(item.legacyId);
     for (const failure of index.failures) {

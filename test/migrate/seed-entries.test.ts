@@ -2,6 +2,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { migrate, storedConversations } from './support.js';
 
@@ -101,8 +103,8 @@ describe('index entries in the new format', () => {
     const root = temp.path;
     const layout = await layoutIn(root, path.join(root, 'data', 'chats'));
     const first = await migrate(layout);
-    // The store already holds the entry in the new format: only the threads gain messages.
-    expect(first.totals).toMatchObject({ threads: 3, messagesAdded: 2 });
+    // The store already holds the entry in the new format: only the threads are sources.
+    expect(first.totals).toMatchObject({ threads: 2, messagesAdded: 2 });
     const alice = await storedConversations(layout.dataDir, 'alice');
     // The store's own document: what it holds stays, the message it cannot take included.
     expect(texts(alice.get('conv_local1'))).toHaveLength(3);
@@ -111,5 +113,34 @@ describe('index entries in the new format', () => {
     const again = await migrate(layout);
     expect(again.totals).toMatchObject({ conversationsAdded: 0, conversationsUpdated: 0 });
     expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
+  });
+
+  it("in place, the store's own conversations are not sources: a deleted one stays deleted", async () => {
+    const root = temp.path;
+    const layout = await layoutIn(root, path.join(root, 'data', 'chats'));
+    await migrate(layout);
+    let store = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    await store.open();
+    const kept = await store.createConversation('alice', 'kept', {
+      messages: [{ role: 'user', text: 'keep this' }],
+    });
+    const gone = await store.createConversation('alice', 'secret', {
+      messages: [{ role: 'user', text: 'please forget this' }],
+    });
+    await store.close();
+    // Deleted by a server killed before its fold: the deletion is only in the journal.
+    store = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    expect(await store.deleteConversation('alice', gone.data.id)).toBe(true);
+
+    const again = await migrate(layout);
+    const alice = await storedConversations(layout.dataDir, 'alice');
+    expect(alice.has(gone.data.id)).toBe(false);
+    expect(again.totals).toMatchObject({
+      threads: 2,
+      conversationsAdded: 0,
+      conversationsUpdated: 0,
+    });
+    expect(alice.get(kept.data.id)?.data.metadata).toEqual({});
+    expect(alice.get('conv_local1')?.data.metadata).toEqual({});
   });
 });

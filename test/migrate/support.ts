@@ -47,6 +47,7 @@ export async function migrate(
 ): Promise<MigrationReport> {
   const sources = await assistantsSources({
     legacyDir: layout.legacyDir,
+    dataDir: layout.dataDir,
     messagesDir: extra.messages === false ? undefined : layout.messagesDir,
     fetchThread: extra.fetchThread,
   });
