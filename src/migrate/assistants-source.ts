@@ -30,7 +30,12 @@ export async function readAssistantsUser(
   const results = await mapLimit(index.threads, options.concurrency ?? 8, async (thread) => {
     const { messages, problems } = await collectMessages(index, thread, options);
     options.onThread?.();
-    return { conversation: convertThread(thread, messages), problems };
+    const localProblems: string[] = [];
+    const conversation = convertThread(thread, messages, localProblems);
+    for (const reason of localProblems) {
+      problems.push({ user: index.user, file: index.file, thread: thread.threadId, reason });
+    }
+    return { conversation, problems };
   });
   // Entries in the new format are converted already, when the index was read.
   for (const _ of index.conversations) options.onThread?.();

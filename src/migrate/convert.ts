@@ -11,9 +11,11 @@ import { ENTRY_KEY, MESSAGE_KEY, otherFields } from './kept-fields.js';
 import { isUnfinished } from './legacy-message.js';
 import type { LegacyMessage, LegacyThread, MigratedConversation } from './types.js';
 
+/** `problems`: local messages left out as possibly a copy of one of the thread's. */
 export function convertThread(
   thread: LegacyThread,
   legacyMessages: readonly LegacyMessage[],
+  problems: string[] = [],
 ): MigratedConversation {
   let nonTextParts = 0;
   const converted = legacyMessages.map((legacy) => {
@@ -21,7 +23,12 @@ export function convertThread(
     nonTextParts += parts;
     return message;
   });
-  const messages = withLocalMessages(converted, thread.localMessages ?? []);
+  const messages = withLocalMessages(
+    converted,
+    thread.localMessages ?? [],
+    thread.positionalIds ?? new Set(),
+    problems,
+  );
   const newest = messages.reduce((latest, message) => Math.max(latest, message.timestamp), 0);
   const metadata: Record<string, unknown> = { legacy_thread_id: thread.threadId };
   if (Object.keys(thread.metadata).length > 0) metadata.legacy_metadata = thread.metadata;
@@ -81,14 +88,45 @@ export function convertMessage(legacy: LegacyMessage): {
 /**
  * The thread's messages plus those its index entry kept itself, oldest first (a stable sort:
  * of one second, the thread's first). A local message with an id the thread has is the same
- * message, and the thread's copy is kept.
+ * message, and the thread's copy is kept. So is a local message the entry held without an id
+ * (the old app's copy) that equals one of the thread's in role, second and text, each of the
+ * thread's messages standing for one such copy. One without an id that meets a message of the
+ * thread of its role and second otherwise (another text, or a copy more than the thread has)
+ * may be the same message or not: it is left out and added to `problems`, not migrated twice.
  */
-function withLocalMessages(messages: StoredMessage[], local: StoredMessage[]): StoredMessage[] {
+function withLocalMessages(
+  messages: StoredMessage[],
+  local: StoredMessage[],
+  positionalIds: ReadonlySet<string>,
+  problems: string[],
+): StoredMessage[] {
   if (local.length === 0) return messages;
   const ids = new Set(messages.map((message) => message.id));
-  return [...messages, ...local.filter((message) => !ids.has(message.id))].sort(
-    (a, b) => a.timestamp - b.timestamp,
-  );
+  const slot = (message: StoredMessage) => `${message.role} ${message.timestamp}`;
+  // The thread's messages of each role and second not yet matched by a local copy.
+  const unmatched = new Map<string, StoredMessage[]>();
+  for (const message of messages) {
+    const alike = unmatched.get(slot(message));
+    if (alike) alike.push(message);
+    else unmatched.set(slot(message), [message]);
+  }
+  const added = local.filter((message) => {
+    if (ids.has(message.id)) return false;
+    if (!positionalIds.has(message.id)) return true;
+    const alike = unmatched.get(slot(message));
+    // None of its role and second: a message the thread does not have.
+    if (!alike) return true;
+    const same = alike.findIndex((other) => other.text === message.text);
+    if (same >= 0) {
+      alike.splice(same, 1);
+      return false;
+    }
+    problems.push(
+      `message ${message.id} of the index entry (${message.role}, at ${message.timestamp}) may be a copy of a message of the thread at that second and differs from it, so it is not migrated (the thread's is)`,
+    );
+    return false;
+  });
+  return [...messages, ...added].sort((a, b) => a.timestamp - b.timestamp);
 }
 
 /**

@@ -112,6 +112,7 @@ export async function readLegacyIndex(
       else {
         for (const problem of seed.problems) fail(key, problem);
         result.localMessages = seed.conversation.messages;
+        result.positionalIds = seed.positionalIds;
       }
     }
     index.threads.push(result);

@@ -16,6 +16,8 @@ export interface SeedEntry {
   conversation: StoredConversation;
   /** One reason per message left out. */
   problems: string[];
+  /** The ids given by position, to messages the entry holds without one. */
+  positionalIds: Set<string>;
 }
 
 /** The entry as a conversation, or the reason it cannot be read at all. */
@@ -31,13 +33,17 @@ export function readSeedEntry(key: string, entry: Record<string, unknown>): Seed
   const problems: string[] = [];
   const seen = new Set<string>();
   const messages: StoredMessage[] = [];
-  for (const message of read.messages) {
+  const positionalIds = new Set<string>();
+  const given = Array.isArray(entry.messages) ? entry.messages : [];
+  for (const [index, message] of read.messages.entries()) {
     const problem = messageProblem(message, seen);
     if (problem) {
       problems.push(`message ${JSON.stringify(message.id)}: ${problem}, so it is not migrated`);
       continue;
     }
     seen.add(message.id);
+    const own = given[index];
+    if (!isRecord(own) || own.id == null) positionalIds.add(message.id);
     messages.push({ ...message, response_id: message.response_id ?? null });
   }
   const metadata = { ...header.data.metadata };
@@ -52,6 +58,7 @@ export function readSeedEntry(key: string, entry: Record<string, unknown>): Seed
       messages,
     },
     problems,
+    positionalIds,
   };
 }
 

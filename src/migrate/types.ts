@@ -19,6 +19,8 @@ export interface LegacyThread {
   otherFields?: Record<string, unknown>;
   /** Messages the index entry itself holds, in the seed's new format (see `seed-entry.ts`). */
   localMessages?: StoredMessage[];
+  /** Of `localMessages`, the ids given by position: the entry held those without an id. */
+  positionalIds?: ReadonlySet<string>;
 }
 
 /** A `thread.message` object as the Assistants API returned it. */

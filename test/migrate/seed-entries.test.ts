@@ -143,4 +143,60 @@ describe('index entries in the new format', () => {
     expect(alice.get(kept.data.id)?.data.metadata).toEqual({});
     expect(alice.get('conv_local1')?.data.metadata).toEqual({});
   });
+
+  it("take a local copy without an id as the thread's message when role, second and text agree", async () => {
+    const layout = {
+      legacyDir: path.join(temp.path, 'legacy'),
+      messagesDir: path.join(temp.path, 'msgs'),
+      dataDir: path.join(temp.path, 'data'),
+    };
+    await mkdir(layout.legacyDir, { recursive: true });
+    await mkdir(layout.messagesDir, { recursive: true });
+    const local = (role: string, value: string, at: number) => ({
+      role,
+      text: value,
+      timestamp: at,
+      response_id: null,
+    });
+    const entry = {
+      data: { id: 'thread_x', object: 'thread', created_at: T, metadata: {} },
+      chat_name: 'X',
+      last_update: T + 4,
+      messages: [
+        local('user', 'hello', T + 1),
+        local('assistant', 'hi there', T + 2),
+        local('assistant', 'hi there, edited', T + 2),
+        local('user', 'asked after the switch', T + 3),
+        { ...local('user', 'kept with its id', T + 1), id: 'msg_own' },
+      ],
+      last_response_id: null,
+    };
+    await writeFile(path.join(layout.legacyDir, 'alice.json'), JSON.stringify({ thread_x: entry }));
+    await writeFile(
+      path.join(layout.messagesDir, 'thread_x.json'),
+      JSON.stringify([
+        { id: 'msg_1', created_at: T + 1, role: 'user', content: text('hello') },
+        { id: 'msg_2', created_at: T + 2, role: 'assistant', content: text('hi there') },
+      ]),
+    );
+    const report = await migrate(layout);
+    const thread = (await storedConversations(layout.dataDir, 'alice')).get('thread_x');
+    expect(thread?.messages.map((message) => [message.id.split('_')[0], message.text])).toEqual([
+      ['msg', 'hello'],
+      ['msg', 'kept with its id'],
+      ['msg', 'hi there'],
+      ['m', 'asked after the switch'],
+    ]);
+    expect(thread?.messages[0]?.id).toBe('msg_1');
+    // At the second of a message of the thread, but another text: reported, not migrated twice.
+    expect(report.failures).toEqual([
+      expect.objectContaining({
+        thread: 'thread_x',
+        reason: expect.stringMatching(
+          /^message m_\w+ of the index entry \(assistant, at 1700000002\) may be a copy/,
+        ),
+      }),
+    ]);
+    expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
+  });
 });
