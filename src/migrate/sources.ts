@@ -1,7 +1,9 @@
 /**
- * Where a run's conversations come from, one entry per user. Indexes are read up front (they
- * are small) so the run knows its total for progress; messages are read user by user, so only
- * one user's conversations are in memory at a time.
+ * Where a run's conversations come from, one entry per user. Each index is read once up front
+ * for what the listing needs (its thread count, for progress, and the threads it names, to
+ * find exports no index lists), and that alone is kept; it is read again, and converted with
+ * its messages, when its user's turn comes, so only one user's conversations are in memory at
+ * a time (an index may hold whole conversations in the new format).
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -89,8 +91,8 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
       user,
       file,
       threads: index.threads.length + index.conversations.length,
-      read: (onThread) =>
-        readAssistantsUser(index, {
+      read: async (onThread) =>
+        readAssistantsUser(await readLegacyIndex(user, file, { inPlace }), {
           messagesDir: input.messagesDir,
           fetchThread: input.fetchThread,
           concurrency: input.concurrency,

@@ -1,8 +1,9 @@
 /** Index entries the old app already keeps in the seed's new format, messages in the entry. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
+import { assistantsSources } from '../../src/migrate/sources.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { migrate, storedConversations } from './support.js';
@@ -198,5 +199,19 @@ describe('index entries in the new format', () => {
       }),
     ]);
     expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
+  });
+
+  it("are read and converted when their user's turn comes, not held from the listing on", async () => {
+    const layout = await layoutIn(temp.path);
+    const sources = await assistantsSources({ legacyDir: layout.legacyDir });
+    expect(sources.users.map((source) => [source.user, source.threads])).toEqual([['alice', 3]]);
+    // The listing keeps counts and names only: what the index holds at the user's turn is read.
+    const index = path.join(layout.legacyDir, 'alice.json');
+    const changed = JSON.parse(await readFile(index, 'utf8'));
+    changed.conv_local1.messages[0].text = 'edited since the listing';
+    await writeFile(index, JSON.stringify(changed));
+    const batch = await sources.users[0]!.read(() => {});
+    const local = batch.conversations.find((item) => item.legacyId === 'conv_local1');
+    expect(local?.conversation.messages[0]?.text).toBe('edited since the listing');
   });
 });
