@@ -3,27 +3,64 @@
  * into U+FFFD and migrate the damaged text as if it were whole; a file that is not UTF-8 is
  * refused instead, saying where, so it can be converted and migrated again.
  */
+import { isCode } from '../services/store/atomic-file.js';
 
-const UTF16_BOMS = [
-  [0xff, 0xfe],
-  [0xfe, 0xff],
+/**
+ * Byte order marks of the encodings a Windows tool may save JSON in; UTF-32's first, as its
+ * little-endian mark starts with UTF-16's.
+ */
+const BOMS: Array<[string, number[]]> = [
+  ['UTF-32', [0xff, 0xfe, 0x00, 0x00]],
+  ['UTF-32', [0x00, 0x00, 0xfe, 0xff]],
+  ['UTF-16', [0xff, 0xfe]],
+  ['UTF-16', [0xfe, 0xff]],
 ];
 
 /** The text of `bytes`, without a byte order mark. Throws a readable reason when not UTF-8. */
 export function decodeUtf8(bytes: Uint8Array): string {
-  if (UTF16_BOMS.some(([a, b]) => bytes[0] === a && bytes[1] === b)) {
+  const bom = BOMS.find(([, mark]) => mark.every((byte, i) => bytes[i] === byte));
+  if (bom) {
     throw new Error(
-      'encoded as UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8',
+      `encoded as ${bom[0]} (it starts with a ${bom[0]} byte order mark): save it as UTF-8`,
+    );
+  }
+  if (looksUtf16(bytes)) {
+    throw new Error(
+      'encoded as UTF-16 (without a byte order mark: every other byte at its start is 0): save it as UTF-8',
     );
   }
   try {
     // The decoder drops a UTF-8 byte order mark (as some Windows editors and PowerShell write).
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
+  } catch (error) {
+    // Only the decoder's verdict on the bytes means they are not UTF-8; anything else (a file
+    // longer than a string may be, say) is said as it is.
+    if (!(error instanceof TypeError && isCode(error, 'ERR_ENCODING_INVALID_ENCODED_DATA'))) {
+      throw error;
+    }
     const at = invalidUtf8At(bytes);
     const where = at < 0 ? '' : ` (byte ${at} is not part of a UTF-8 character)`;
     throw new Error(`not UTF-8${where}: save it as UTF-8 (from Latin-1 or Windows-1252, say)`);
   }
+}
+
+/**
+ * UTF-16 without a byte order mark: text that starts in ASCII has a 0 byte at every other
+ * place (odd ones little-endian, even ones big-endian), and none at the others. UTF-8 JSON
+ * holds no 0 byte at all (a NUL in a string is written `\u0000`).
+ */
+function looksUtf16(bytes: Uint8Array): boolean {
+  const start = Math.min(bytes.length, 64) & ~1;
+  if (start < 4) return false;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < start; i++) {
+    if (bytes[i] !== 0) continue;
+    if (i % 2 === 0) even++;
+    else odd++;
+  }
+  const half = start / 4;
+  return (even === 0 && odd >= half) || (odd === 0 && even >= half);
 }
 
 /** The offset of the first byte that starts no valid UTF-8 sequence, or -1. */

@@ -1,7 +1,7 @@
 /** Legacy files that are not UTF-8 are reported, never migrated with their text altered. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeUtf8, invalidUtf8At } from '../../src/migrate/utf8.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { migrate, storedConversations } from './support.js';
@@ -70,5 +70,40 @@ describe('file encodings', () => {
     expect(invalidUtf8At(bytes(0xed, 0xa0, 0x80))).toBe(0); // a surrogate
     expect(invalidUtf8At(bytes(0x61, 0x62, 0xe2, 0x82))).toBe(2); // cut short
     expect(decodeUtf8(Buffer.from('\uFEFF{}'))).toBe('{}');
+  });
+
+  it('names UTF-16 without a byte order mark, and UTF-32, rather than calling them UTF-8 or UTF-16', () => {
+    const json = JSON.stringify({ thread_a: entry('thread_a') });
+    const reason = (bytes: Uint8Array) => {
+      try {
+        decodeUtf8(bytes);
+        return 'decoded';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    const utf16be = Buffer.from(json, 'utf16le').swap16();
+    expect(reason(Buffer.from(json, 'utf16le'))).toMatch(/^encoded as UTF-16 \(without a byte/);
+    expect(reason(utf16be)).toMatch(/^encoded as UTF-16 \(without a byte/);
+    const utf32 = Buffer.alloc(4 + json.length * 4);
+    utf32.writeUInt32LE(0xfeff, 0);
+    for (const [i, char] of [...json].entries()) utf32.writeUInt32LE(char.charCodeAt(0), 4 + i * 4);
+    expect(reason(utf32)).toMatch(/^encoded as UTF-32 /);
+    expect(reason(Buffer.from(utf32).swap32())).toMatch(/^encoded as UTF-32 /);
+    expect(reason(Buffer.from(json))).toBe('decoded');
+  });
+
+  it('says what failed when decoding fails for another reason than the bytes', () => {
+    // What a valid file longer than the longest string (512 MiB) meets, without its size.
+    const tooLong = new RangeError('Invalid string length');
+    const decode = vi.spyOn(TextDecoder.prototype, 'decode').mockImplementation(() => {
+      throw tooLong;
+    });
+    try {
+      expect(() => decodeUtf8(Buffer.from('{}'))).toThrow(tooLong);
+    } finally {
+      decode.mockRestore();
+    }
+    expect(() => decodeUtf8(Buffer.from([0x7b, 0xe9, 0x7d]))).toThrow(/^not UTF-8 \(byte 1 /);
   });
 });
