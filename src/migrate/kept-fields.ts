@@ -12,13 +12,17 @@ import { isRecord } from './json.js';
 export const ENTRY_KEY = 'legacy_entry';
 export const MESSAGE_KEY = 'legacy_message';
 
-/** The keys of `record` that are not `known`, or null when there are none. */
+/**
+ * The keys of `record` that are not `known`, or null when there are none; as the store will
+ * hold them, through JSON (`-0` is `0` there, and `1e400` null), so that what a run reads
+ * compares equal to what an earlier one stored.
+ */
 export function otherFields(
   record: Record<string, unknown>,
   known: ReadonlySet<string>,
 ): Record<string, unknown> | null {
   const other = Object.entries(record).filter(([key]) => !known.has(key));
-  return other.length > 0 ? Object.fromEntries(other) : null;
+  return other.length > 0 ? JSON.parse(JSON.stringify(Object.fromEntries(other))) : null;
 }
 
 const keptIn = (metadata: unknown, key: string): unknown =>

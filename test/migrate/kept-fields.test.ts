@@ -92,4 +92,25 @@ describe('fields Threadline has no place for', () => {
     expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
     expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
   });
+
+  it('compare as the store holds them: a value JSON changes is stored once, then found', async () => {
+    const layout = await emptyLayout(temp.path);
+    // Written as text: -0 and 1e400 are what a JSON file may hold, and the store holds 0 and null.
+    await writeFile(
+      path.join(layout.legacyDir, 'alice.json'),
+      `{"thread_z":{"data":{"id":"thread_z","object":"thread","created_at":${T}},"chat_name":"z","score":-0,"huge":1e400}}`,
+    );
+    await writeFile(
+      path.join(layout.messagesDir, 'thread_z.json'),
+      JSON.stringify([message('msg_1', 'user', 'q', T + 1, { thread_id: 'thread_z', weight: -0 })]),
+    );
+    expect((await migrate(layout)).totals).toMatchObject({ conversationsAdded: 1 });
+    const stored = (await storedConversations(layout.dataDir, 'alice')).get('thread_z');
+    expect(stored?.data.metadata.legacy_entry).toEqual({ score: 0, huge: null });
+    const again = await migrate(layout);
+    expect(again.totals).toMatchObject({ conversationsUpdated: 0, conversationsUnchanged: 1 });
+    const verified = await migrate(layout, 'verify');
+    expect(verified.verify?.problems).toEqual([]);
+    expect(verified.status).toBe('complete');
+  });
 });
