@@ -1,7 +1,8 @@
 /**
  * A legacy thread and its messages -> a conversation of the new format. Ids are kept (the
  * thread id becomes the conversation id, `msg_...` ids stay), so a re-run finds what an earlier
- * run wrote. `last_response_id` is null: the next turn sends the full history.
+ * run wrote. `last_response_id` is null, so the next turn sends the full history, unless the
+ * index entry kept one and the thread has no message the entry does not.
  */
 import { defaultChatName } from '../services/chat/chat-name.js';
 import { UNTITLED_CHAT } from '../services/store/document.js';
@@ -23,7 +24,7 @@ export function convertThread(
     nonTextParts += parts;
     return message;
   });
-  const messages = withLocalMessages(
+  const { messages, threadOnly } = withLocalMessages(
     converted,
     thread.localMessages ?? [],
     thread.positionalIds ?? new Set(),
@@ -44,7 +45,8 @@ export function convertThread(
     chat_name: thread.chatName.trim() || nameFromMessages(messages),
     last_update: Math.max(thread.lastUpdate, newest),
     messages,
-    last_response_id: null,
+    // The chain the entry kept saw its own messages; one the thread adds it never saw.
+    last_response_id: threadOnly === 0 ? (thread.lastResponseId ?? null) : null,
   };
   return {
     legacyId: thread.threadId,
@@ -99,9 +101,10 @@ function withLocalMessages(
   local: StoredMessage[],
   positionalIds: ReadonlySet<string>,
   problems: string[],
-): StoredMessage[] {
-  if (local.length === 0) return messages;
+): { messages: StoredMessage[]; threadOnly: number } {
+  if (local.length === 0) return { messages, threadOnly: messages.length };
   const ids = new Set(messages.map((message) => message.id));
+  let matched = 0;
   const slot = (message: StoredMessage) => `${message.role} ${message.timestamp}`;
   // The thread's messages of each role and second not yet matched by a local copy.
   const unmatched = new Map<string, StoredMessage[]>();
@@ -111,7 +114,10 @@ function withLocalMessages(
     else unmatched.set(slot(message), [message]);
   }
   const added = local.filter((message) => {
-    if (ids.has(message.id)) return false;
+    if (ids.has(message.id)) {
+      matched++;
+      return false;
+    }
     if (!positionalIds.has(message.id)) return true;
     const alike = unmatched.get(slot(message));
     // None of its role and second: a message the thread does not have.
@@ -119,6 +125,7 @@ function withLocalMessages(
     const same = alike.findIndex((other) => other.text === message.text);
     if (same >= 0) {
       alike.splice(same, 1);
+      matched++;
       return false;
     }
     problems.push(
@@ -126,7 +133,10 @@ function withLocalMessages(
     );
     return false;
   });
-  return [...messages, ...added].sort((a, b) => a.timestamp - b.timestamp);
+  return {
+    messages: [...messages, ...added].sort((a, b) => a.timestamp - b.timestamp),
+    threadOnly: messages.length - matched,
+  };
 }
 
 /**

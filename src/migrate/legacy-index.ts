@@ -113,6 +113,7 @@ export async function readLegacyIndex(
         for (const problem of seed.problems) fail(key, problem);
         result.localMessages = seed.conversation.messages;
         result.positionalIds = seed.positionalIds;
+        result.lastResponseId = seed.conversation.last_response_id;
       }
     }
     index.threads.push(result);

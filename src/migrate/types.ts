@@ -21,6 +21,8 @@ export interface LegacyThread {
   localMessages?: StoredMessage[];
   /** Of `localMessages`, the ids given by position: the entry held those without an id. */
   positionalIds?: ReadonlySet<string>;
+  /** The response chain the entry kept with its messages. */
+  lastResponseId?: string | null;
 }
 
 /** A `thread.message` object as the Assistants API returned it. */

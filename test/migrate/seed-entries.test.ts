@@ -214,4 +214,35 @@ describe('index entries in the new format', () => {
     const local = batch.conversations.find((item) => item.legacyId === 'conv_local1');
     expect(local?.conversation.messages[0]?.text).toBe('edited since the listing');
   });
+
+  it('under a thread id keep their last_response_id while the thread adds no message', async () => {
+    const layout = await layoutIn(temp.path);
+    const seed = (id: string) => ({
+      data: { id, created_at: T, metadata: {}, object: 'conversation' },
+      chat_name: id,
+      last_update: T + 2,
+      messages: [
+        { role: 'user', text: 'q', timestamp: T + 1, response_id: null },
+        { role: 'assistant', text: 'a', timestamp: T + 2, response_id: 'resp_9' },
+      ],
+      last_response_id: 'resp_9',
+    });
+    await writeFile(
+      path.join(layout.legacyDir, 'alice.json'),
+      JSON.stringify({ thread_chain: seed('thread_chain'), thread_older: seed('thread_older') }),
+    );
+    // Its export: the same question, and an older message the chain never saw.
+    await writeFile(
+      path.join(layout.messagesDir, 'thread_older.json'),
+      JSON.stringify([
+        { id: 'msg_0', created_at: T, role: 'user', content: text('before the switch') },
+        { id: 'msg_1', created_at: T + 1, role: 'user', content: text('q') },
+      ]),
+    );
+    await migrate(layout);
+    const alice = await storedConversations(layout.dataDir, 'alice');
+    expect(alice.get('thread_chain')?.last_response_id).toBe('resp_9');
+    expect(texts(alice.get('thread_older'))).toEqual(['before the switch', 'q', 'a']);
+    expect(alice.get('thread_older')?.last_response_id).toBeNull();
+  });
 });
