@@ -21,7 +21,7 @@ export interface LegacyIndex {
   failures: MigrationFailure[];
 }
 
-/** The `{username}.json` files of a legacy folder, sorted by username. */
+/** The `{username}.json` files of a legacy folder, sorted by username (then file name). */
 export async function listLegacyIndexFiles(
   dir: string,
 ): Promise<Array<{ user: string; file: string }>> {
@@ -36,7 +36,8 @@ export async function listLegacyIndexFiles(
       files.push({ user: entry.name.slice(0, -'.json'.length), file });
     }
   }
-  return files.sort((a, b) => (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return files.sort((a, b) => order(a.user, b.user) || order(a.file, b.file));
 }
 
 /** A `.json` file name, its extension in any case. */

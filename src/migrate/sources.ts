@@ -60,21 +60,31 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
   const inPlace =
     input.dataDir !== undefined &&
     (await sameFile(input.legacyDir, path.join(input.dataDir, 'chats')));
+  // In place, `{user}.json` is the store's own file: beside an index named `{user}.JSON`, it
+  // holds what an earlier run migrated from that index, and is not another source.
+  const isStoreFile = (user: string, file: string) =>
+    inPlace && path.basename(file) === `${user}.json`;
   // Users may not differ only in case (`threadline users`): `Alice` and `alice` would be one
   // user whose sign-in reaches only one of them. Which is meant is the operator's to say.
-  const byFold = new Map<string, string[]>();
-  for (const { user } of indexes) {
-    const alike = byFold.get(user.toLowerCase());
-    if (alike) alike.push(user);
-    else byFold.set(user.toLowerCase(), [user]);
+  const byFold = new Map<string, Array<{ user: string; file: string }>>();
+  for (const index of indexes) {
+    const alike = byFold.get(index.user.toLowerCase());
+    if (alike) alike.push(index);
+    else byFold.set(index.user.toLowerCase(), [index]);
   }
   for (const { user, file } of indexes) {
     const alike = byFold.get(user.toLowerCase())!;
+    const sameUser = alike.filter((other) => other.user === user);
+    const rivals = sameUser.filter((other) => !isStoreFile(other.user, other.file));
+    if (isStoreFile(user, file) && rivals.length > 0) continue;
+    const names = [...new Set(alike.map((other) => other.user))];
     const reason = !isValidUsername(user)
       ? 'file name is not a valid username'
-      : alike.length > 1
-        ? `user names may not differ only in case (${alike.join(', ')}): rename all index files but one`
-        : null;
+      : rivals.length > 1
+        ? `${rivals.length} index files name user "${user}" (${rivals.map((other) => path.basename(other.file)).join(', ')}): keep one`
+        : names.length > 1
+          ? `user names may not differ only in case (${names.join(', ')}): rename all index files but one`
+          : null;
     if (reason) {
       list.failures.push({ user, file, thread: null, reason });
       allRead = false;
