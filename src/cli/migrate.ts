@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { createThreadFetcher } from '../migrate/live-fetch.js';
 import { createProgress } from '../migrate/progress.js';
-import { formatReport, writeReportFile } from '../migrate/report.js';
+import { formatReport, reportTarget, writeReportFile } from '../migrate/report.js';
 import { runMigration } from '../migrate/run.js';
 import {
   assistantsSources,
@@ -16,7 +16,6 @@ import {
   type SourceList,
 } from '../migrate/sources.js';
 import type { MigrationMode } from '../migrate/types.js';
-import { isCode } from '../services/store/atomic-file.js';
 import { validateUsername } from '../services/store/validate.js';
 import { createUserService } from '../services/users.js';
 
@@ -186,18 +185,16 @@ async function signInHint(dataDir: string, migrated: string[]): Promise<string |
 /** A report that cannot be written is refused before anything is migrated. */
 async function checkWritable(file: string): Promise<void> {
   try {
-    const existing = await fs.stat(file).catch((error: unknown) => {
-      if (isCode(error, 'ENOENT')) return null;
-      throw error;
-    });
-    if (existing?.isDirectory()) throw new UsageError(`--report ${file} is a folder; name a file`);
-    // A device must be writable; a file is written as a new file in its folder, then renamed
-    // over the old one (`writeReportFile`), so the folder must be writable.
-    const target = existing && !existing.isFile() ? file : path.dirname(path.resolve(file));
-    if (!existing && !(await fs.stat(target)).isDirectory()) {
-      throw new UsageError(`--report ${file}: ${target} is not a folder`);
+    const target = await reportTarget(file);
+    if (target.existing?.isDirectory()) {
+      throw new UsageError(`--report ${file} is a folder; name a file`);
     }
-    await fs.access(target, constants.W_OK);
+    // Written to as it is, or as a new file in its folder renamed over it (`writeReportFile`).
+    const writes = target.inPlace ? target.path : path.dirname(target.path);
+    if (!target.existing && !(await fs.stat(writes)).isDirectory()) {
+      throw new UsageError(`--report ${file}: ${writes} is not a folder`);
+    }
+    await fs.access(writes, constants.W_OK);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`--report ${file}: ${(error as Error).message}`);

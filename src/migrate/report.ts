@@ -1,6 +1,8 @@
 /** The run's report: per-user counts, failures, verification; as JSON and as text. */
-import { stat, writeFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../services/store/atomic-file.js';
+import type { Stats } from 'node:fs';
+import { chmod, realpath, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isCode, writeFileAtomic } from '../services/store/atomic-file.js';
 import type { MigrationReport, UserReport } from './types.js';
 
 export const emptyUserReport = (user: string): UserReport => ({
@@ -38,15 +40,44 @@ export function totalsOf(users: readonly UserReport[]): MigrationReport['totals'
   return totals;
 }
 
+/** Where a report goes: the path a name leads to (through symbolic links), and what is there. */
+export interface ReportTarget {
+  path: string;
+  existing: Stats | null;
+  /**
+   * A device or pipe (`/dev/stdout`) is written to as it is; a file is replaced whole, by a new
+   * file in its folder renamed over it.
+   */
+  inPlace: boolean;
+}
+
+export async function reportTarget(file: string): Promise<ReportTarget> {
+  const resolved = await realpath(file).catch((error: unknown) => {
+    if (isCode(error, 'ENOENT')) return path.resolve(file);
+    throw error;
+  });
+  const existing = await stat(resolved).catch((error: unknown) => {
+    if (isCode(error, 'ENOENT')) return null;
+    throw error;
+  });
+  return { path: resolved, existing, inPlace: existing !== null && !existing.isFile() };
+}
+
 /**
  * A file is replaced whole (`writeFileAtomic`), so a crash or a full disk never leaves half a
- * report, or an earlier run's report cut short; a device or pipe (`/dev/stdout`) is written to.
+ * report, or an earlier run's report cut short: the file a symbolic link leads to, keeping its
+ * mode. A device or pipe is written to.
  */
 export async function writeReportFile(file: string, report: MigrationReport): Promise<void> {
   const text = `${JSON.stringify(report, null, 2)}\n`;
-  const existing = await stat(file).catch(() => null);
-  if (existing && !existing.isFile()) await writeFile(file, text);
-  else await writeFileAtomic(file, text);
+  const target = await reportTarget(file);
+  if (target.inPlace) return writeFile(target.path, text);
+  const mode = target.existing ? target.existing.mode & 0o7777 : null;
+  await writeFileAtomic(target.path, text, {
+    beforeRename: async (temp) => {
+      if (mode !== null) await chmod(temp, mode);
+    },
+  });
 }
 
 /** Human-readable summary. A dry run lists every change it would make. */

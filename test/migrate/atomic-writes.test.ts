@@ -1,5 +1,15 @@
 /** The backup and the report are whole or plainly not: a crash never leaves one looking done. */
-import { link, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  link,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backupOriginals } from '../../src/migrate/backup.js';
@@ -77,6 +87,19 @@ describe('the --report file', () => {
       'an earlier report',
     );
     expect((await readdir(temp.path)).sort()).toEqual(['report.json', 'same-file.json']);
+  });
+
+  it('replaces the file a symbolic link leads to, keeping its mode', async () => {
+    const file = path.join(temp.path, 'reports', 'real.json');
+    const link = path.join(temp.path, 'latest.json');
+    await mkdir(path.dirname(file));
+    await writeFile(file, 'an earlier report');
+    await chmod(file, 0o644);
+    await symlink(file, link);
+    await writeReportFile(link, report);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(report);
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
   });
 
   it('is written to a device as it is', async () => {
