@@ -43,7 +43,8 @@ export function requireObject(value: unknown, what: string): asserts value is ob
   }
 }
 
-function checkMessage(message: StoredMessage): StoredMessage {
+/** What the store refuses in a message, thrown as a ValidationError; the message otherwise. */
+export function checkMessage(message: StoredMessage): StoredMessage {
   validateId(message.id, 'message id');
   if (!ROLES.has(message.role)) {
     throw new ValidationError(`Invalid message role ${JSON.stringify(message.role)}`);
