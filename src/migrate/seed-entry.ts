@@ -7,9 +7,9 @@
  */
 import { legacyIdOf } from '../services/store/deletions.js';
 import { parseSnapshot, readableHeader } from '../services/store/document.js';
-import { isValidId } from '../services/store/validate.js';
+import { checkMessage } from '../services/store/records.js';
 import type { StoredConversation, StoredMessage } from '../services/types.js';
-import { errorReason, isRecord, isUnixTime } from './json.js';
+import { errorReason, isRecord } from './json.js';
 import { ENTRY_KEY, otherFields } from './kept-fields.js';
 
 export interface SeedEntry {
@@ -36,7 +36,10 @@ export function readSeedEntry(key: string, entry: Record<string, unknown>): Seed
   const positionalIds = new Set<string>();
   const given = Array.isArray(entry.messages) ? entry.messages : [];
   for (const [index, message] of read.messages.entries()) {
-    const problem = messageProblem(message, seen);
+    const candidate = { ...message, response_id: message.response_id ?? null };
+    const problem =
+      storeRefusal(candidate) ??
+      (seen.has(message.id) ? 'id appears twice in the conversation' : null);
     if (problem) {
       problems.push(`message ${JSON.stringify(message.id)}: ${problem}, so it is not migrated`);
       continue;
@@ -44,7 +47,7 @@ export function readSeedEntry(key: string, entry: Record<string, unknown>): Seed
     seen.add(message.id);
     const own = given[index];
     if (!isRecord(own) || own.id == null) positionalIds.add(message.id);
-    messages.push({ ...message, response_id: message.response_id ?? null });
+    messages.push(candidate);
   }
   const metadata = { ...header.data.metadata };
   // Its key in the legacy index: a re-run finds it by that, and a deletion is remembered.
@@ -65,17 +68,14 @@ export function readSeedEntry(key: string, entry: Record<string, unknown>): Seed
 /** The fields of an entry in the new format; the others are kept (see `kept-fields.ts`). */
 const SEED_FIELDS = new Set(['data', 'chat_name', 'last_update', 'messages', 'last_response_id']);
 
-/** What the store would refuse in a message (see `checkConversation`), or null. */
-function messageProblem(message: StoredMessage, seen: ReadonlySet<string>): string | null {
-  if (!isValidId(message.id)) return 'id is not letters, digits, "_" or "-" (128 at most)';
-  if (seen.has(message.id)) return 'id appears twice in the conversation';
-  if (message.role !== 'user' && message.role !== 'assistant') {
-    return `unknown role ${JSON.stringify(message.role)}`;
+/** Why the store would refuse a message (see `checkConversation`), or null. */
+function storeRefusal(message: StoredMessage): string | null {
+  try {
+    checkMessage(message);
+    return null;
+  } catch (error) {
+    return errorReason(error);
   }
-  if (!isUnixTime(message.timestamp)) return 'timestamp is not a time in Unix seconds';
-  const responseId: unknown = message.response_id;
-  if (responseId != null && typeof responseId !== 'string') return 'response_id is not a string';
-  return null;
 }
 
 /** Whether an entry keeps its messages itself: a `messages` array beside its `data`. */

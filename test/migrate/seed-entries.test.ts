@@ -89,7 +89,7 @@ describe('index entries in the new format', () => {
         user: 'alice',
         file: path.join(layout.legacyDir, 'alice.json'),
         thread: 'conv_local1',
-        reason: expect.stringMatching(/unknown role "robot", so it is not migrated$/),
+        reason: expect.stringMatching(/: Invalid message role "robot", so it is not migrated$/),
       },
     ]);
     expect(report.totals).toMatchObject({ threads: 3, conversationsAdded: 3, messagesAdded: 5 });
