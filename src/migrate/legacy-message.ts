@@ -11,10 +11,8 @@ export function parseLegacyMessage(value: unknown): LegacyMessage | string {
   const { id, created_at, role, content } = value;
   if (typeof id !== 'string' || id === '') return 'message has no id';
   // The store takes only such ids; one other id must cost its message, not its whole thread.
-  const valid: boolean = isValidId(id);
-  if (!valid) {
-    const shown = JSON.stringify(id.length > 80 ? `${id.slice(0, 77)}...` : id);
-    return `message ${shown}: id is not letters, digits, "_" or "-" (128 at most), so it is not migrated`;
+  if (!isValidId(id)) {
+    return `message ${shownId(id)}: id is not letters, digits, "_" or "-" (128 at most), so it is not migrated`;
   }
   if (!isUnixTime(created_at)) return `message ${id}: created_at is not a time in Unix seconds`;
   if (role !== 'user' && role !== 'assistant')
@@ -22,6 +20,10 @@ export function parseLegacyMessage(value: unknown): LegacyMessage | string {
   if (!Array.isArray(content)) return `message ${id}: content is not a list`;
   return value as unknown as LegacyMessage;
 }
+
+/** An id as a report shows it: quoted, and cut short when long. */
+const shownId = (id: string): string =>
+  JSON.stringify(id.length > 80 ? `${id.slice(0, 77)}...` : id);
 
 /**
  * Oldest first by `created_at`, one copy of each id (overlapping pages, export plus fetch, a
