@@ -3,7 +3,9 @@
  * `model`, a message's `completed_at` or a key of the app's own) are kept verbatim: an entry's
  * under the conversation's `metadata.legacy_entry`, a message's under its
  * `metadata.legacy_message`. A conversation migrated before they were kept gains them on the
- * next run, and verification reports them when the store does not hold them.
+ * next run from a legacy folder elsewhere; in place, the index entry that held them is the
+ * store's own conversation after the first run, and what is read of it again is only what was
+ * kept then (`migratedThread`). Verification reports them when the store does not hold them.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { StoredMessage } from '../services/types.js';
