@@ -116,6 +116,10 @@ function withLocalMessages(
   const added = local.filter((message) => {
     if (ids.has(message.id)) {
       matched++;
+      // Matched by its id: it stands for no id-less copy as well.
+      const alike = unmatched.get(slot(message));
+      const index = alike?.findIndex((other) => other.id === message.id) ?? -1;
+      if (index >= 0) alike!.splice(index, 1);
       return false;
     }
     if (!positionalIds.has(message.id)) return true;

@@ -1,12 +1,12 @@
 /** Index entries the old app already keeps in the seed's new format, messages in the entry. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { assistantsSources } from '../../src/migrate/sources.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { migrate, storedConversations } from './support.js';
+import { emptyLayout, migrate, storedConversations } from './support.js';
 
 const temp = useTempDir('threadline-migrate-seed-');
 const T = 1_700_000_000;
@@ -199,6 +199,67 @@ describe('index entries in the new format', () => {
       }),
     ]);
     expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
+  });
+
+  it("keep a local copy and the thread's message as one, whichever run saw which", async () => {
+    const layout = await emptyLayout(temp.path);
+    const entry = {
+      data: { id: 'thread_x', object: 'thread', created_at: T, metadata: {} },
+      chat_name: 'X',
+      last_update: T + 2,
+      messages: [
+        { role: 'user', text: 'hello', timestamp: T + 1, response_id: null },
+        { role: 'assistant', text: 'hi there', timestamp: T + 2, response_id: null },
+      ],
+      last_response_id: null,
+    };
+    await writeFile(path.join(layout.legacyDir, 'alice.json'), JSON.stringify({ thread_x: entry }));
+    const exported = JSON.stringify([
+      { id: 'msg_1', created_at: T + 1, role: 'user', content: text('hello') },
+      { id: 'msg_2', created_at: T + 2, role: 'assistant', content: text('hi there') },
+    ]);
+    const texts = async () =>
+      (await storedConversations(layout.dataDir, 'alice'))
+        .get('thread_x')
+        ?.messages.map((message) => message.text);
+    // The local copies first (no export yet), then the export: the same two messages.
+    await migrate(layout);
+    await writeFile(path.join(layout.messagesDir, 'thread_x.json'), exported);
+    expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 0 });
+    expect(await texts()).toEqual(['hello', 'hi there']);
+    // The other way round: the export first, then a run without it.
+    await rm(layout.dataDir, { recursive: true });
+    await migrate(layout);
+    await rm(path.join(layout.messagesDir, 'thread_x.json'));
+    expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 0 });
+    expect(await texts()).toEqual(['hello', 'hi there']);
+  });
+
+  it('let a local copy with the id of a thread message stand for no id-less copy too', async () => {
+    const layout = await emptyLayout(temp.path);
+    const entry = {
+      data: { id: 'thread_x', object: 'thread', created_at: T, metadata: {} },
+      chat_name: 'X',
+      last_update: T + 1,
+      messages: [
+        { id: 'msg_1', role: 'user', text: 'ok', timestamp: T + 1, response_id: null },
+        { role: 'user', text: 'ok', timestamp: T + 1, response_id: null },
+      ],
+      last_response_id: 'resp_old',
+    };
+    await writeFile(path.join(layout.legacyDir, 'alice.json'), JSON.stringify({ thread_x: entry }));
+    await writeFile(
+      path.join(layout.messagesDir, 'thread_x.json'),
+      JSON.stringify([
+        { id: 'msg_1', created_at: T + 1, role: 'user', content: text('ok') },
+        { id: 'msg_2', created_at: T + 2, role: 'assistant', content: text('a reply') },
+      ]),
+    );
+    const report = await migrate(layout);
+    // The second "ok" is not silently taken for msg_1, and the entry's chain never saw msg_2.
+    expect(report.failures).toEqual([expect.objectContaining({ thread: 'thread_x' })]);
+    const thread = (await storedConversations(layout.dataDir, 'alice')).get('thread_x');
+    expect(thread?.last_response_id).toBeNull();
   });
 
   it("are read and converted when their user's turn comes, not held from the listing on", async () => {
