@@ -45,8 +45,8 @@ export interface ReportTarget {
   path: string;
   existing: Stats | null;
   /**
-   * A device or pipe (`/dev/stdout`) is written to as it is; a file is replaced whole, by a new
-   * file in its folder renamed over it.
+   * A device or pipe, or any name under `/dev/` or `/proc/` (`/dev/stdout`), is written to as
+   * it is; a file is replaced whole, by a new file in its folder renamed over it.
    */
   inPlace: boolean;
 }
@@ -60,7 +60,9 @@ export async function reportTarget(file: string): Promise<ReportTarget> {
     if (isCode(error, 'ENOENT')) return null;
     throw error;
   });
-  return { path: resolved, existing, inPlace: existing !== null && !existing.isFile() };
+  // `/dev/stdout` leads to whatever the shell sent it to, often a file holding the summary.
+  const device = /^\/(dev|proc)\//.test(path.resolve(file));
+  return { path: resolved, existing, inPlace: device || (existing !== null && !existing.isFile()) };
 }
 
 /**
@@ -71,7 +73,8 @@ export async function reportTarget(file: string): Promise<ReportTarget> {
 export async function writeReportFile(file: string, report: MigrationReport): Promise<void> {
   const text = `${JSON.stringify(report, null, 2)}\n`;
   const target = await reportTarget(file);
-  if (target.inPlace) return writeFile(target.path, text);
+  // Appended: a file behind `/dev/stdout` keeps what was written to it before.
+  if (target.inPlace) return writeFile(target.path, text, { flag: 'a' });
   const mode = target.existing ? target.existing.mode & 0o7777 : null;
   await writeFileAtomic(target.path, text, {
     beforeRename: async (temp) => {

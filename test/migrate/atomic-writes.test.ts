@@ -1,9 +1,12 @@
 /** The backup and the report are whole or plainly not: a crash never leaves one looking done. */
+
+import { spawn } from 'node:child_process';
 import {
   chmod,
   link,
   lstat,
   mkdir,
+  open,
   readdir,
   readFile,
   stat,
@@ -104,5 +107,27 @@ describe('the --report file', () => {
 
   it('is written to a device as it is', async () => {
     await expect(writeReportFile('/dev/null', report)).resolves.toBeUndefined();
+  });
+
+  it('goes after what standard output already holds when that is a file', async () => {
+    const out = path.join(temp.path, 'out.txt');
+    await writeFile(out, 'the summary\n');
+    // A child whose standard output is that file, opened for appending as `>>` does.
+    const script = `import('${path.resolve('src/migrate/report.ts')}').then((m) => m.writeReportFile('/dev/stdout', ${JSON.stringify(report)}))`;
+    const handle = await open(out, 'a');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+          stdio: ['ignore', handle.fd, 'inherit'],
+        });
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
+      });
+    } finally {
+      await handle.close();
+    }
+    const written = await readFile(out, 'utf8');
+    expect(written.startsWith('the summary\n')).toBe(true);
+    expect(JSON.parse(written.slice('the summary\n'.length))).toEqual(report);
   });
 });
