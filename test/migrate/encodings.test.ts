@@ -1,10 +1,10 @@
 /** Legacy files that are not UTF-8 are reported, never migrated with their text altered. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeUtf8, invalidUtf8At } from '../../src/migrate/utf8.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { migrate, storedConversations } from './support.js';
+import { emptyLayout, migrate, storedConversations } from './support.js';
 
 const temp = useTempDir('threadline-migrate-utf8-');
 const T = 1_700_000_000;
@@ -18,13 +18,7 @@ const page = (text: string) => ({
 
 describe('file encodings', () => {
   it('reports a Latin-1 export and a UTF-16 index by file, and alters no text', async () => {
-    const layout = {
-      legacyDir: path.join(temp.path, 'legacy'),
-      messagesDir: path.join(temp.path, 'msgs'),
-      dataDir: path.join(temp.path, 'data'),
-    };
-    await mkdir(layout.legacyDir, { recursive: true });
-    await mkdir(layout.messagesDir, { recursive: true });
+    const layout = await emptyLayout(temp.path);
     const bobIndex = { thread_latin1: entry('thread_latin1'), thread_bom: entry('thread_bom') };
     await writeFile(path.join(layout.legacyDir, 'bob.json'), JSON.stringify(bobIndex));
     const utf16 = Buffer.from(

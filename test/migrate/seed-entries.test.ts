@@ -146,13 +146,7 @@ describe('index entries in the new format', () => {
   });
 
   it("take a local copy without an id as the thread's message when role, second and text agree", async () => {
-    const layout = {
-      legacyDir: path.join(temp.path, 'legacy'),
-      messagesDir: path.join(temp.path, 'msgs'),
-      dataDir: path.join(temp.path, 'data'),
-    };
-    await mkdir(layout.legacyDir, { recursive: true });
-    await mkdir(layout.messagesDir, { recursive: true });
+    const layout = await emptyLayout(temp.path);
     const local = (role: string, value: string, at: number) => ({
       role,
       text: value,
