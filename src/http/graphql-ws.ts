@@ -6,7 +6,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type DocumentNode,
   type ExecutionArgs,
@@ -23,6 +22,7 @@ import { authorizationIn, bearerToken } from '../context.js';
 import type { Logger } from '../logger.js';
 import { isGraphQLError, type MaskError } from '../schema/errors.js';
 import type { UserService } from '../services/users.js';
+import { graceWhile } from './grace.js';
 
 export interface GraphQLWsOptions {
   server: Server;
@@ -195,10 +195,9 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
      */
     async close(graceMs = 1_000): Promise<void> {
       options.server.off('upgrade', onUpgrade);
-      const deadline = performance.now() + graceMs;
       const running = () =>
         [...connections].some((ctx) => Object.keys(ctx.subscriptions).length > 0);
-      while (running() && performance.now() < deadline) await sleep(5);
+      await graceWhile(running, graceMs);
       const closing = handle.dispose();
       const timer = setTimeout(() => {
         for (const socket of wss.clients) socket.terminate();

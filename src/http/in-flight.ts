@@ -1,5 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { graceWhile } from './grace.js';
 
 /**
  * The responses a server is still writing, so that a stop lets them end before it cuts the
@@ -13,9 +13,6 @@ export function trackInFlight(server: Server) {
   });
   return {
     /** Settles once every response has ended, or after `graceMs`. */
-    async drained(graceMs: number): Promise<void> {
-      const deadline = performance.now() + graceMs;
-      while (open.size > 0 && performance.now() < deadline) await sleep(5);
-    },
+    drained: (graceMs: number): Promise<void> => graceWhile(() => open.size > 0, graceMs),
   };
 }
