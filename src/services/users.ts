@@ -11,7 +11,7 @@ import path from 'node:path';
 import { ConflictError, NotFoundError, StorageError } from './errors.js';
 import { fileStamp, isCode, readIfExists, writeFileAtomic } from './store/atomic-file.js';
 import { withFileLock } from './store/file-lock.js';
-import { validateUsername } from './store/validate.js';
+import { validateNewUsername } from './store/validate.js';
 
 export interface UserRecord {
   name: string;
@@ -126,7 +126,7 @@ export function createUserService(options: UserServiceOptions): UserService {
   }
 
   async function add(name: string): Promise<string> {
-    validateUsername(name);
+    validateNewUsername(name);
     return mutate((users) => {
       // Names are file names (chats/{name}.json): on a file system that ignores case (macOS,
       // Windows), "Alice" and "alice" would share one user's conversations.

@@ -51,8 +51,23 @@ describe('user service', () => {
     for (const bad of ['../x', 'a/b', '.hidden', 'a..b', '', 'x'.repeat(65)]) {
       await expect(users.add(bad)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     }
+    // chats/con.json would be the console on Windows.
+    for (const device of ['con', 'NUL', 'Aux.team', 'com1', 'lpt9.x']) {
+      await expect(users.add(device)).rejects.toMatchObject({
+        code: 'BAD_USER_INPUT',
+        message: expect.stringContaining('Windows keeps that name for a device'),
+      });
+    }
+    for (const fine of ['console', 'nully', 'com', 'com10', 'a.con']) await users.add(fine);
     await expect(users.remove('nobody')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect((await users.list()).map((user) => user.name)).toEqual(['alice']);
+    expect((await users.list()).map((user) => user.name)).toEqual([
+      'alice',
+      'console',
+      'nully',
+      'com',
+      'com10',
+      'a.con',
+    ]);
   });
 
   it('sees users added or removed by another process without a restart', async () => {

@@ -28,6 +28,24 @@ export function validateUsername(name: unknown): string {
   return name;
 }
 
+/** Names Windows keeps for devices, with or without an extension (`con.json` is the console). */
+const DEVICE_NAME = /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i;
+
+/**
+ * A new user's name must also make a file name on every system the data directory may move to.
+ * Only new names are held to this: a user that exists keeps working wherever it already does.
+ */
+export function validateNewUsername(name: unknown): string {
+  const valid = validateUsername(name);
+  if (DEVICE_NAME.test(valid)) {
+    throw new ValidationError(
+      `Invalid username ${show(valid)}: Windows keeps that name for a device, so its files could not be moved there`,
+      { field: 'username' },
+    );
+  }
+  return valid;
+}
+
 export const isValidId = (id: unknown): id is string => typeof id === 'string' && ID.test(id);
 
 /**
