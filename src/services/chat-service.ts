@@ -47,6 +47,8 @@ export interface ChatServiceDeps {
   now?: () => number;
   /** See `LATE_SETTLE_MS`. */
   lateSettleMs?: readonly number[];
+  /** How often `recover` tries again the users whose files could not be read. @default 30_000 */
+  recoverRetryMs?: number;
 }
 
 /** What a turn starts from: the conversation as it was, or one to make; and its question. */
@@ -76,6 +78,11 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const lateTimers = new Map<NodeJS.Timeout, () => Promise<void>>();
   const lateWrites = new Set<Promise<void>>();
   const turnKey = ownerKey;
+  // Users `recover` could not read yet, tried again until their files are mended (see `recover`).
+  const unrecovered = new Set<string>();
+  const recoverRetryMs = deps.recoverRetryMs ?? 30_000;
+  let recoverTimer: NodeJS.Timeout | undefined;
+  let recovering: Promise<void> | undefined;
 
   async function ownConversation(username: string, id: string): Promise<StoredConversation> {
     const conversation = await store.getConversation(username, id);
@@ -296,7 +303,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     let recovered = 0;
     for (const username of await store.listUsers()) {
       try {
-        recovered += await recoverUser(username);
+        recovered += await recoverUser(username, Number.POSITIVE_INFINITY);
       } catch (error) {
         // One user's files that cannot be read (a folder where a file should be, a file it may
         // not open) must not keep the server from everyone else.
@@ -305,20 +312,48 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           files: `chats/${username}.*`,
           error,
         });
+        unrecovered.add(username);
       }
     }
     if (recovered > 0) logger.info('interrupted answers marked INCOMPLETE', { recovered });
+    if (unrecovered.size > 0) retryRecovery(now());
     return recovered;
   }
 
-  async function recoverUser(username: string): Promise<number> {
+  /**
+   * Once a user's files are mended, their answers cut off by the last stop are marked as such
+   * without a restart; until then they would read as streaming, and could not be retried. The
+   * server is serving by now, so only answers stored before it started are touched: a newer
+   * STREAMING answer is a turn of this process's own.
+   */
+  function retryRecovery(startedAt: number): void {
+    const pass = async () => {
+      for (const username of unrecovered) {
+        if (closing) return;
+        const recovered = await recoverUser(username, startedAt).catch(() => null);
+        if (recovered === null) continue;
+        unrecovered.delete(username);
+        logger.info('the conversations of a user can be read again', { user: username, recovered });
+      }
+      if (unrecovered.size > 0 && !closing) retryRecovery(startedAt);
+    };
+    recoverTimer = setTimeout(() => {
+      recovering = pass().finally(() => {
+        recovering = undefined;
+      });
+    }, recoverRetryMs);
+    recoverTimer.unref();
+  }
+
+  /** Marks the user's answers left STREAMING (stored before `before`, Unix seconds) INCOMPLETE. */
+  async function recoverUser(username: string, before: number): Promise<number> {
     let recovered = 0;
     for (const summary of await store.listConversations(username)) {
       const conversationId = summary.data.id;
       if (open.has(turnKey(username, conversationId))) continue;
       const conversation = await store.getConversation(username, conversationId);
       for (const message of conversation?.messages ?? []) {
-        if (message.status !== 'STREAMING') continue;
+        if (message.status !== 'STREAMING' || message.timestamp >= before) continue;
         await store.updateMessage(username, conversationId, message.id, {
           status: 'INCOMPLETE',
           error: { code: 'STREAM_INTERRUPTED', message: SERVER_STOPPED_MESSAGE, retryable: true },
@@ -355,6 +390,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
   async function shutdown(): Promise<void> {
     closing = true;
+    clearTimeout(recoverTimer);
     for (const [timer, work] of lateTimers) {
       clearTimeout(timer);
       runLate(work);
@@ -362,7 +398,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     lateTimers.clear();
     const turns = [...open.values()];
     for (const turn of turns) turn.controller.abort('shutdown' satisfies AbortReason);
-    await Promise.all([...turns.map((turn) => turn.done), ...lateWrites]);
+    await Promise.all([...turns.map((turn) => turn.done), ...lateWrites, recovering]);
   }
 
   return {

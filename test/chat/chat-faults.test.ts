@@ -390,6 +390,42 @@ describe('upstream faults', () => {
     await expect(f.store.listConversations('carol')).rejects.toThrow();
   });
 
+  it('recover() marks the answers of a user whose files are mended later, not newer ones', async () => {
+    const f = await setup({ recoverRetryMs: 50 });
+    const crashed = await f.store.createConversation('carol', 'Crashed');
+    const id = crashed.data.id;
+    await f.store.addMessage('carol', id, { role: 'user', text: 'Hi', status: 'COMPLETE' });
+    await f.store.addMessage('carol', id, { role: 'assistant', text: 'Ha', status: 'STREAMING' });
+    await f.store.release('carol');
+    const snapshot = path.join(f.dataDir, 'chats', 'carol.json');
+    await fs.rename(snapshot, `${snapshot}.away`);
+    await fs.mkdir(snapshot);
+
+    expect(await f.service.recover()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await fs.rmdir(snapshot);
+    await fs.rename(`${snapshot}.away`, snapshot);
+    // Stored after the start: a turn of this process's own, which the later pass leaves alone.
+    const newer = await f.store.createConversation('carol', 'Live');
+    await f.store.addMessage('carol', newer.data.id, {
+      role: 'assistant',
+      text: 'Still going',
+      status: 'STREAMING',
+    });
+
+    await waitFor(async () => {
+      const after = await f.store.getConversation('carol', id);
+      return after?.messages[1]?.status === 'INCOMPLETE' || undefined;
+    });
+    expect((await f.store.getConversation('carol', id))?.messages[1]).toMatchObject({
+      text: 'Ha',
+      error: { code: 'STREAM_INTERRUPTED', retryable: true },
+    });
+    expect((await f.store.getConversation('carol', newer.data.id))?.messages[0]?.status).toBe(
+      'STREAMING',
+    );
+  });
+
   it('tries the final write again when it fails, so the answer is stored whole', async () => {
     const f = await setup();
     const update = f.store.updateMessage.bind(f.store);

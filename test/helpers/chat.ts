@@ -37,6 +37,7 @@ export interface ChatFixtureOptions {
   emulator?: EmulatorOptions;
   /** Pauses before the later tries at a failed final write (see `LATE_SETTLE_MS`). */
   lateSettleMs?: readonly number[];
+  recoverRetryMs?: number;
 }
 
 /** The configuration tests run with: no SDK retries, a short timeout, fast checkpoints. */
@@ -70,6 +71,7 @@ export async function createChatFixture(options: ChatFixtureOptions = {}): Promi
     hub,
     logger: silentLogger,
     lateSettleMs: options.lateSettleMs,
+    recoverRetryMs: options.recoverRetryMs,
   });
 
   return {
