@@ -15,6 +15,7 @@ import { buildContext, type Context, type InitialContext } from './context.js';
 import { useBodyLimit } from './http/body-limit.js';
 import { codedRefusals } from './http/coded-refusals.js';
 import { useCompiledSubscriptions } from './http/compiled-subscriptions.js';
+import { defaultMaxConnections, limitConnections } from './http/connection-limit.js';
 import { graphiqlOptions, renderGraphiQL } from './http/graphiql.js';
 import { attachGraphQLWs } from './http/graphql-ws.js';
 import { trackInFlight } from './http/in-flight.js';
@@ -147,6 +148,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       });
     }
   });
+  limitConnections(server, config.maxConnections || defaultMaxConnections(), logger);
   const inFlight = trackInFlight(server);
   const ws = attachGraphQLWs({
     server,

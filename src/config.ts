@@ -20,6 +20,8 @@ export interface Config {
   maxMessageChars: number;
   maxChatNameChars: number;
   maxBodyBytes: number;
+  /** Open client connections (HTTP and WebSocket) allowed at once; 0 = half `ulimit -n`. */
+  maxConnections: number;
   maxQueryDepth: number;
   /** Worker threads that read upstream streams; 0 reads them on the main thread. */
   upstreamThreads: number;
@@ -213,6 +215,14 @@ export const SETTINGS = [
     parse: integer(1024, 100_000_000),
     default: 1_000_000,
     help: 'Largest HTTP request body accepted',
+  },
+  {
+    key: 'maxConnections',
+    env: 'MAX_CONNECTIONS',
+    flag: 'max-connections',
+    parse: integer(0, 10_000_000),
+    default: 0,
+    help: 'Open client connections allowed at once (0 = half the open-file limit)',
   },
   {
     key: 'maxQueryDepth',
