@@ -24,6 +24,11 @@ export function decodeUtf8(bytes: Uint8Array): string {
       `encoded as ${bom[0]} (it starts with a ${bom[0]} byte order mark): save it as UTF-8`,
     );
   }
+  if (looksUtf32(bytes)) {
+    throw new Error(
+      'encoded as UTF-32 (without a byte order mark: at its start, of every four bytes the top two are 0): save it as UTF-8',
+    );
+  }
   if (looksUtf16(bytes)) {
     throw new Error(
       'encoded as UTF-16 (without a byte order mark: every other byte at its start is 0): save it as UTF-8',
@@ -61,6 +66,23 @@ function looksUtf16(bytes: Uint8Array): boolean {
   }
   const half = start / 4;
   return (even === 0 && odd >= half) || (odd === 0 && even >= half);
+}
+
+/**
+ * UTF-32 without a byte order mark: every character is four bytes, the highest always 0 (none
+ * is above U+10FFFF) and the next nearly always (any character below U+10000); little-endian
+ * has them last, big-endian first. The lowest byte is 0 only for rare characters (U+0100...).
+ */
+function looksUtf32(bytes: Uint8Array): boolean {
+  const start = Math.min(bytes.length, 64) & ~3;
+  if (start < 8) return false;
+  const zeros = [0, 0, 0, 0];
+  for (let i = 0; i < start; i++) if (bytes[i] === 0) zeros[i % 4]!++;
+  const chars = start / 4;
+  const [b0, b1, b2, b3] = zeros as [number, number, number, number];
+  const little = b3 === chars && b2 >= chars / 2 && b0 <= chars / 2;
+  const big = b0 === chars && b1 >= chars / 2 && b3 <= chars / 2;
+  return little || big;
 }
 
 /** The offset of the first byte that starts no valid UTF-8 sequence, or -1. */

@@ -84,6 +84,10 @@ describe('file encodings', () => {
     for (const [i, char] of [...json].entries()) utf32.writeUInt32LE(char.charCodeAt(0), 4 + i * 4);
     expect(reason(utf32)).toMatch(/^encoded as UTF-32 /);
     expect(reason(Buffer.from(utf32).swap32())).toMatch(/^encoded as UTF-32 /);
+    // Without the mark too, either way round: not "not valid JSON" over its 0 bytes.
+    const utf32NoBom = utf32.subarray(4);
+    expect(reason(utf32NoBom)).toMatch(/^encoded as UTF-32 \(without a byte/);
+    expect(reason(Buffer.from(utf32NoBom).swap32())).toMatch(/^encoded as UTF-32 \(without a byte/);
     expect(reason(Buffer.from(json))).toBe('decoded');
   });
 
