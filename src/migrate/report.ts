@@ -1,6 +1,6 @@
 /** The run's report: per-user counts, failures, verification; as JSON and as text. */
 import type { Stats } from 'node:fs';
-import { chmod, realpath, stat, writeFile } from 'node:fs/promises';
+import { chmod, readlink, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isCode, writeFileAtomic } from '../services/store/atomic-file.js';
 import type { MigrationReport, UserReport } from './types.js';
@@ -40,7 +40,10 @@ export function totalsOf(users: readonly UserReport[]): MigrationReport['totals'
   return totals;
 }
 
-/** Where a report goes: the path a name leads to (through symbolic links), and what is there. */
+/**
+ * Where a report goes: the path a name leads to (through symbolic links, one whose target is
+ * missing too), and what is there.
+ */
 export interface ReportTarget {
   path: string;
   existing: Stats | null;
@@ -53,7 +56,7 @@ export interface ReportTarget {
 
 export async function reportTarget(file: string): Promise<ReportTarget> {
   const resolved = await realpath(file).catch((error: unknown) => {
-    if (isCode(error, 'ENOENT')) return path.resolve(file);
+    if (isCode(error, 'ENOENT')) return danglingTarget(file);
     throw error;
   });
   const existing = await stat(resolved).catch((error: unknown) => {
@@ -66,9 +69,31 @@ export async function reportTarget(file: string): Promise<ReportTarget> {
 }
 
 /**
+ * Where a name that leads to nothing yet is to be created: itself, or, for a symbolic link
+ * whose target is missing, that target (as shell redirection creates it), not a file in the
+ * link's place.
+ */
+async function danglingTarget(file: string): Promise<string> {
+  let at = path.resolve(file);
+  // The kernel's own limit on links followed in one lookup.
+  for (let hops = 0; hops < 40; hops++) {
+    const link = await readlink(at).catch((error: unknown) => {
+      // Not a link (EINVAL), or nothing there at all.
+      if (isCode(error, 'EINVAL', 'ENOENT', 'ENOTDIR')) return null;
+      throw error;
+    });
+    if (link === null) return at;
+    // A relative target is taken from the link's folder, as the folder really is.
+    const dir = await realpath(path.dirname(at)).catch(() => path.dirname(at));
+    at = path.resolve(dir, link);
+  }
+  throw new Error('too many levels of symbolic links (ELOOP)');
+}
+
+/**
  * A file is replaced whole (`writeFileAtomic`), so a crash or a full disk never leaves half a
  * report, or an earlier run's report cut short: the file a symbolic link leads to, keeping its
- * mode. A device or pipe is written to.
+ * mode (or created, when the link leads to nothing yet). A device or pipe is written to.
  */
 export async function writeReportFile(file: string, report: MigrationReport): Promise<void> {
   const text = `${JSON.stringify(report, null, 2)}\n`;

@@ -105,6 +105,19 @@ describe('the --report file', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o644);
   });
 
+  it('creates the file a symbolic link leads to when there is none yet, as `>` does', async () => {
+    const reports = path.join(temp.path, 'reports');
+    await mkdir(reports);
+    const link = path.join(temp.path, 'latest.json');
+    // Relative, so taken from the link's folder; through a second link, also leading nowhere.
+    await symlink('reports/next.json', path.join(temp.path, 'next.json'));
+    await symlink('next.json', link);
+    await writeReportFile(link, report);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect((await lstat(path.join(temp.path, 'next.json'))).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(await readFile(path.join(reports, 'next.json'), 'utf8'))).toEqual(report);
+  });
+
   it('is written to a device as it is', async () => {
     await expect(writeReportFile('/dev/null', report)).resolves.toBeUndefined();
   });
