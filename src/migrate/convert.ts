@@ -34,7 +34,10 @@ export function convertThread(
   const metadata: Record<string, unknown> = { legacy_thread_id: thread.threadId };
   if (Object.keys(thread.metadata).length > 0) metadata.legacy_metadata = thread.metadata;
   if (thread.toolResources !== null) metadata.legacy_tool_resources = thread.toolResources;
-  if (thread.otherFields) metadata[ENTRY_KEY] = thread.otherFields;
+  // The chain the entry kept saw its own messages; one the thread adds it never saw.
+  const lastResponseId = threadOnly === 0 ? (thread.lastResponseId ?? null) : null;
+  const entryFields = entryFieldsBeside(thread.otherFields, lastResponseId);
+  if (entryFields) metadata[ENTRY_KEY] = entryFields;
   const conversation: StoredConversation = {
     data: {
       id: thread.threadId,
@@ -45,8 +48,7 @@ export function convertThread(
     chat_name: thread.chatName.trim() || nameFromMessages(messages),
     last_update: Math.max(thread.lastUpdate, newest),
     messages,
-    // The chain the entry kept saw its own messages; one the thread adds it never saw.
-    last_response_id: threadOnly === 0 ? (thread.lastResponseId ?? null) : null,
+    last_response_id: lastResponseId,
   };
   return {
     legacyId: thread.threadId,
@@ -55,6 +57,19 @@ export function convertThread(
     nonTextParts,
     skippedMessages: 0,
   };
+}
+
+/**
+ * The entry's fields kept under `legacy_entry`, less a `last_response_id` the conversation holds
+ * itself: a field is not kept twice. A chain the conversation drops stays there, not lost.
+ */
+function entryFieldsBeside(
+  other: Record<string, unknown> | undefined,
+  lastResponseId: string | null,
+): Record<string, unknown> | null {
+  if (!other || other.last_response_id !== lastResponseId) return other ?? null;
+  const { last_response_id: _held, ...rest } = other;
+  return Object.keys(rest).length > 0 ? rest : null;
 }
 
 export function convertMessage(legacy: LegacyMessage): {

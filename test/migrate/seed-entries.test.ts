@@ -299,5 +299,12 @@ describe('index entries in the new format', () => {
     expect(alice.get('thread_chain')?.last_response_id).toBe('resp_9');
     expect(texts(alice.get('thread_older'))).toEqual(['before the switch', 'q', 'a']);
     expect(alice.get('thread_older')?.last_response_id).toBeNull();
+    // The chain kept is not held twice; one dropped is kept with the entry's other fields.
+    expect(alice.get('thread_chain')?.data.metadata).not.toHaveProperty('legacy_entry');
+    expect(alice.get('thread_older')?.data.metadata.legacy_entry).toEqual({
+      last_response_id: 'resp_9',
+    });
+    expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
+    expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 2 });
   });
 });
