@@ -96,7 +96,7 @@ export async function runMigration(options: MigrationRunOptions): Promise<Migrat
       const batch = await source.read(() => progress.advance());
       report.failures.push(...batch.failures);
       const conversations = foldCopies(usableConversations(batch, report.failures));
-      const userReport = countSource(source, conversations);
+      const userReport = countBatch(batch, conversations);
       report.users.push(userReport);
       // Nothing to write or check; the user's stored files need not even be loaded.
       if (conversations.length === 0) continue;
@@ -282,9 +282,11 @@ function usableConversations(
   });
 }
 
-function countSource(source: UserSource, conversations: MigratedConversation[]): UserReport {
-  const userReport = emptyUserReport(source.user);
-  userReport.threads = source.threads;
+function countBatch(batch: UserBatch, conversations: MigratedConversation[]): UserReport {
+  const userReport = emptyUserReport(batch.user);
+  // Counted from the read that is migrated (one conversation per thread read), not from the
+  // listing's earlier read: an index edited in between would make the counts disagree.
+  userReport.threads = batch.conversations.length;
   for (const item of conversations) {
     userReport.nonTextParts += item.nonTextParts;
     userReport.skippedMessages += item.skippedMessages;

@@ -26,6 +26,7 @@ export interface UserSource {
   user: string;
   /** The file the user's threads are listed in. */
   file: string;
+  /** Threads the listing found, for progress (the report counts those `read` finds). */
   threads: number;
   /** Reads and converts the user's conversations; `onThread` after each one. */
   read(onThread: () => void): Promise<UserBatch>;

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { formatReport } from '../../src/migrate/report.js';
-import { MigrationSetupError } from '../../src/migrate/sources.js';
+import { runMigration } from '../../src/migrate/run.js';
+import { assistantsSources, MigrationSetupError } from '../../src/migrate/sources.js';
 import type { MigrationReport } from '../../src/migrate/types.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { StorageError } from '../../src/services/errors.js';
@@ -367,6 +368,29 @@ describe('migrating legacy threads', () => {
       reason:
         'no readable thread index lists this export, so it is not migrated (it may belong to an index that failed: fix that and run again)',
     });
+  });
+
+  it('counts the threads of the index as read for its user, even when edited since the listing', async () => {
+    const layout = await cleanFixtures(temp.path);
+    const sources = await assistantsSources({
+      legacyDir: layout.legacyDir,
+      messagesDir: layout.messagesDir,
+    });
+    const index = path.join(layout.legacyDir, 'bob.json');
+    const threads = JSON.parse(await readFile(index, 'utf8'));
+    const T = 1_700_000_000;
+    threads.thread_since = { data: { id: 'thread_since', created_at: T }, chat_name: 'Since' };
+    await writeFile(index, JSON.stringify(threads));
+    const report = await runMigration({
+      source: 'assistants',
+      mode: 'migrate',
+      dataDir: layout.dataDir,
+      sources,
+      logger: silentLogger,
+    });
+    const bob = report.users.find((user) => user.user === 'bob')!;
+    expect(bob.threads).toBe(Object.keys(threads).length);
+    expect(bob.conversationsAdded).toBe(bob.threads);
   });
 
   it('changes nothing when run again', async () => {
