@@ -12,7 +12,12 @@ import { isValidUsername } from '../services/store/validate.js';
 import { readAssistantsUser } from './assistants-source.js';
 import { readChatGptExport } from './chatgpt.js';
 import { errorReason } from './json.js';
-import { isJsonName, listLegacyIndexFiles, readLegacyIndex } from './legacy-index.js';
+import {
+  isJsonName,
+  type LegacyIndex,
+  listLegacyIndexFiles,
+  readLegacyIndex,
+} from './legacy-index.js';
 import type { ThreadFetcher } from './live-fetch.js';
 import { exportFileFor } from './message-export.js';
 import type { MigrationFailure, UserBatch } from './types.js';
@@ -61,8 +66,9 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
   const inPlace =
     input.dataDir !== undefined &&
     (await sameFile(input.legacyDir, path.join(input.dataDir, 'chats')));
-  // In place, `{user}.json` is the store's own file: beside an index named `{user}.JSON`, it
-  // holds what an earlier run migrated from that index, and is not another source.
+  // In place, `{user}.json` is the store's own file, no rival to an index `{user}.JSON` beside
+  // it: it is read after that index (as in place it is always read), so the threads it lists,
+  // the old app's on a first run or those an earlier run migrated, are migrated and listed too.
   const isStoreFile = (user: string, file: string) =>
     inPlace && path.basename(file) === `${user}.json`;
   // Users may not differ only in case (`threadline users`): `Alice` and `alice` would be one
@@ -91,7 +97,11 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
       allRead = false;
       continue;
     }
-    const index = await readLegacyIndex(user, file, { inPlace });
+    const storeFile = sameUser.find(
+      (other) => other.file !== file && isStoreFile(user, other.file),
+    );
+    const files = storeFile ? [file, storeFile.file] : [file];
+    const index = await readIndexes(user, files, inPlace);
     for (const thread of index.threads) listed.add(thread.threadId);
     for (const item of index.conversations) listed.add(item.legacyId);
     for (const failure of index.failures) {
@@ -103,7 +113,7 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
       file,
       threads: index.threads.length + index.conversations.length,
       read: async (onThread) =>
-        readAssistantsUser(await readLegacyIndex(user, file, { inPlace }), {
+        readAssistantsUser(await readIndexes(user, files, inPlace), {
           messagesDir: input.messagesDir,
           fetchThread: input.fetchThread,
           concurrency: input.concurrency,
@@ -115,6 +125,28 @@ export async function assistantsSources(input: AssistantsInput): Promise<SourceL
     list.failures.push(...(await unlisted(input.messagesDir, listed, allRead)));
   }
   return list;
+}
+
+/** One user's index files as one, in order: a thread two of them list is the first's. */
+async function readIndexes(user: string, files: string[], inPlace: boolean): Promise<LegacyIndex> {
+  const [first, ...rest] = await Promise.all(
+    files.map((file) => readLegacyIndex(user, file, { inPlace })),
+  );
+  const index = first as LegacyIndex;
+  // Read or failed: a thread the first file lists is its own.
+  const seen = new Set([
+    ...index.threads.map((thread) => thread.threadId),
+    ...index.conversations.map((item) => item.legacyId),
+    ...index.failures.flatMap((failure) => (failure.thread === null ? [] : [failure.thread])),
+  ]);
+  for (const other of rest) {
+    index.threads.push(...other.threads.filter((thread) => !seen.has(thread.threadId)));
+    index.conversations.push(...other.conversations.filter((item) => !seen.has(item.legacyId)));
+    index.failures.push(
+      ...other.failures.filter((failure) => failure.thread === null || !seen.has(failure.thread)),
+    );
+  }
+  return index;
 }
 
 /**

@@ -26,7 +26,7 @@ describe('index files naming one user', () => {
     ]);
   });
 
-  it("in place, leave the store's own {user}.json to it and read alice.JSON again", async () => {
+  it("in place, do not take the store's own {user}.json for a rival, and read alice.JSON again", async () => {
     const root = temp.path;
     const dataDir = path.join(root, 'data');
     const layout = {
@@ -47,5 +47,44 @@ describe('index files naming one user', () => {
     expect(again.failures).toEqual([]);
     expect(again.totals).toMatchObject({ users: 1, threads: 1, conversationsUnchanged: 1 });
     expect((await storedConversations(dataDir, 'alice')).has('thread_a')).toBe(true);
+  });
+
+  it("in place, migrate the threads the old app's alice.json lists besides alice.JSON's", async () => {
+    const root = temp.path;
+    const dataDir = path.join(root, 'data');
+    const layout = {
+      ...(await emptyLayout(root)),
+      dataDir,
+      legacyDir: path.join(dataDir, 'chats'),
+    };
+    await mkdir(layout.legacyDir, { recursive: true });
+    const entries = (...ids: string[]) =>
+      JSON.stringify(Object.fromEntries(ids.map((id) => [id, JSON.parse(index(id))[id]])));
+    await writeFile(path.join(layout.legacyDir, 'alice.json'), entries('thread_a', 'thread_c'));
+    await writeFile(path.join(layout.legacyDir, 'alice.JSON'), entries('thread_b', 'thread_c'));
+    if ((await readdir(layout.legacyDir)).length < 2) return;
+    for (const id of ['thread_a', 'thread_b', 'thread_c']) {
+      const message = { id: `msg_${id}`, created_at: T + 1, role: 'user', content: [] };
+      await writeFile(path.join(layout.messagesDir, `${id}.json`), JSON.stringify([message]));
+    }
+    const first = await migrate(layout);
+    // thread_a's export is listed (by alice.json), and thread_a migrated with it.
+    expect(first.failures).toEqual([]);
+    expect(first.totals).toMatchObject({ threads: 3, conversationsAdded: 3, messagesAdded: 3 });
+    const alice = await storedConversations(dataDir, 'alice');
+    expect([...alice.values()].map((item) => [item.data.id, item.messages.length])).toEqual(
+      expect.arrayContaining([
+        ['thread_a', 1],
+        ['thread_b', 1],
+        ['thread_c', 1],
+      ]),
+    );
+    expect((await migrate(layout, 'verify')).verify).toMatchObject({
+      checkedConversations: 3,
+      problems: [],
+    });
+    const again = await migrate(layout);
+    expect(again.failures).toEqual([]);
+    expect(again.totals).toMatchObject({ threads: 3, conversationsUnchanged: 3 });
   });
 });
