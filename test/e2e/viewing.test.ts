@@ -2,7 +2,13 @@
 import type { APIResponse, BrowserContext, Page, Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserApp, hasChromium, newContext } from '../helpers/browser.js';
-import { ASSISTANT, conversationIdOf, sendMessage, waitForFinalAnswer } from './support.js';
+import {
+  ASSISTANT,
+  conversationIdOf,
+  copiedAnswer,
+  sendMessage,
+  waitForFinalAnswer,
+} from './support.js';
 
 const atBottom = (page: Page) =>
   page.evaluate(() => {
@@ -98,6 +104,90 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       await page.keyboard.press('Enter');
       expect(await focusedLabel(page)).toBe('composer-input');
       expect(await page.evaluate(() => window.location.hash)).toBe(hash);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('makes a long conversation one stop in the tab order, its messages reached with the arrow keys', async () => {
+    const store = app.fixture.app.services.store;
+    const { data } = await store.createConversation('alice', 'Many messages');
+    const turns = 300;
+    const answer = (i: number) => `Answer ${i}, see [the notes](https://example.com/${i})`;
+    await store.addMessages(
+      'alice',
+      data.id,
+      Array.from({ length: turns }, (_, i) => [
+        { role: 'user' as const, text: `Question ${i}`, status: 'COMPLETE' as const },
+        { role: 'assistant' as const, text: answer(i), status: 'COMPLETE' as const },
+      ]).flat(),
+    );
+    const { context, page } = await signedIn();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
+    /** The text of the message that has focus itself, or null. */
+    const focusedMessage = () =>
+      page.evaluate(() => {
+        const active = document.activeElement;
+        return active?.matches('[data-message-id]') ? active.textContent : null;
+      });
+    /** The text of the message holding the focused control. */
+    const focusedIn = () =>
+      page.evaluate(() => document.activeElement?.closest('[data-message-id]')?.textContent);
+    /** Presses Tab until the message box has focus; how many presses it took. */
+    const tabsToComposer = async () => {
+      let presses = 0;
+      while ((await focusedLabel(page)) !== 'composer-input' && presses < 20) {
+        await page.keyboard.press('Tab');
+        presses++;
+      }
+      return presses;
+    };
+    try {
+      await page.goto(`${app.url}/#/c/${data.id}`);
+      await page
+        .locator(ASSISTANT)
+        .nth(turns - 1)
+        .waitFor();
+      // From the control before the log: the last message, its link and Copy, the message box.
+      await page.getByRole('button', { name: 'Delete conversation' }).focus();
+      await page.keyboard.press('Tab');
+      expect(await focusedMessage()).toContain(`Answer ${turns - 1},`);
+      expect(await tabsToComposer()).toBe(3);
+
+      // Back into the log, then from message to message.
+      await page.keyboard.press('Shift+Tab');
+      expect(await focusedLabel(page)).toBe('Copy answer');
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Shift+Tab');
+      expect(await focusedMessage()).toContain(`Answer ${turns - 1},`);
+      await page.keyboard.press('ArrowUp');
+      expect(await focusedMessage()).toContain(`Question ${turns - 1}`);
+      await page.keyboard.press('Home');
+      expect(await focusedMessage()).toContain('Question 0');
+      for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
+      expect(await focusedMessage()).toContain('Answer 1,');
+      await page.keyboard.press('End');
+      expect(await focusedMessage()).toContain(`Answer ${turns - 1},`);
+      await page.keyboard.press('ArrowUp');
+      await page.keyboard.press('ArrowUp');
+      expect(await focusedMessage()).toContain(`Answer ${turns - 2},`);
+
+      // That message's own controls come next, and its Copy copies it.
+      await page.keyboard.press('Tab');
+      expect(await focusedLabel(page)).toBe('A');
+      expect(await focusedIn()).toContain(`Answer ${turns - 2},`);
+      await page.keyboard.press('Tab');
+      expect(await focusedLabel(page)).toBe('Copy answer');
+      await page.keyboard.press('Enter');
+      await expect.poll(() => focusedLabel(page)).toBe('Copied');
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(answer(turns - 2));
+      // On out of the log, and back to where the reader was in it.
+      expect(await tabsToComposer()).toBe(1);
+      await page.keyboard.press('Shift+Tab');
+      expect(await focusedIn()).toContain(`Answer ${turns - 2},`);
+
+      // The mouse copies any answer, as before.
+      expect(await copiedAnswer(page, 0)).toBe(answer(0));
     } finally {
       await context.close();
     }

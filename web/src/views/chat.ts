@@ -4,6 +4,7 @@ import { h } from '../dom.js';
 import type { AppState, Message } from '../state.js';
 import type { Composer } from './composer.js';
 import { renderMessage, updateStreamingAnswer } from './message.js';
+import { mountMessageFocus } from './message-focus.js';
 
 const suggestions = [
   'Explain the difference between a process and a thread',
@@ -60,6 +61,7 @@ export function mountChat(
   }).observe(log);
   const rendered = new Map<string, { message: Message; element: HTMLElement; last: boolean }>();
   const handlers = { onRetry: (id: string) => actions.retryAnswer(id) };
+  const messageFocus = mountMessageFocus(log, inner);
 
   log.addEventListener('click', (event) => {
     const button = (event.target as Element).closest<HTMLButtonElement>('[data-copy]');
@@ -90,11 +92,13 @@ export function mountChat(
     const wasAtBottom = atBottom();
     if (state.loadingMessages) {
       rendered.clear();
+      messageFocus.clear();
       inner.replaceChildren(h('div', { class: 'log-loading', 'aria-label': 'Loading messages' }));
       return;
     }
     if (state.messages.length === 0) {
       rendered.clear();
+      messageFocus.clear();
       inner.replaceChildren(emptyState((text) => composer.fill(text)));
       return;
     }
@@ -105,6 +109,7 @@ export function mountChat(
       .some((message) => message.role === 'USER' && !rendered.has(message.id));
     // Taken before any message changes: a streaming answer is brought up to date in place.
     const focused = focusedControl(inner);
+    const changed: HTMLElement[] = [];
     const elements = state.messages.map((message, index) => {
       // Only the last answer can be asked again, so a message re-renders when it stops being last.
       const last = index === state.messages.length - 1;
@@ -116,17 +121,20 @@ export function mountChat(
         updateStreamingAnswer(known.element, known.message, message)
       ) {
         rendered.set(message.id, { ...known, message });
+        changed.push(known.element);
         return known.element;
       }
       const element = renderMessage(message, last ? handlers : {});
       // Only a message new to the list fades in; a streaming re-render must not flicker.
       if (!known) fadeIn(element);
       rendered.set(message.id, { message, element, last });
+      changed.push(element);
       return element;
     });
     const ids = new Set(state.messages.map((m) => m.id));
     for (const id of rendered.keys()) if (!ids.has(id)) rendered.delete(id);
     placeChildren(inner, elements);
+    messageFocus.update(elements, changed);
     if (focused && !inner.contains(document.activeElement)) {
       // A re-rendered message takes its controls with it: the new copy of the one that had
       // focus takes it back (a link or Copy code in a streaming answer), and a control that
@@ -177,6 +185,10 @@ function focusedControl(root: HTMLElement) {
   const active = document.activeElement;
   if (!(active instanceof HTMLElement) || !root.contains(active)) return null;
   const message = active.closest<HTMLElement>('[data-message-id]');
+  // The message itself (moved to with the arrow keys): its new copy takes focus back.
+  if (message === active) {
+    return { messageId: message.dataset.messageId ?? '', find: (element?: HTMLElement) => element };
+  }
   const kind = controlKind(active);
   const same = (parent: Element) =>
     [...parent.querySelectorAll<HTMLElement>(CONTROLS)].filter((c) => controlKind(c) === kind);
