@@ -93,6 +93,16 @@ interface Change<T> {
   result: (conversations: Conversations) => T;
 }
 
+/** What one compaction does besides folding a journal past the threshold. */
+interface CompactionOptions {
+  /** Fold whatever the journal holds, past the threshold or not. */
+  force?: boolean;
+  /** Then remove the folded journal (`retireFoldedJournal`): at `close()` and `release()`. */
+  retireFolded?: boolean;
+  /** Also fold a `journal.old` the snapshot may lack, even when the journal is empty. */
+  foldOld?: boolean;
+}
+
 const MIB = 1024 * 1024;
 const now = () => Date.now() / 1000;
 
@@ -167,7 +177,7 @@ export class JsonConversationStore implements ConversationStore {
     await this.textPieces.flushNow();
     const users = new Set([...this.shards.keys(), ...this.cache.keys()]);
     const results = await Promise.allSettled(
-      [...users].map((username) => this.compactUser(username, true, true)),
+      [...users].map((username) => this.compactUser(username, { force: true, retireFolded: true })),
     );
     this.cache.clear();
     await this.lock?.release();
@@ -184,7 +194,7 @@ export class JsonConversationStore implements ConversationStore {
    */
   async release(username: string): Promise<void> {
     await this.read(username, () => undefined);
-    await this.compactUser(username, true, true, true);
+    await this.compactUser(username, { force: true, retireFolded: true, foldOld: true });
     this.cache.delete(username);
   }
 
@@ -523,7 +533,7 @@ export class JsonConversationStore implements ConversationStore {
   private scheduleCompaction(username: string, state: UserState): void {
     if (state.compactionQueued || state.journalBytes <= this.threshold(state)) return;
     state.compactionQueued = true;
-    this.compactUser(username, false).catch((error: unknown) => {
+    this.compactUser(username).catch((error: unknown) => {
       this.logger.error('Compaction failed; the journal keeps every change', {
         user: username,
         error,
@@ -531,16 +541,10 @@ export class JsonConversationStore implements ConversationStore {
     });
   }
 
-  /**
-   * Folds the user's journal into the snapshot (when over the threshold, or always if forced);
-   * `stopping`, the folded journal then goes too (`retireFoldedJournal`); `foldOld`, a
-   * `journal.old` the snapshot may lack is folded even when the journal is empty.
-   */
+  /** Folds the user's journal into the snapshot when it is past the threshold (see the options). */
   private compactUser(
     username: string,
-    force: boolean,
-    stopping = false,
-    foldOld = false,
+    { force = false, retireFolded = false, foldOld = false }: CompactionOptions = {},
   ): Promise<void> {
     return this.withShard(username, (shard) =>
       shard.queue.run(async () => {
@@ -560,7 +564,7 @@ export class JsonConversationStore implements ConversationStore {
             state.journalBytes = 0;
             state.journalOldCovered = true;
           }
-          if (stopping && state.journalOldCovered) {
+          if (retireFolded && state.journalOldCovered) {
             await retireFoldedJournal(shard.files, state.conversations);
           }
         } catch (error) {
