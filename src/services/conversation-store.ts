@@ -3,9 +3,10 @@ import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { createLogger, type Logger } from '../logger.js';
 import { ConflictError, NotFoundError, StorageError, ValidationError } from './errors.js';
-import { appendDurably, isInFlight, TEMP_MARKER, tempWriterOf } from './store/atomic-file.js';
+import { appendDurably } from './store/atomic-file.js';
 import { compact, retireFoldedJournal } from './store/compaction.js';
-import { acquireDataLock, type DataLock } from './store/data-lock.js';
+import { lockDataDir, removeLeftoverTempFiles } from './store/data-dir.js';
+import type { DataLock } from './store/data-lock.js';
 import { legacyIdOf, recordDeletion } from './store/deletions.js';
 import {
   byLastUpdateDesc,
@@ -24,7 +25,6 @@ import {
 } from './store/journal.js';
 import { JournalWriter } from './store/journal-writer.js';
 import { cloneJson } from './store/json-clone.js';
-import { isRunning } from './store/lock-file.js';
 import {
   buildHeader,
   buildMessage,
@@ -106,9 +106,6 @@ interface CompactionOptions {
 const MIB = 1024 * 1024;
 const now = () => Date.now() / 1000;
 
-/** Files beside `chats/` that get temp names: the data-directory lock, the users file and its lock. */
-const DATA_DIR_TEMP_TARGETS = ['.lock', 'users.json', 'users.json.lock'];
-
 /**
  * The seed's ConversationManager over `DATA_DIR/chats/{username}.json`.
  *
@@ -147,17 +144,8 @@ export class JsonConversationStore implements ConversationStore {
 
   async open(): Promise<void> {
     if (this.lock) return;
-    try {
-      await fs.mkdir(this.chatsDir, { recursive: true });
-      this.lock = await acquireDataLock(this.dataDir, this.logger);
-    } catch (error) {
-      if (error instanceof StorageError) throw error;
-      // A data directory that is a file, read-only or not ours: a setup error, said in one line.
-      throw new StorageError(
-        `data directory ${this.dataDir} cannot be used: ${(error as Error).message}`,
-      );
-    }
-    await this.removeLeftoverTempFiles();
+    this.lock = await lockDataDir(this.dataDir, this.chatsDir, this.logger);
+    await removeLeftoverTempFiles(this.dataDir, this.chatsDir, this.logger);
   }
 
   /**
@@ -602,36 +590,6 @@ export class JsonConversationStore implements ConversationStore {
       if (shard.queue.idle && shard.writer.idle && this.shards.get(username) === shard) {
         this.shards.delete(username);
       }
-    }
-  }
-
-  /**
-   * Temp files are left only by a crash mid-write. In `chats/` the lock says no writer is
-   * running; beside it, the users file and the locks are also written by `threadline users`,
-   * so only a file whose writer (the pid in its name) is gone is removed, or one with this
-   * process's pid that it is not writing now (an earlier life of a container's pid).
-   */
-  private async removeLeftoverTempFiles(): Promise<void> {
-    const leftovers = [
-      ...(await fs.readdir(this.chatsDir))
-        .filter((name) => TEMP_MARKER.test(name))
-        .map((name) => path.join(this.chatsDir, name)),
-      ...(await fs.readdir(this.dataDir))
-        .filter((name) => {
-          const writer = DATA_DIR_TEMP_TARGETS.map((target) => tempWriterOf(name, target)).find(
-            (pid) => pid !== null,
-          );
-          if (!writer) return false;
-          if (writer === process.pid) return !isInFlight(path.join(this.dataDir, name));
-          return !isRunning(writer);
-        })
-        .map((name) => path.join(this.dataDir, name)),
-    ];
-    for (const file of leftovers) {
-      await fs.rm(file, { force: true });
-      this.logger.warn('Removed a temp file left by an interrupted write', {
-        file: path.relative(this.dataDir, file),
-      });
     }
   }
 }
