@@ -1,10 +1,6 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { LRUCache } from 'lru-cache';
 import { createLogger, type Logger } from '../logger.js';
-import { ConflictError, NotFoundError, StorageError, ValidationError } from './errors.js';
-import { appendDurably } from './store/atomic-file.js';
-import { compact, retireFoldedJournal } from './store/compaction.js';
+import { ConflictError, NotFoundError, ValidationError } from './errors.js';
 import { lockDataDir, removeLeftoverTempFiles } from './store/data-dir.js';
 import type { DataLock } from './store/data-lock.js';
 import { legacyIdOf, recordDeletion } from './store/deletions.js';
@@ -16,14 +12,7 @@ import {
   summarize,
 } from './store/document.js';
 import { newConversationId, newMessageId } from './store/ids.js';
-import {
-  applyOp,
-  type ConversationHeader,
-  encodeOps,
-  headerOp,
-  type JournalOp,
-} from './store/journal.js';
-import { JournalWriter } from './store/journal-writer.js';
+import { type ConversationHeader, headerOp, type JournalOp } from './store/journal.js';
 import { cloneJson } from './store/json-clone.js';
 import {
   buildHeader,
@@ -33,10 +22,9 @@ import {
   requireText,
 } from './store/records.js';
 import { TickBatcher } from './store/tick-batcher.js';
-import { ownersIn, type UserFiles, userFiles } from './store/user-files.js';
-import { type LoadedUser, loadUser } from './store/user-loader.js';
+import { UserDocuments } from './store/user-documents.js';
+import { ownersIn, userFiles } from './store/user-files.js';
 import { isValidUsername, validateId, validateUsername } from './store/validate.js';
-import { SerialQueue } from './store/write-queue.js';
 import type {
   ConversationPatch,
   ConversationStore,
@@ -64,20 +52,6 @@ export interface JsonConversationStoreOptions {
   refuseUnrecoverable?: boolean;
 }
 
-/** A loaded user: the document and what compaction needs to know about its files. */
-interface UserState extends LoadedUser {
-  compactionQueued: boolean;
-}
-
-/** Per-user machinery; dropped when the user has no work in progress. */
-interface Shard {
-  files: UserFiles;
-  /** Serializes loads, in-memory changes and compaction. */
-  queue: SerialQueue;
-  /** Group-commits journal appends. */
-  writer: JournalWriter;
-}
-
 /** A streaming checkpoint waiting to be written. */
 interface TextPiece {
   conversationId: string;
@@ -86,24 +60,6 @@ interface TextPiece {
   text: string;
 }
 
-/** A change: validated against the document, then expressed as journal operations. */
-interface Change<T> {
-  ops: JournalOp[];
-  /** Computed after the operations were applied; must not alias the document. */
-  result: (conversations: Conversations) => T;
-}
-
-/** What one compaction does besides folding a journal past the threshold. */
-interface CompactionOptions {
-  /** Fold whatever the journal holds, past the threshold or not. */
-  force?: boolean;
-  /** Then remove the folded journal (`retireFoldedJournal`): at `close()` and `release()`. */
-  retireFolded?: boolean;
-  /** Also fold a `journal.old` the snapshot may lack, even when the journal is empty. */
-  foldOld?: boolean;
-}
-
-const MIB = 1024 * 1024;
 const now = () => Date.now() / 1000;
 
 /**
@@ -123,10 +79,7 @@ export class JsonConversationStore implements ConversationStore {
   private readonly dataDir: string;
   private readonly chatsDir: string;
   private readonly logger: Logger;
-  private readonly compactBytes: number | undefined;
-  private readonly refuseUnrecoverable: boolean;
-  private readonly cache: LRUCache<string, UserState>;
-  private readonly shards = new Map<string, Shard>();
+  private readonly documents: UserDocuments;
   private lock: DataLock | null = null;
   /** Checkpoints of one user made in one tick become one change and one journal append. */
   private readonly textPieces = new TickBatcher<TextPiece>((username, pieces) =>
@@ -137,9 +90,13 @@ export class JsonConversationStore implements ConversationStore {
     this.dataDir = path.resolve(options.dataDir);
     this.chatsDir = path.join(this.dataDir, 'chats');
     this.logger = options.logger ?? createLogger('warn');
-    this.compactBytes = options.compactBytes;
-    this.refuseUnrecoverable = options.refuseUnrecoverable ?? false;
-    this.cache = new LRUCache({ max: options.cacheSize ?? 200 });
+    this.documents = new UserDocuments({
+      chatsDir: this.chatsDir,
+      logger: this.logger,
+      cacheSize: options.cacheSize,
+      compactBytes: options.compactBytes,
+      refuseUnrecoverable: options.refuseUnrecoverable,
+    });
   }
 
   async open(): Promise<void> {
@@ -154,24 +111,17 @@ export class JsonConversationStore implements ConversationStore {
    */
   async flush(): Promise<void> {
     await this.textPieces.flushNow();
-    await Promise.all(
-      [...this.shards.keys()].map((username) =>
-        this.withShard(username, (shard) => shard.queue.run(() => shard.writer.settled())),
-      ),
-    );
+    await this.documents.flush();
   }
 
   async close(): Promise<void> {
     await this.textPieces.flushNow();
-    const users = new Set([...this.shards.keys(), ...this.cache.keys()]);
-    const results = await Promise.allSettled(
-      [...users].map((username) => this.compactUser(username, { force: true, retireFolded: true })),
-    );
-    this.cache.clear();
-    await this.lock?.release();
-    this.lock = null;
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
+    try {
+      await this.documents.close();
+    } finally {
+      await this.lock?.release();
+      this.lock = null;
+    }
   }
 
   /**
@@ -181,9 +131,7 @@ export class JsonConversationStore implements ConversationStore {
    * behind, so the snapshot is rebuilt even when nothing was written since.
    */
   async release(username: string): Promise<void> {
-    await this.read(username, () => undefined);
-    await this.compactUser(username, { force: true, retireFolded: true, foldOld: true });
-    this.cache.delete(username);
+    await this.documents.release(username);
   }
 
   async createConversation(
@@ -212,7 +160,7 @@ export class JsonConversationStore implements ConversationStore {
       last?.timestamp ?? createdAt,
       messages.findLast((message) => message.response_id !== null)?.response_id ?? null,
     );
-    return this.change(username, (conversations) => {
+    return this.documents.change(username, (conversations) => {
       if (conversations.has(id)) throw new ConflictError(`Conversation ${id} already exists`);
       // With messages, one `put` line: a crash keeps the conversation with them or not at all.
       const ops: JournalOp[] =
@@ -228,14 +176,14 @@ export class JsonConversationStore implements ConversationStore {
     conversationId: string,
   ): Promise<StoredConversation | null> {
     validateId(conversationId, 'conversation id');
-    return this.read(username, (conversations) => {
+    return this.documents.read(username, (conversations) => {
       const conversation = conversations.get(conversationId);
       return conversation ? readableCopy(conversation) : null;
     });
   }
 
   async listConversations(username: string): Promise<ConversationSummary[]> {
-    return this.read(username, (conversations) =>
+    return this.documents.read(username, (conversations) =>
       [...conversations.values()].map(summarize).sort(byLastUpdateDesc),
     );
   }
@@ -261,7 +209,7 @@ export class JsonConversationStore implements ConversationStore {
   ): Promise<StoredMessage[]> {
     validateId(conversationId, 'conversation id');
     const messages = inputs.map((input) => buildMessage(input, input.id ?? newMessageId(), now()));
-    return this.change(username, (conversations) => {
+    return this.documents.change(username, (conversations) => {
       const conversation = requireConversation(conversations, conversationId);
       const current = readableHeader(conversation);
       const ids = new Set(conversation.messages.map((existing) => existing.id));
@@ -298,7 +246,7 @@ export class JsonConversationStore implements ConversationStore {
     validateId(conversationId, 'conversation id');
     validateId(messageId, 'message id');
     const metadata = copyMetadata(header);
-    return this.change(username, (conversations) => {
+    return this.documents.change(username, (conversations) => {
       const conversation = requireConversation(conversations, conversationId);
       const current = requireMessage(conversation, messageId);
       const message = patchMessage(current, patch);
@@ -336,7 +284,7 @@ export class JsonConversationStore implements ConversationStore {
 
   /** One change for the pieces; each is checked on its own and fails alone. */
   private appendTextPieces(username: string, pieces: TextPiece[]): Promise<Array<unknown>> {
-    return this.change(username, (conversations) => {
+    return this.documents.change(username, (conversations) => {
       const ops: JournalOp[] = [];
       const outcomes: unknown[] = [];
       // A message's text length once the earlier pieces of this batch are applied.
@@ -365,7 +313,7 @@ export class JsonConversationStore implements ConversationStore {
   /** Throws NotFoundError for an unknown conversation. */
   async getLastResponseId(username: string, conversationId: string): Promise<string | null> {
     validateId(conversationId, 'conversation id');
-    return this.read(
+    return this.documents.read(
       username,
       (conversations) => requireConversation(conversations, conversationId).last_response_id,
     );
@@ -397,7 +345,7 @@ export class JsonConversationStore implements ConversationStore {
   /** False when there was no such conversation. */
   async deleteConversation(username: string, conversationId: string): Promise<boolean> {
     validateId(conversationId, 'conversation id');
-    const legacyId = await this.read(username, (conversations) =>
+    const legacyId = await this.documents.read(username, (conversations) =>
       legacyIdOf(conversations.get(conversationId)?.data?.metadata),
     );
     // Recorded first: a crash in between leaves the conversation, never a deletion forgotten.
@@ -408,7 +356,7 @@ export class JsonConversationStore implements ConversationStore {
         deleted_at: Math.floor(now()),
       });
     }
-    return this.change(username, (conversations) => {
+    return this.documents.change(username, (conversations) => {
       if (!conversations.has(conversationId)) return { ops: [], result: () => false };
       return { ops: [{ op: 'del', id: conversationId }], result: () => true };
     });
@@ -420,7 +368,7 @@ export class JsonConversationStore implements ConversationStore {
    */
   async putConversations(username: string, conversations: StoredConversation[]): Promise<void> {
     const copies = conversations.map((conversation) => checkConversation(cloneJson(conversation)));
-    return this.change(username, () => ({
+    return this.documents.change(username, () => ({
       ops: copies.map(
         (conversation): JournalOp => ({
           op: 'put',
@@ -443,154 +391,13 @@ export class JsonConversationStore implements ConversationStore {
     conversationId: string,
     update: (conversation: StoredConversation) => ConversationHeader,
   ): Promise<StoredConversation> {
-    return this.change(username, (conversations) => {
+    return this.documents.change(username, (conversations) => {
       const header = update(requireConversation(conversations, conversationId));
       return {
         ops: [headerOp(conversationId, header)],
         result: (all) => readableCopy(all.get(conversationId)!),
       };
     });
-  }
-
-  /** Reads from the cached document, loading it through the user's queue when needed. */
-  private async read<T>(username: string, view: (conversations: Conversations) => T): Promise<T> {
-    validateUsername(username);
-    const cached = this.cache.get(username);
-    if (cached) return view(cached.conversations);
-    return this.withShard(username, (shard) =>
-      shard.queue.run(async () => view((await this.state(username, shard)).conversations)),
-    );
-  }
-
-  /**
-   * Runs a change in the user's queue: validate, apply to the cached document, hand the
-   * operations to the group-committing writer. Resolves once they are durable.
-   */
-  private async change<T>(
-    username: string,
-    plan: (conversations: Conversations) => Change<T>,
-  ): Promise<T> {
-    validateUsername(username);
-    return this.withShard(username, async (shard) => {
-      const { durable, result } = await shard.queue.run(async () => {
-        const { conversations } = await this.state(username, shard);
-        const { ops, result } = plan(conversations);
-        // Encoded first: a change that cannot be written must not be in the cached document.
-        const encoded = ops.length > 0 ? encodeOps(ops) : null;
-        for (const op of ops) applyOp(conversations, op);
-        const durable = encoded === null ? undefined : shard.writer.append(encoded);
-        return { durable, result: result(conversations) };
-      });
-      await durable;
-      return result;
-    });
-  }
-
-  /** The user's document; loaded from disk only after every pending append is durable. */
-  private async state(username: string, shard: Shard): Promise<UserState> {
-    const cached = this.cache.get(username);
-    if (cached) return cached;
-    await shard.writer.settled();
-    const state: UserState = {
-      ...(await loadUser(shard.files, this.logger, {
-        refuseUnrecoverable: this.refuseUnrecoverable,
-      })),
-      compactionQueued: false,
-    };
-    this.cache.set(username, state);
-    this.scheduleCompaction(username, state);
-    return state;
-  }
-
-  private threshold(state: UserState): number {
-    return this.compactBytes ?? Math.max(MIB, state.snapshotBytes / 2);
-  }
-
-  private async append(username: string, files: UserFiles, text: string): Promise<void> {
-    const state = this.cache.peek(username);
-    const newFile = !state || state.journalBytes === 0;
-    if (newFile) await fs.mkdir(files.dir, { recursive: true });
-    // A new journal's directory entry is synced by the append, which is taken back if it fails.
-    await appendDurably(files.journal, text);
-    if (!state) return;
-    state.journalBytes += Buffer.byteLength(text);
-    this.scheduleCompaction(username, state);
-  }
-
-  /** Queues a compaction once the journal is past the threshold. */
-  private scheduleCompaction(username: string, state: UserState): void {
-    if (state.compactionQueued || state.journalBytes <= this.threshold(state)) return;
-    state.compactionQueued = true;
-    this.compactUser(username).catch((error: unknown) => {
-      this.logger.error('Compaction failed; the journal keeps every change', {
-        user: username,
-        error,
-      });
-    });
-  }
-
-  /** Folds the user's journal into the snapshot when it is past the threshold (see the options). */
-  private compactUser(
-    username: string,
-    { force = false, retireFolded = false, foldOld = false }: CompactionOptions = {},
-  ): Promise<void> {
-    return this.withShard(username, (shard) =>
-      shard.queue.run(async () => {
-        await shard.writer.settled();
-        const state = this.cache.peek(username);
-        if (!state) return;
-        state.compactionQueued = false;
-        const pending = state.journalBytes > 0 || (foldOld && !state.journalOldCovered);
-        const due = pending && (force || state.journalBytes > this.threshold(state));
-        try {
-          if (due) {
-            state.snapshotBytes = await compact(
-              shard.files,
-              state.conversations,
-              state.journalOldCovered,
-            );
-            state.journalBytes = 0;
-            state.journalOldCovered = true;
-          }
-          if (retireFolded && state.journalOldCovered) {
-            await retireFoldedJournal(shard.files, state.conversations);
-          }
-        } catch (error) {
-          // The files are between steps: reload from them rather than guess.
-          this.cache.delete(username);
-          throw new StorageError(`Could not compact the conversations of ${username}`, {
-            cause: error,
-          });
-        }
-      }),
-    );
-  }
-
-  /** Runs `work` with the user's shard, creating it on demand and dropping it once idle. */
-  private async withShard<T>(username: string, work: (shard: Shard) => Promise<T>): Promise<T> {
-    let shard = this.shards.get(username);
-    if (!shard) {
-      const files = userFiles(this.chatsDir, username);
-      shard = {
-        files,
-        queue: new SerialQueue(),
-        writer: new JournalWriter(
-          (text) => this.append(username, files, text),
-          (error) => {
-            this.cache.delete(username);
-            this.logger.error('Could not append to the journal', { user: username, error });
-          },
-        ),
-      };
-      this.shards.set(username, shard);
-    }
-    try {
-      return await work(shard);
-    } finally {
-      if (shard.queue.idle && shard.writer.idle && this.shards.get(username) === shard) {
-        this.shards.delete(username);
-      }
-    }
   }
 }
 
