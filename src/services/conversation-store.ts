@@ -1,23 +1,26 @@
 import path from 'node:path';
 import { createLogger, type Logger } from '../logger.js';
-import { ConflictError, NotFoundError, ValidationError } from './errors.js';
+import { ConflictError, ValidationError } from './errors.js';
 import { lockDataDir, removeLeftoverTempFiles } from './store/data-dir.js';
 import type { DataLock } from './store/data-lock.js';
 import { legacyIdOf, recordDeletion } from './store/deletions.js';
 import {
   byLastUpdateDesc,
-  type Conversations,
   readableCopy,
   readableHeader,
+  requireConversation,
+  requireMessage,
   summarize,
 } from './store/document.js';
 import { newConversationId, newMessageId } from './store/ids.js';
-import { type ConversationHeader, headerOp, type JournalOp } from './store/journal.js';
+import { type ConversationHeader, headerOp, type JournalOp, messageOp } from './store/journal.js';
 import { cloneJson } from './store/json-clone.js';
 import {
   buildHeader,
   buildMessage,
   checkConversation,
+  copyMetadata,
+  patchedHeader,
   patchMessage,
   requireText,
 } from './store/records.js';
@@ -384,8 +387,6 @@ export class JsonConversationStore implements ConversationStore {
     return (await ownersIn(this.chatsDir)).filter(isValidUsername);
   }
 
-  // ---- machinery ----
-
   private updateHeader(
     username: string,
     conversationId: string,
@@ -399,54 +400,4 @@ export class JsonConversationStore implements ConversationStore {
       };
     });
   }
-}
-
-/** The caller's `metadata`, copied before the change is queued. */
-function copyMetadata(patch: ConversationPatch | undefined) {
-  return patch?.metadata === undefined ? undefined : cloneJson(patch.metadata);
-}
-
-/** `metadata` replaces `data.metadata` as a whole. */
-function patchedHeader(
-  conversation: StoredConversation,
-  patch: ConversationPatch,
-  metadata: ReturnType<typeof copyMetadata>,
-): ConversationHeader {
-  const current = readableHeader(conversation);
-  return buildHeader(
-    metadata === undefined ? current.data : { ...current.data, metadata },
-    patch.chat_name ?? current.chat_name,
-    patch.last_update ?? current.last_update,
-    patch.last_response_id === undefined ? current.last_response_id : patch.last_response_id,
-  );
-}
-
-function requireMessage(conversation: StoredConversation, messageId: string): StoredMessage {
-  const message = conversation.messages.findLast((m) => m.id === messageId);
-  if (!message) throw new NotFoundError(`Message ${messageId} not found`);
-  return message;
-}
-
-function requireConversation(
-  conversations: Conversations,
-  conversationId: string,
-): StoredConversation {
-  const conversation = conversations.get(conversationId);
-  if (!conversation) {
-    throw new NotFoundError('Conversation not found', { conversationId });
-  }
-  return conversation;
-}
-
-/**
- * The operation that turns `current` into `next`: when the text kept its start (an answer
- * finished after its checkpoints), the text already journaled is not written again.
- */
-function messageOp(conversationId: string, current: StoredMessage, next: StoredMessage): JournalOp {
-  const from = current.text.length;
-  if (from === 0 || !next.text.startsWith(current.text)) {
-    return { op: 'msg', conv: conversationId, message: next };
-  }
-  const { text, ...rest } = next;
-  return { op: 'msgtail', conv: conversationId, message: rest, from, text: text.slice(from) };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { NotFoundError } from '../errors.js';
 import { isRecord, isUnixTime } from '../guards.js';
-import type { ConversationSummary, StoredConversation } from '../types.js';
+import type { ConversationSummary, StoredConversation, StoredMessage } from '../types.js';
 import { cloneJson } from './json-clone.js';
 
 /**
@@ -112,4 +113,23 @@ export interface Positioned {
 export function byLastUpdateDesc(a: Positioned, b: Positioned): number {
   if (a.last_update !== b.last_update) return b.last_update - a.last_update;
   return a.data.id < b.data.id ? -1 : a.data.id > b.data.id ? 1 : 0;
+}
+
+/** The conversation with this id; NotFoundError when there is none. */
+export function requireConversation(
+  conversations: Conversations,
+  conversationId: string,
+): StoredConversation {
+  const conversation = conversations.get(conversationId);
+  if (!conversation) {
+    throw new NotFoundError('Conversation not found', { conversationId });
+  }
+  return conversation;
+}
+
+/** The last message with this id (the one `applyOp` changes); NotFoundError when there is none. */
+export function requireMessage(conversation: StoredConversation, messageId: string): StoredMessage {
+  const message = conversation.messages.findLast((m) => m.id === messageId);
+  if (!message) throw new NotFoundError(`Message ${messageId} not found`);
+  return message;
 }

@@ -50,6 +50,23 @@ export const headerOp = (id: string, header: ConversationHeader): JournalOp => (
   last_response_id: header.last_response_id,
 });
 
+/**
+ * The operation that turns `current` into `next`: when the text kept its start (an answer
+ * finished after its checkpoints), the text already journaled is not written again.
+ */
+export function messageOp(
+  conversationId: string,
+  current: StoredMessage,
+  next: StoredMessage,
+): JournalOp {
+  const from = current.text.length;
+  if (from === 0 || !next.text.startsWith(current.text)) {
+    return { op: 'msg', conv: conversationId, message: next };
+  }
+  const { text, ...rest } = next;
+  return { op: 'msgtail', conv: conversationId, message: rest, from, text: text.slice(from) };
+}
+
 /** JSON Lines: one operation per line, each ending in "\n". */
 export const encodeOps = (ops: readonly JournalOp[]): string =>
   ops.map((op) => `${JSON.stringify(op)}\n`).join('');

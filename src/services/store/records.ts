@@ -2,11 +2,13 @@ import { ValidationError } from '../errors.js';
 import { isUnixTime } from '../guards.js';
 import type {
   ConversationData,
+  ConversationPatch,
   MessagePatch,
   NewMessage,
   StoredConversation,
   StoredMessage,
 } from '../types.js';
+import { readableHeader } from './document.js';
 import type { ConversationHeader } from './journal.js';
 import { cloneJson } from './json-clone.js';
 import { validateId } from './validate.js';
@@ -77,6 +79,29 @@ export function patchMessage(current: StoredMessage, patch: MessagePatch): Store
     if (patch[key] !== undefined) Object.assign(message, { [key]: cloneJson(patch[key]) });
   }
   return checkMessage(message);
+}
+
+/** The caller's `metadata`, copied before the change is queued. */
+export function copyMetadata(patch: ConversationPatch | undefined) {
+  return patch?.metadata === undefined ? undefined : cloneJson(patch.metadata);
+}
+
+/**
+ * The conversation's header with the patch's defined fields; `metadata` replaces
+ * `data.metadata` as a whole.
+ */
+export function patchedHeader(
+  conversation: StoredConversation,
+  patch: ConversationPatch,
+  metadata: ReturnType<typeof copyMetadata>,
+): ConversationHeader {
+  const current = readableHeader(conversation);
+  return buildHeader(
+    metadata === undefined ? current.data : { ...current.data, metadata },
+    patch.chat_name ?? current.chat_name,
+    patch.last_update ?? current.last_update,
+    patch.last_response_id === undefined ? current.last_response_id : patch.last_response_id,
+  );
 }
 
 /** A conversation header in the file's key order. */
