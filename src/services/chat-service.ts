@@ -324,7 +324,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
    * Once a user's files are mended, their answers cut off by the last stop are marked as such
    * without a restart; until then they would read as streaming, and could not be retried. The
    * server is serving by now, so only answers stored before it started are touched: a newer
-   * STREAMING answer is a turn of this process's own.
+   * STREAMING answer is a turn of this process's own (open, or ending as this pass reads).
    */
   function retryRecovery(startedAt: number): void {
     const pass = async () => {
@@ -350,10 +350,12 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     let recovered = 0;
     for (const summary of await store.listConversations(username)) {
       const conversationId = summary.data.id;
-      if (open.has(turnKey(username, conversationId))) continue;
       const conversation = await store.getConversation(username, conversationId);
+      // A turn open here is not skipped whole: the answer the last stop cut off is still marked.
+      const live = open.get(turnKey(username, conversationId))?.messageId;
       for (const message of conversation?.messages ?? []) {
-        if (message.status !== 'STREAMING' || message.timestamp >= before) continue;
+        if (message.status !== 'STREAMING' || message.id === live) continue;
+        if (message.timestamp >= before) continue;
         await store.updateMessage(username, conversationId, message.id, {
           status: 'INCOMPLETE',
           error: { code: 'STREAM_INTERRUPTED', message: SERVER_STOPPED_MESSAGE, retryable: true },

@@ -391,7 +391,7 @@ describe('upstream faults', () => {
   });
 
   it('recover() marks the answers of a user whose files are mended later, not newer ones', async () => {
-    const f = await setup({ recoverRetryMs: 50 });
+    const f = await setup({ recoverRetryMs: 300 });
     const crashed = await f.store.createConversation('carol', 'Crashed');
     const id = crashed.data.id;
     await f.store.addMessage('carol', id, { role: 'user', text: 'Hi', status: 'COMPLETE' });
@@ -402,7 +402,7 @@ describe('upstream faults', () => {
     await fs.mkdir(snapshot);
 
     expect(await f.service.recover()).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 400));
     await fs.rmdir(snapshot);
     await fs.rename(`${snapshot}.away`, snapshot);
     // Stored after the start: a turn of this process's own, which the later pass leaves alone.
@@ -412,6 +412,9 @@ describe('upstream faults', () => {
       text: 'Still going',
       status: 'STREAMING',
     });
+    // A turn streams in the crashed conversation itself while a pass runs: both ends are kept.
+    f.emulator.setPacing({ tokensPerSecond: 10, replyWords: 8 });
+    const sent = await f.service.send('carol', { conversationId: id, text: 'Again?' });
 
     await waitFor(async () => {
       const after = await f.store.getConversation('carol', id);
@@ -420,6 +423,9 @@ describe('upstream faults', () => {
     expect((await f.store.getConversation('carol', id))?.messages[1]).toMatchObject({
       text: 'Ha',
       error: { code: 'STREAM_INTERRUPTED', retryable: true },
+    });
+    expect(await f.settled('carol', id, sent.assistantMessage.id)).toMatchObject({
+      status: 'COMPLETE',
     });
     expect((await f.store.getConversation('carol', newer.data.id))?.messages[0]?.status).toBe(
       'STREAMING',
