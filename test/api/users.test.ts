@@ -59,6 +59,10 @@ describe('user service', () => {
       });
     }
     for (const fine of ['console', 'nully', 'com', 'com10', 'a.con']) await users.add(fine);
+    // Conversations already here under such a name (migrated): that user can still sign in.
+    await fs.mkdir(path.join(dataDir, 'chats'), { recursive: true });
+    await fs.writeFile(path.join(dataDir, 'chats', 'aux.json'), '[]');
+    expect(await users.add('aux')).toMatch(/^[\w-]{43}$/);
     await expect(users.remove('nobody')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect((await users.list()).map((user) => user.name)).toEqual([
       'alice',
@@ -67,6 +71,7 @@ describe('user service', () => {
       'com',
       'com10',
       'a.con',
+      'aux',
     ]);
   });
 

@@ -33,7 +33,7 @@ const DEVICE_NAME = /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i;
 
 /**
  * A new user's name must also make a file name on every system the data directory may move to.
- * Only new names are held to this: a user that exists keeps working wherever it already does.
+ * Only new names are held to this: a user whose files exist keeps working where they already do.
  */
 export function validateNewUsername(name: unknown): string {
   const valid = validateUsername(name);
