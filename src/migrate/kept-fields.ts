@@ -30,10 +30,17 @@ export function otherFields(
 const keptIn = (metadata: unknown, key: string): unknown =>
   isRecord(metadata) ? metadata[key] : undefined;
 
-/** Whether `stored` holds the fields `source` keeps under `key` (or `source` keeps none). */
+/**
+ * Whether `stored` holds the fields `source` keeps under `key` (or `source` keeps none). More is
+ * no loss: an earlier run also kept an entry's `last_response_id` there, which the conversation
+ * now holds alone.
+ */
 export function holdsKept(stored: unknown, source: unknown, key: string): boolean {
   const kept = keptIn(source, key);
-  return kept === undefined || isDeepStrictEqual(keptIn(stored, key), kept);
+  if (kept === undefined) return true;
+  const held = keptIn(stored, key);
+  if (!isRecord(kept) || !isRecord(held)) return isDeepStrictEqual(held, kept);
+  return Object.entries(kept).every(([field, value]) => isDeepStrictEqual(held[field], value));
 }
 
 /**

@@ -307,4 +307,37 @@ describe('index entries in the new format', () => {
     expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
     expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 2 });
   });
+
+  it('find nothing missing where an earlier release also kept the chain under legacy_entry', async () => {
+    const layout = await layoutIn(temp.path);
+    await writeFile(
+      path.join(layout.legacyDir, 'alice.json'),
+      JSON.stringify({
+        thread_chain: {
+          data: { id: 'thread_chain', created_at: T, metadata: {}, object: 'conversation' },
+          chat_name: 'c',
+          last_update: T + 2,
+          pinned: true,
+          messages: [
+            { role: 'user', text: 'q', timestamp: T + 1, response_id: null },
+            { role: 'assistant', text: 'a', timestamp: T + 2, response_id: 'resp_9' },
+          ],
+          last_response_id: 'resp_9',
+        },
+      }),
+    );
+    await migrate(layout);
+    // As that release stored it: the chain both in the conversation and with the other fields.
+    const store = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    await store.open();
+    await store.updateConversationMetadata('alice', 'thread_chain', {
+      metadata: {
+        legacy_thread_id: 'thread_chain',
+        legacy_entry: { pinned: true, last_response_id: 'resp_9' },
+      },
+    });
+    await store.close();
+    expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
+    expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
+  });
 });
