@@ -46,6 +46,8 @@ export interface AppOptions {
   wsKeepAliveMs?: number;
   /** How long a WebSocket may take to send `connection_init`. @default 3_000 */
   wsInitTimeoutMs?: number;
+  /** How long a new connection may take to send its first request. @default 10_000 */
+  firstRequestMs?: number;
 }
 
 export interface App {
@@ -148,7 +150,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       });
     }
   });
-  limitConnections(server, config.maxConnections || defaultMaxConnections(), logger);
+  limitConnections(server, {
+    max: config.maxConnections || defaultMaxConnections(),
+    logger,
+    firstRequestMs: options.firstRequestMs,
+  });
   const inFlight = trackInFlight(server);
   const ws = attachGraphQLWs({
     server,

@@ -3,11 +3,13 @@
  * WebSockets cannot take the file descriptors storage needs; the ones already open keep working.
  */
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { defaultMaxConnections } from '../../src/http/connection-limit.js';
+import { defaultMaxConnections, limitConnections } from '../../src/http/connection-limit.js';
 import type { Logger } from '../../src/logger.js';
 import { type AppFixture, createAppFixture } from '../helpers/app.js';
 
@@ -22,7 +24,10 @@ const logger: Logger = {
 let fx: AppFixture;
 let wsUrl: string;
 beforeAll(async () => {
-  fx = await createAppFixture({ config: { maxConnections: 2 }, app: { logger } });
+  fx = await createAppFixture({
+    config: { maxConnections: 2 },
+    app: { logger, firstRequestMs: 300 },
+  });
   wsUrl = `${(await fx.start()).replace(/^http/, 'ws')}/graphql`;
 });
 afterAll(() => fx.close());
@@ -78,8 +83,70 @@ describe('MAX_CONNECTIONS', () => {
   });
 });
 
+describe('a connection that sends nothing', () => {
+  it('is closed once its first request is late, so silent sockets cannot hold the cap', async () => {
+    const { port } = new URL(wsUrl);
+    const silent = net.connect(Number(port), '127.0.0.1');
+    silent.on('error', () => {});
+    const started = Date.now();
+    await new Promise((resolve) => silent.once('close', resolve));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // A connection that asks in time is served, and stays open between requests.
+    const agent = new http.Agent({ keepAlive: true });
+    const healthz = () =>
+      new Promise<number>((resolve, reject) => {
+        http
+          .get(`http://127.0.0.1:${port}/healthz`, { agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          })
+          .on('error', reject);
+      });
+    expect(await healthz()).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await healthz()).toBe(200);
+    agent.destroy();
+  });
+});
+
+describe('the refusals log', () => {
+  it('logs the first refusal at once, then a count per window, and the rest at close', async () => {
+    const logged: Array<Record<string, unknown> | undefined> = [];
+    const server = http.createServer((_req, res) => res.end());
+    limitConnections(server, {
+      max: 1,
+      logger: { ...logger, warn: (_message, fields) => void logged.push(fields) },
+      logEveryMs: 200,
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    // The one connection allowed, silent (closed after the default 10 s, once the test is done).
+    const keeper = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => server.once('connection', resolve));
+    const refusedOnce = () =>
+      new Promise((resolve) => {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.on('error', () => {});
+        socket.once('close', resolve);
+      });
+    await refusedOnce();
+    await refusedOnce();
+    await refusedOnce();
+    expect(logged).toEqual([{ max: 1, refused: 1 }]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(logged).toEqual([
+      { max: 1, refused: 1 },
+      { max: 1, refused: 2 },
+    ]);
+    await refusedOnce();
+    keeper.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(logged.at(-1)).toEqual({ max: 1, refused: 1 });
+  });
+});
+
 describe('defaultMaxConnections', () => {
-  it("is half the soft open-file limit, or 10,000 where it can't be read", async () => {
+  it("is half the open-file limit, or 1,000 where it can't be read", async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'threadline-limits-'));
     const limits = (soft: string) =>
       [
@@ -92,8 +159,8 @@ describe('defaultMaxConnections', () => {
     await fs.writeFile(file, limits('1024'));
     expect(defaultMaxConnections(file)).toBe(512);
     await fs.writeFile(file, limits('unlimited'));
-    expect(defaultMaxConnections(file)).toBe(10_000);
-    expect(defaultMaxConnections(path.join(dir, 'missing'))).toBe(10_000);
+    expect(defaultMaxConnections(file)).toBe(1_000);
+    expect(defaultMaxConnections(path.join(dir, 'missing'))).toBe(1_000);
     await fs.rm(dir, { recursive: true });
   });
 });
