@@ -193,6 +193,78 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     }
   });
 
+  it('scrolls through a message taller than the log before the arrow keys move past it', async () => {
+    const store = app.fixture.app.services.store;
+    const { data } = await store.createConversation('alice', 'A long answer');
+    const long = Array.from({ length: 20 }, (_, i) => `Paragraph ${i} of the long answer.`);
+    await store.addMessages('alice', data.id, [
+      { role: 'user', text: 'Question 0', status: 'COMPLETE' },
+      { role: 'assistant', text: long.join('\n\n'), status: 'COMPLETE' },
+      { role: 'user', text: 'Question 1', status: 'COMPLETE' },
+      { role: 'assistant', text: 'Answer 1', status: 'COMPLETE' },
+    ]);
+    const { context, page } = await signedIn({ width: 800, height: 500 });
+    /** The long answer: whether it has focus, and which of its edges the log shows. */
+    const longAnswer = () =>
+      page.evaluate(() => {
+        const view = document.querySelector('.log')!.getBoundingClientRect();
+        const message = document.querySelector('article.message--assistant')!;
+        const box = message.getBoundingClientRect();
+        return {
+          focused: message === document.activeElement,
+          start: box.top >= view.top - 1,
+          end: box.bottom <= view.bottom + 1,
+        };
+      });
+    const focusedText = () => page.evaluate(() => document.activeElement?.textContent);
+    /** Presses `key` until the long answer loses focus; how many presses, and what showed last. */
+    const readOn = async (key: string) => {
+      let presses = 0;
+      let before = await longAnswer();
+      while (before.focused && presses < 300) {
+        await page.keyboard.press(key);
+        presses++;
+        // Until the log stops scrolling (Chromium animates a scroll by the keyboard).
+        await page.evaluate(async () => {
+          const log = document.querySelector('.log')!;
+          let at: number;
+          do {
+            at = log.scrollTop;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          } while (log.scrollTop !== at);
+        });
+        const after = await longAnswer();
+        if (!after.focused) return { presses, shown: before };
+        before = after;
+      }
+      return { presses, shown: before };
+    };
+    try {
+      await page.goto(`${app.url}/#/c/${data.id}`);
+      await page.locator(ASSISTANT).nth(1).waitFor();
+      await page.getByRole('button', { name: 'Delete conversation' }).focus();
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('ArrowUp');
+      // Up onto the long answer from below: its end, next to where the reader was.
+      await page.keyboard.press('ArrowUp');
+      expect(await longAnswer()).toEqual({ focused: true, start: false, end: true });
+      // Up again scrolls it back to its start before moving on.
+      const up = await readOn('ArrowUp');
+      expect(up.presses).toBeGreaterThan(3);
+      expect(up.shown.start).toBe(true);
+      expect(await focusedText()).toContain('Question 0');
+      // Down onto it from above: its start; then down to its end, and on.
+      await page.keyboard.press('ArrowDown');
+      expect(await longAnswer()).toEqual({ focused: true, start: true, end: false });
+      const down = await readOn('ArrowDown');
+      expect(down.presses).toBeGreaterThan(3);
+      expect(down.shown.end).toBe(true);
+      expect(await focusedText()).toContain('Question 1');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('hands focus from a dismissed notice to the composer', async () => {
     const { context, page } = await signedIn();
     try {

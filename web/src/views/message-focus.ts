@@ -23,13 +23,34 @@ const TABBABLE = 'a[href], button, pre, table';
 
 const MESSAGE = '[data-message-id]';
 
-/** The message each key moves to from the one at `index`. */
-const MOVES = new Map<string, (messages: HTMLElement[], index: number) => HTMLElement | undefined>([
-  ['ArrowUp', (messages, index) => messages[index - 1]],
-  ['ArrowDown', (messages, index) => messages[index + 1]],
-  ['Home', (messages) => messages[0]],
-  ['End', (messages) => messages.at(-1)],
+interface Move {
+  /** The message the key moves to from the one at `index`. */
+  pick: (messages: HTMLElement[], index: number) => HTMLElement | undefined;
+  /**
+   * Which end of a message taller than the log comes into view: the end next to the message
+   * ArrowUp came from, else the start, where it is read from.
+   */
+  block: ScrollLogicalPosition;
+}
+
+const MOVES = new Map<string, Move>([
+  ['ArrowUp', { pick: (messages, index) => messages[index - 1], block: 'end' }],
+  ['ArrowDown', { pick: (messages, index) => messages[index + 1], block: 'start' }],
+  ['Home', { pick: (messages) => messages[0], block: 'start' }],
+  ['End', { pick: (messages) => messages.at(-1), block: 'start' }],
 ]);
+
+/**
+ * Whether the edge of `message` that `key` heads for is outside the log's visible part (with
+ * 1px of slack for fractional layout): the reader has not seen all of it yet.
+ */
+function farEdgeHidden(log: HTMLElement, message: HTMLElement, key: string): boolean {
+  const view = log.getBoundingClientRect();
+  const box = message.getBoundingClientRect();
+  if (key === 'ArrowDown') return box.bottom > view.bottom + 1;
+  if (key === 'ArrowUp') return box.top < view.top - 1;
+  return false;
+}
 
 /** Puts `message` and what it holds in the tab order, or takes them out. */
 function setReachable(message: HTMLElement, reachable: boolean): void {
@@ -63,18 +84,21 @@ export function mountMessageFocus(log: HTMLElement, inner: HTMLElement): Message
 
   inner.addEventListener('keydown', (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const pick = MOVES.get(event.key);
+    const move = MOVES.get(event.key);
     const from = (event.target as Element).closest<HTMLElement>(MESSAGE);
-    if (!pick || !from || from.parentElement !== inner) return;
+    if (!move || !from || from.parentElement !== inner) return;
+    // The rest of a message taller than the log comes first: the key scrolls the log as it
+    // would anyway, and moves on once the message's far edge is in view.
+    if (farEdgeHidden(log, from, event.key)) return;
     const messages = [...inner.querySelectorAll<HTMLElement>(`:scope > ${MESSAGE}`)];
-    const to = pick(messages, messages.indexOf(from));
+    const to = move.pick(messages, messages.indexOf(from));
     // Past either end, the key scrolls the log as it would anyway.
     if (!to || to === event.target) return;
     event.preventDefault();
     to.focus({ preventScroll: true });
-    // A message taller than the log is read from its start; a shorter one moves it no further
-    // than needed, so the reader keeps their place.
-    to.scrollIntoView({ block: to.offsetHeight > log.clientHeight ? 'start' : 'nearest' });
+    // A message taller than the log shows the end the reader comes to it from; a shorter one
+    // moves the log no further than needed, so the reader keeps their place.
+    to.scrollIntoView({ block: to.offsetHeight > log.clientHeight ? move.block : 'nearest' });
   });
 
   return {
