@@ -265,6 +265,52 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     }
   });
 
+  it('leaves the tab stop to the keyboard, and moves it to the newest turn once a question is sent', async () => {
+    const store = app.fixture.app.services.store;
+    const { data } = await store.createConversation('alice', 'Three turns');
+    await store.addMessages(
+      'alice',
+      data.id,
+      [0, 1, 2].flatMap((i) => [
+        { role: 'user' as const, text: `Question ${i}`, status: 'COMPLETE' as const },
+        { role: 'assistant' as const, text: `Answer ${i}`, status: 'COMPLETE' as const },
+      ]),
+    );
+    const { context, page } = await signedIn();
+    const composer = page.locator('#composer-input');
+    /** Which answer holds what Shift+Tab from the message box reaches, counted from the last. */
+    const backFromComposer = async () => {
+      await composer.focus();
+      await page.keyboard.press('Shift+Tab');
+      return page.evaluate(() => {
+        const answers = [...document.querySelectorAll('article.message--assistant')];
+        const at = document.activeElement?.closest('article.message--assistant');
+        return at ? answers.length - 1 - answers.indexOf(at) : null;
+      });
+    };
+    try {
+      await page.goto(`${app.url}/#/c/${data.id}`);
+      await page.locator(ASSISTANT).nth(2).waitFor();
+      // A click on an answer focuses it, as before, but Tab still comes back to the last one.
+      await page.getByText('Answer 1').click();
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toContain('Answer 1');
+      expect(await backFromComposer()).toBe(0);
+
+      // Reached with the keyboard, an answer is where Tab comes back to...
+      await page.keyboard.press('Shift+Tab');
+      expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('ARTICLE');
+      await page.keyboard.press('ArrowUp');
+      await page.keyboard.press('ArrowUp');
+      expect(await backFromComposer()).toBe(1);
+      // ... until a question is sent: then the newest answer is.
+      await sendMessage(page, 'Question 3');
+      await waitForFinalAnswer(page, 4);
+      expect(await backFromComposer()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('hands focus from a dismissed notice to the composer', async () => {
     const { context, page } = await signedIn();
     try {

@@ -134,7 +134,7 @@ export function mountChat(
     const ids = new Set(state.messages.map((m) => m.id));
     for (const id of rendered.keys()) if (!ids.has(id)) rendered.delete(id);
     placeChildren(inner, elements);
-    messageFocus.update(elements, changed);
+    messageFocus.update(elements, changed, asked);
     if (focused && !inner.contains(document.activeElement)) {
       // A re-rendered message takes its controls with it: the new copy of the one that had
       // focus takes it back (a link or Copy code in a streaming answer), and a control that

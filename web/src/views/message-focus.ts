@@ -1,16 +1,18 @@
 /**
  * The message log as one stop in the tab order (a roving tabindex): a long conversation would
  * otherwise put every message's Copy buttons and links between the rest of the page and the
- * composer. One message at a time, the last unless another was focused since, can be reached
- * with Tab, and so can its own controls; the arrow keys, Home and End move between messages.
- * The others keep their controls for the mouse, only out of the tab order.
+ * composer. One message at a time can be reached with Tab, and so can its own controls: the last,
+ * unless the keyboard went to another since the last question was sent. The arrow keys, Home and
+ * End move between messages. The others keep their controls for the mouse, only out of the tab
+ * order.
  */
 export interface MessageFocus {
   /**
    * After a render: `elements` are the messages shown, in order, and `changed` those built or
-   * filled anew since the last call (their controls are new, and tabbable).
+   * filled anew since the last call (their controls are new, and tabbable). `asked`: a question
+   * was just added at the end.
    */
-  update(elements: HTMLElement[], changed: Iterable<HTMLElement>): void;
+  update(elements: HTMLElement[], changed: Iterable<HTMLElement>, asked: boolean): void;
   /** The log shows no messages any more (another conversation is loading, or none). */
   clear(): void;
 }
@@ -74,10 +76,12 @@ export function mountMessageFocus(log: HTMLElement, inner: HTMLElement): Message
     stop = message;
   };
 
-  // A message focused in any way (a click on its Copy button too) is where Tab comes back to.
+  // A message reached with the keyboard is where Tab comes back to. A click focuses the message
+  // too (it has a tabindex), but the mouse is no choice of a place in the tab order.
   inner.addEventListener('focusin', (event) => {
-    const message = (event.target as Element).closest<HTMLElement>(MESSAGE);
-    if (!message || message.parentElement !== inner) return;
+    const target = event.target as Element;
+    const message = target.closest<HTMLElement>(MESSAGE);
+    if (!message || message.parentElement !== inner || !target.matches(':focus-visible')) return;
     chosenId = message.dataset.messageId ?? null;
     moveStop(message);
   });
@@ -102,7 +106,9 @@ export function mountMessageFocus(log: HTMLElement, inner: HTMLElement): Message
   });
 
   return {
-    update(elements, changed) {
+    update(elements, changed, asked) {
+      // A question sent (here or in another tab) moves the reader's attention to the newest turn.
+      if (asked) chosenId = null;
       const chosen = chosenId && elements.find((e) => e.dataset.messageId === chosenId);
       if (!chosen) chosenId = null;
       const next = chosen || elements.at(-1) || null;
