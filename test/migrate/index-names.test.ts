@@ -6,6 +6,14 @@ import { useTempDir } from '../helpers/temp-dir.js';
 import { emptyLayout, migrate, storedConversations } from './support.js';
 
 const temp = useTempDir('threadline-migrate-names-');
+
+/** A layout whose legacy folder is the data directory's own `chats/` (an in-place run). */
+async function inPlaceLayout(root: string) {
+  const dataDir = path.join(root, 'data');
+  const layout = { ...(await emptyLayout(root)), dataDir, legacyDir: path.join(dataDir, 'chats') };
+  await mkdir(layout.legacyDir, { recursive: true });
+  return layout;
+}
 const T = 1_700_000_000;
 const index = (id: string) =>
   JSON.stringify({ [id]: { data: { id, object: 'thread', created_at: T }, chat_name: id } });
@@ -27,14 +35,8 @@ describe('index files naming one user', () => {
   });
 
   it("in place, do not take the store's own {user}.json for a rival, and read alice.JSON again", async () => {
-    const root = temp.path;
-    const dataDir = path.join(root, 'data');
-    const layout = {
-      ...(await emptyLayout(root)),
-      dataDir,
-      legacyDir: path.join(dataDir, 'chats'),
-    };
-    await mkdir(layout.legacyDir, { recursive: true });
+    const layout = await inPlaceLayout(temp.path);
+    const { dataDir } = layout;
     await writeFile(path.join(layout.legacyDir, 'alice.JSON'), index('thread_a'));
     const first = await migrate(layout);
     expect(first.totals).toMatchObject({ conversationsAdded: 1 });
@@ -50,14 +52,8 @@ describe('index files naming one user', () => {
   });
 
   it("in place, migrate the threads the old app's alice.json lists besides alice.JSON's", async () => {
-    const root = temp.path;
-    const dataDir = path.join(root, 'data');
-    const layout = {
-      ...(await emptyLayout(root)),
-      dataDir,
-      legacyDir: path.join(dataDir, 'chats'),
-    };
-    await mkdir(layout.legacyDir, { recursive: true });
+    const layout = await inPlaceLayout(temp.path);
+    const { dataDir } = layout;
     const entries = (...ids: string[]) =>
       JSON.stringify(Object.fromEntries(ids.map((id) => [id, JSON.parse(index(id))[id]])));
     await writeFile(path.join(layout.legacyDir, 'alice.json'), entries('thread_a', 'thread_c'));
