@@ -30,10 +30,10 @@ export async function lockDataDir(
 }
 
 /**
- * Run holding the lock. Temp files are left only by a crash mid-write. In `chats/` the lock says no writer is
- * running; beside it, the users file and the locks are also written by `threadline users`,
- * so only a file whose writer (the pid in its name) is gone is removed, or one with this
- * process's pid that it is not writing now (an earlier life of a container's pid).
+ * Run holding the lock. Temp files are left only by a crash mid-write. In `chats/` the lock says
+ * no writer is running; beside it, the users file and the locks are also written by
+ * `threadline users`, so only a file whose writer (the pid in its name) is gone is removed, or
+ * one with this process's pid that it is not writing now (an earlier life of a container's pid).
  */
 export async function removeLeftoverTempFiles(
   dataDir: string,
