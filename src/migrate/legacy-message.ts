@@ -1,6 +1,6 @@
 /** Validation of `thread.message` objects, shared by the export reader and the live fetch. */
 import { isDeepStrictEqual } from 'node:util';
-import { isValidId } from '../services/store/validate.js';
+import { isValidId, show } from '../services/store/validate.js';
 import { renderContent } from './content-parts.js';
 import { isRecord, isUnixTime } from './json.js';
 import type { LegacyMessage } from './types.js';
@@ -12,7 +12,7 @@ export function parseLegacyMessage(value: unknown): LegacyMessage | string {
   if (typeof id !== 'string' || id === '') return 'message has no id';
   // The store takes only such ids; one other id must cost its message, not its whole thread.
   if (!isValidId(id)) {
-    return `message ${shownId(id)}: id is not letters, digits, "_" or "-" (128 at most), so it is not migrated`;
+    return `message ${show(id)}: id is not letters, digits, "_" or "-" (128 at most), so it is not migrated`;
   }
   if (!isUnixTime(created_at)) return `message ${id}: created_at is not a time in Unix seconds`;
   if (role !== 'user' && role !== 'assistant')
@@ -20,10 +20,6 @@ export function parseLegacyMessage(value: unknown): LegacyMessage | string {
   if (!Array.isArray(content)) return `message ${id}: content is not a list`;
   return value as unknown as LegacyMessage;
 }
-
-/** An id as a report shows it: quoted, and cut short when long. */
-const shownId = (id: string): string =>
-  JSON.stringify(id.length > 80 ? `${id.slice(0, 77)}...` : id);
 
 /**
  * Oldest first by `created_at`, one copy of each id (overlapping pages, export plus fetch, a

@@ -12,7 +12,7 @@ import { ConflictError, NotFoundError, StorageError } from './errors.js';
 import { fileStamp, isCode, readIfExists, writeFileAtomic } from './store/atomic-file.js';
 import { withFileLock } from './store/file-lock.js';
 import { ownersIn } from './store/user-files.js';
-import { validateNewUsername, validateUsername } from './store/validate.js';
+import { refuseDeviceName, validateUsername } from './store/validate.js';
 
 export interface UserRecord {
   name: string;
@@ -131,7 +131,7 @@ export function createUserService(options: UserServiceOptions): UserService {
     // A user whose conversations are already here (migrated, or made before the rule) must be
     // able to sign in: only a name new to the data directory is held to the new-name rule.
     const owners = await ownersIn(path.join(options.dataDir, 'chats'));
-    if (!owners.includes(name)) validateNewUsername(name);
+    if (!owners.includes(name)) refuseDeviceName(name);
     return mutate((users) => {
       // Names are file names (chats/{name}.json): on a file system that ignores case (macOS,
       // Windows), "Alice" and "alice" would share one user's conversations.

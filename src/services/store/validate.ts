@@ -4,7 +4,7 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** A short, printable rendering of a rejected value (NUL and friends become escapes). */
-function show(value: unknown): string {
+export function show(value: unknown): string {
   if (typeof value !== 'string') return typeof value;
   const quoted = JSON.stringify(value);
   return quoted.length > 80 ? `${quoted.slice(0, 77)}..."` : quoted;
@@ -35,15 +35,13 @@ const DEVICE_NAME = /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i;
  * A new user's name must also make a file name on every system the data directory may move to.
  * Only new names are held to this: a user whose files exist keeps working where they already do.
  */
-export function validateNewUsername(name: unknown): string {
-  const valid = validateUsername(name);
-  if (DEVICE_NAME.test(valid)) {
+export function refuseDeviceName(name: string): void {
+  if (DEVICE_NAME.test(name)) {
     throw new ValidationError(
-      `Invalid username ${show(valid)}: Windows keeps that name for a device, so its files could not be moved there`,
+      `Invalid username ${show(name)}: Windows keeps that name for a device, so its files could not be moved there`,
       { field: 'username' },
     );
   }
-  return valid;
 }
 
 export const isValidId = (id: unknown): id is string => typeof id === 'string' && ID.test(id);
