@@ -22,6 +22,7 @@ import { authorizationIn, bearerToken } from '../context.js';
 import type { Logger } from '../logger.js';
 import { isGraphQLError, type MaskError } from '../schema/errors.js';
 import type { UserService } from '../services/users.js';
+import { bodyTooLarge } from './body-limit.js';
 import { graceWhile } from './grace.js';
 
 export interface GraphQLWsOptions {
@@ -132,7 +133,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
       onSubscribe: async (ctx, _id, params) => {
         if (Buffer.byteLength(JSON.stringify(params)) > options.maxPayloadBytes) {
           return [
-            createGraphQLError(`Request body larger than ${options.maxPayloadBytes} bytes`, {
+            createGraphQLError(bodyTooLarge(options.maxPayloadBytes), {
               extensions: { code: 'BAD_REQUEST' },
             }),
           ];
