@@ -74,6 +74,17 @@ export async function readLegacyIndex(
   }
   const fail = (key: string, reason: string) =>
     index.failures.push({ user, file, thread: key, reason });
+  // An entry in the new format, each message it cannot take reported; null (reported) when the
+  // entry cannot be read at all.
+  const readSeed = (key: string, entry: Record<string, unknown>) => {
+    const seed = readSeedEntry(key, entry);
+    if (typeof seed === 'string') {
+      fail(key, seed);
+      return null;
+    }
+    for (const problem of seed.problems) fail(key, problem);
+    return seed;
+  };
   for (const [key, entry] of Object.entries(parsed)) {
     if (isConvertedEntry(key, entry)) {
       // Migrated in place earlier: still a thread to re-read and verify, under its legacy id.
@@ -86,12 +97,8 @@ export async function readLegacyIndex(
       // In place, the store reads such an entry itself (and knows what its user deleted since):
       // a conversation of its own, or one the old app kept there, both already migrated.
       if (inPlace) continue;
-      const seed = readSeedEntry(key, entry);
-      if (typeof seed === 'string') {
-        fail(key, seed);
-        continue;
-      }
-      for (const problem of seed.problems) fail(key, problem);
+      const seed = readSeed(key, entry);
+      if (!seed) continue;
       index.conversations.push({
         legacyId: key,
         conversation: seed.conversation,
@@ -107,15 +114,11 @@ export async function readLegacyIndex(
       continue;
     }
     // A thread the app already keeps locally too: its messages come along with the export's.
-    if (hasLocalMessages(entry) && entry.messages.length > 0) {
-      const seed = readSeedEntry(key, entry);
-      if (typeof seed === 'string') fail(key, seed);
-      else {
-        for (const problem of seed.problems) fail(key, problem);
-        result.localMessages = seed.conversation.messages;
-        result.positionalIds = seed.positionalIds;
-        result.lastResponseId = seed.conversation.last_response_id;
-      }
+    const seed = hasLocalMessages(entry) && entry.messages.length > 0 ? readSeed(key, entry) : null;
+    if (seed) {
+      result.localMessages = seed.conversation.messages;
+      result.positionalIds = seed.positionalIds;
+      result.lastResponseId = seed.conversation.last_response_id;
     }
     index.threads.push(result);
   }
