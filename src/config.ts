@@ -20,7 +20,7 @@ export interface Config {
   maxMessageChars: number;
   maxChatNameChars: number;
   maxBodyBytes: number;
-  /** Open client connections (HTTP and WebSocket) allowed at once; 0 = half `ulimit -n`. */
+  /** Open client connections (HTTP and WebSocket) allowed at once; 0: `defaultMaxConnections`. */
   maxConnections: number;
   maxQueryDepth: number;
   /** Worker threads that read upstream streams; 0 reads them on the main thread. */
