@@ -1,19 +1,11 @@
 /** Index files that name one user twice: `alice.json` beside `alice.JSON`. */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../helpers/temp-dir.js';
 import { emptyLayout, migrate, storedConversations } from './support.js';
 
 const temp = useTempDir('threadline-migrate-names-');
-
-/** A layout whose legacy folder is the data directory's own `chats/` (an in-place run). */
-async function inPlaceLayout(root: string) {
-  const dataDir = path.join(root, 'data');
-  const layout = { ...(await emptyLayout(root)), dataDir, legacyDir: path.join(dataDir, 'chats') };
-  await mkdir(layout.legacyDir, { recursive: true });
-  return layout;
-}
 const T = 1_700_000_000;
 const index = (id: string) =>
   JSON.stringify({ [id]: { data: { id, object: 'thread', created_at: T }, chat_name: id } });
@@ -35,7 +27,8 @@ describe('index files naming one user', () => {
   });
 
   it("in place, do not take the store's own {user}.json for a rival, and read alice.JSON again", async () => {
-    const layout = await inPlaceLayout(temp.path);
+    // In place: the legacy folder is the data directory's own chats/.
+    const layout = await emptyLayout(temp.path, path.join(temp.path, 'data', 'chats'));
     const { dataDir } = layout;
     await writeFile(path.join(layout.legacyDir, 'alice.JSON'), index('thread_a'));
     const first = await migrate(layout);
@@ -52,7 +45,8 @@ describe('index files naming one user', () => {
   });
 
   it("in place, migrate the threads the old app's alice.json lists besides alice.JSON's", async () => {
-    const layout = await inPlaceLayout(temp.path);
+    // In place: the legacy folder is the data directory's own chats/.
+    const layout = await emptyLayout(temp.path, path.join(temp.path, 'data', 'chats'));
     const { dataDir } = layout;
     const entries = (...ids: string[]) =>
       JSON.stringify(Object.fromEntries(ids.map((id) => [id, JSON.parse(index(id))[id]])));

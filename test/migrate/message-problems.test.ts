@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { emptyLayout, type Layout, migrate, storedConversations } from './support.js';
+import { emptyLayout, type Layout, migrate, storedConversations, writeLegacy } from './support.js';
 
 const temp = useTempDir('threadline-migrate-messages-');
 const T = 1_700_000_000;
@@ -23,10 +23,7 @@ async function layoutWith(root: string, exports: Record<string, unknown[]>): Pro
   const index = Object.fromEntries(
     Object.keys(exports).map((id) => [id, { data: { id, created_at: T }, chat_name: id }]),
   );
-  await writeFile(path.join(layout.legacyDir, 'alice.json'), JSON.stringify(index));
-  for (const [id, messages] of Object.entries(exports)) {
-    await writeFile(path.join(layout.messagesDir, `${id}.json`), JSON.stringify(messages));
-  }
+  await writeLegacy(layout, index, exports);
   return layout;
 }
 

@@ -1,17 +1,46 @@
 /** Index entries the old app already keeps in the seed's new format, messages in the entry. */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { assistantsSources } from '../../src/migrate/sources.js';
 import { JsonConversationStore } from '../../src/services/conversation-store.js';
 import { useTempDir } from '../helpers/temp-dir.js';
-import { emptyLayout, migrate, storedConversations } from './support.js';
+import { emptyLayout, migrate, storedConversations, writeLegacy } from './support.js';
 
 const temp = useTempDir('threadline-migrate-seed-');
 const T = 1_700_000_000;
 
 const text = (value: string) => [{ type: 'text', text: { value, annotations: [] } }];
+
+/** A message of a thread's export. */
+const exported = (id: string, at: number, role: string, value: string) => ({
+  id,
+  created_at: at,
+  role,
+  content: text(value),
+});
+
+/** A message an index entry keeps itself, without an id (as the old app wrote them). */
+const local = (role: string, value: string, at: number) => ({
+  role,
+  text: value,
+  timestamp: at,
+  response_id: null,
+});
+
+/** The index entry of thread `thread_x`, keeping `messages` itself. */
+const threadX = (
+  lastUpdate: number,
+  messages: unknown[],
+  lastResponseId: string | null = null,
+) => ({
+  data: { id: 'thread_x', object: 'thread', created_at: T, metadata: {} },
+  chat_name: 'X',
+  last_update: lastUpdate,
+  messages,
+  last_response_id: lastResponseId,
+});
 
 const INDEX = {
   thread_old: {
@@ -41,25 +70,17 @@ const INDEX = {
   },
 };
 
-async function layoutIn(root: string, legacyDir = path.join(root, 'legacy')) {
-  const layout = {
-    legacyDir,
-    messagesDir: path.join(root, 'msgs'),
-    dataDir: path.join(root, 'data'),
-  };
-  await mkdir(layout.legacyDir, { recursive: true });
-  await mkdir(layout.messagesDir, { recursive: true });
-  await writeFile(path.join(layout.legacyDir, 'alice.json'), JSON.stringify(INDEX));
+async function layoutIn(root: string, legacyDir?: string) {
+  const layout = await emptyLayout(root, legacyDir);
   const page = {
     object: 'list',
     has_more: false,
-    data: [{ id: 'msg_o1', created_at: T + 1, role: 'user', content: text('old') }],
+    data: [exported('msg_o1', T + 1, 'user', 'old')],
   };
-  await writeFile(path.join(layout.messagesDir, 'thread_old.json'), JSON.stringify(page));
-  await writeFile(
-    path.join(layout.messagesDir, 'thread_local2.json'),
-    JSON.stringify([{ id: 'msg_l1', created_at: T + 75, role: 'assistant', content: text('a') }]),
-  );
+  await writeLegacy(layout, INDEX, {
+    thread_old: page,
+    thread_local2: [exported('msg_l1', T + 75, 'assistant', 'a')],
+  });
   return layout;
 }
 
@@ -147,32 +168,22 @@ describe('index entries in the new format', () => {
 
   it("take a local copy without an id as the thread's message when role, second and text agree", async () => {
     const layout = await emptyLayout(temp.path);
-    const local = (role: string, value: string, at: number) => ({
-      role,
-      text: value,
-      timestamp: at,
-      response_id: null,
-    });
-    const entry = {
-      data: { id: 'thread_x', object: 'thread', created_at: T, metadata: {} },
-      chat_name: 'X',
-      last_update: T + 4,
-      messages: [
-        local('user', 'hello', T + 1),
-        local('assistant', 'hi there', T + 2),
-        local('assistant', 'hi there, edited', T + 2),
-        local('user', 'asked after the switch', T + 3),
-        { ...local('user', 'kept with its id', T + 1), id: 'msg_own' },
-      ],
-      last_response_id: null,
-    };
-    await writeFile(path.join(layout.legacyDir, 'alice.json'), JSON.stringify({ thread_x: entry }));
-    await writeFile(
-      path.join(layout.messagesDir, 'thread_x.json'),
-      JSON.stringify([
-        { id: 'msg_1', created_at: T + 1, role: 'user', content: text('hello') },
-        { id: 'msg_2', created_at: T + 2, role: 'assistant', content: text('hi there') },
-      ]),
+    const entry = threadX(T + 4, [
+      local('user', 'hello', T + 1),
+      local('assistant', 'hi there', T + 2),
+      local('assistant', 'hi there, edited', T + 2),
+      local('user', 'asked after the switch', T + 3),
+      { ...local('user', 'kept with its id', T + 1), id: 'msg_own' },
+    ]);
+    await writeLegacy(
+      layout,
+      { thread_x: entry },
+      {
+        thread_x: [
+          exported('msg_1', T + 1, 'user', 'hello'),
+          exported('msg_2', T + 2, 'assistant', 'hi there'),
+        ],
+      },
     );
     const report = await migrate(layout);
     const thread = (await storedConversations(layout.dataDir, 'alice')).get('thread_x');
@@ -197,28 +208,22 @@ describe('index entries in the new format', () => {
 
   it("keep a local copy and the thread's message as one, whichever run saw which", async () => {
     const layout = await emptyLayout(temp.path);
-    const entry = {
-      data: { id: 'thread_x', object: 'thread', created_at: T, metadata: {} },
-      chat_name: 'X',
-      last_update: T + 2,
-      messages: [
-        { role: 'user', text: 'hello', timestamp: T + 1, response_id: null },
-        { role: 'assistant', text: 'hi there', timestamp: T + 2, response_id: null },
-      ],
-      last_response_id: null,
-    };
-    await writeFile(path.join(layout.legacyDir, 'alice.json'), JSON.stringify({ thread_x: entry }));
-    const exported = JSON.stringify([
-      { id: 'msg_1', created_at: T + 1, role: 'user', content: text('hello') },
-      { id: 'msg_2', created_at: T + 2, role: 'assistant', content: text('hi there') },
+    const entry = threadX(T + 2, [
+      local('user', 'hello', T + 1),
+      local('assistant', 'hi there', T + 2),
     ]);
+    await writeLegacy(layout, { thread_x: entry });
+    const theExport = [
+      exported('msg_1', T + 1, 'user', 'hello'),
+      exported('msg_2', T + 2, 'assistant', 'hi there'),
+    ];
     const texts = async () =>
       (await storedConversations(layout.dataDir, 'alice'))
         .get('thread_x')
         ?.messages.map((message) => message.text);
     // The local copies first (no export yet), then the export: the same two messages.
     await migrate(layout);
-    await writeFile(path.join(layout.messagesDir, 'thread_x.json'), exported);
+    await writeLegacy(layout, { thread_x: entry }, { thread_x: theExport });
     expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 0 });
     expect(await texts()).toEqual(['hello', 'hi there']);
     // The other way round: the export first, then a run without it.
@@ -231,23 +236,20 @@ describe('index entries in the new format', () => {
 
   it('let a local copy with the id of a thread message stand for no id-less copy too', async () => {
     const layout = await emptyLayout(temp.path);
-    const entry = {
-      data: { id: 'thread_x', object: 'thread', created_at: T, metadata: {} },
-      chat_name: 'X',
-      last_update: T + 1,
-      messages: [
-        { id: 'msg_1', role: 'user', text: 'ok', timestamp: T + 1, response_id: null },
-        { role: 'user', text: 'ok', timestamp: T + 1, response_id: null },
-      ],
-      last_response_id: 'resp_old',
-    };
-    await writeFile(path.join(layout.legacyDir, 'alice.json'), JSON.stringify({ thread_x: entry }));
-    await writeFile(
-      path.join(layout.messagesDir, 'thread_x.json'),
-      JSON.stringify([
-        { id: 'msg_1', created_at: T + 1, role: 'user', content: text('ok') },
-        { id: 'msg_2', created_at: T + 2, role: 'assistant', content: text('a reply') },
-      ]),
+    const entry = threadX(
+      T + 1,
+      [{ ...local('user', 'ok', T + 1), id: 'msg_1' }, local('user', 'ok', T + 1)],
+      'resp_old',
+    );
+    await writeLegacy(
+      layout,
+      { thread_x: entry },
+      {
+        thread_x: [
+          exported('msg_1', T + 1, 'user', 'ok'),
+          exported('msg_2', T + 2, 'assistant', 'a reply'),
+        ],
+      },
     );
     const report = await migrate(layout);
     // The second "ok" is not silently taken for msg_1, and the entry's chain never saw msg_2.
@@ -282,17 +284,16 @@ describe('index entries in the new format', () => {
       ],
       last_response_id: 'resp_9',
     });
-    await writeFile(
-      path.join(layout.legacyDir, 'alice.json'),
-      JSON.stringify({ thread_chain: seed('thread_chain'), thread_older: seed('thread_older') }),
-    );
-    // Its export: the same question, and an older message the chain never saw.
-    await writeFile(
-      path.join(layout.messagesDir, 'thread_older.json'),
-      JSON.stringify([
-        { id: 'msg_0', created_at: T, role: 'user', content: text('before the switch') },
-        { id: 'msg_1', created_at: T + 1, role: 'user', content: text('q') },
-      ]),
+    await writeLegacy(
+      layout,
+      { thread_chain: seed('thread_chain'), thread_older: seed('thread_older') },
+      // Its export: the same question, and an older message the chain never saw.
+      {
+        thread_older: [
+          exported('msg_0', T, 'user', 'before the switch'),
+          exported('msg_1', T + 1, 'user', 'q'),
+        ],
+      },
     );
     await migrate(layout);
     const alice = await storedConversations(layout.dataDir, 'alice');
@@ -310,22 +311,19 @@ describe('index entries in the new format', () => {
 
   it('find nothing missing where an earlier release also kept the chain under legacy_entry', async () => {
     const layout = await layoutIn(temp.path);
-    await writeFile(
-      path.join(layout.legacyDir, 'alice.json'),
-      JSON.stringify({
-        thread_chain: {
-          data: { id: 'thread_chain', created_at: T, metadata: {}, object: 'conversation' },
-          chat_name: 'c',
-          last_update: T + 2,
-          pinned: true,
-          messages: [
-            { role: 'user', text: 'q', timestamp: T + 1, response_id: null },
-            { role: 'assistant', text: 'a', timestamp: T + 2, response_id: 'resp_9' },
-          ],
-          last_response_id: 'resp_9',
-        },
-      }),
-    );
+    await writeLegacy(layout, {
+      thread_chain: {
+        data: { id: 'thread_chain', created_at: T, metadata: {}, object: 'conversation' },
+        chat_name: 'c',
+        last_update: T + 2,
+        pinned: true,
+        messages: [
+          { role: 'user', text: 'q', timestamp: T + 1, response_id: null },
+          { role: 'assistant', text: 'a', timestamp: T + 2, response_id: 'resp_9' },
+        ],
+        last_response_id: 'resp_9',
+      },
+    });
     await migrate(layout);
     // As that release stored it: the chain both in the conversation and with the other fields.
     const store = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });

@@ -1,6 +1,6 @@
 /** Shared set-up for the migration tests: the fixtures copied to a temp dir, and a run over them. */
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../src/logger.js';
@@ -28,16 +28,32 @@ export async function copyFixtures(root: string): Promise<Layout> {
   };
 }
 
-/** Empty legacy and messages folders under `root`, for a test to fill. */
-export async function emptyLayout(root: string): Promise<Layout> {
+/** Empty legacy (`legacyDir`, if given) and messages folders under `root`, for a test to fill. */
+export async function emptyLayout(
+  root: string,
+  legacyDir = path.join(root, 'legacy'),
+): Promise<Layout> {
   const layout = {
-    legacyDir: path.join(root, 'legacy'),
+    legacyDir,
     messagesDir: path.join(root, 'msgs'),
     dataDir: path.join(root, 'data'),
   };
   await mkdir(layout.legacyDir, { recursive: true });
   await mkdir(layout.messagesDir, { recursive: true });
   return layout;
+}
+
+/** Writes `user`'s index holding `entries`, and each of `exports` as `{thread id}.json`. */
+export async function writeLegacy(
+  layout: Layout,
+  entries: Record<string, unknown>,
+  exports: Record<string, unknown> = {},
+  user = 'alice',
+): Promise<void> {
+  await writeFile(path.join(layout.legacyDir, `${user}.json`), JSON.stringify(entries));
+  for (const [thread, content] of Object.entries(exports)) {
+    await writeFile(path.join(layout.messagesDir, `${thread}.json`), JSON.stringify(content));
+  }
 }
 
 export async function migrate(
