@@ -13,6 +13,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { buildContext, type Context, type InitialContext } from './context.js';
 import { useBodyLimit } from './http/body-limit.js';
+import { readChunkedBody } from './http/chunked-body.js';
 import { codedRefusals } from './http/coded-refusals.js';
 import { useCompiledSubscriptions } from './http/compiled-subscriptions.js';
 import { defaultMaxConnections, limitConnections } from './http/connection-limit.js';
@@ -133,13 +134,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ],
   });
 
+  const serveGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (req.headers['transfer-encoding'] !== undefined) {
+      const body = await readChunkedBody(req, res, config.maxBodyBytes);
+      if (body === null) return;
+      // Yoga takes a body already read from here (as behind a body parser).
+      (req as { body?: Buffer }).body = body;
+    }
+    await yoga(req, res);
+  };
   const serveStatic = createStaticHandler(options.webDistDir ?? DEFAULT_WEB_DIST);
   const server = http.createServer((req, res) => {
     const pathname = pathOf(req.url);
     if (pathname === null) {
       res.writeHead(400, { 'Content-Type': 'text/plain' }).end('Bad request target');
     } else if (pathname === '/graphql') {
-      void yoga(req, res);
+      void serveGraphQL(req, res);
     } else if (pathname === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
     } else {

@@ -49,6 +49,27 @@ async function postRaw(body: string | Blob, headers: Record<string, string> = {}
   return { status: response.status, text, ...json };
 }
 
+/** A POST whose body is a stream: fetch sends it in chunks, with no Content-Length. */
+async function postChunked(parts: string[]) {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const part of parts) controller.enqueue(new TextEncoder().encode(part));
+      controller.close();
+    },
+  });
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${fx.tokens.alice}` },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+  const json = (await response.json()) as {
+    data?: unknown;
+    errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  };
+  return { status: response.status, ...json };
+}
+
 /** A full answer streamed to another client: what "the server keeps serving" means here. */
 async function expectOthersServed() {
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
@@ -177,13 +198,34 @@ describe('malformed HTTP requests', () => {
       extensions: { code: 'BAD_REQUEST' },
     });
 
-    // Chunked, with no Content-Length: refused before the body is read.
+    // Chunked, with no Content-Length: refused once past the limit, with the rest unsent.
+    const over = `{"query":"{ me { name${' '.repeat(MAX_BODY)} } }"}`;
     const chunked = await rawHttp(
       'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
-        'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n10\r\n{"query":"{ me {\r\n',
+        `Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${over.length.toString(16)}\r\n${over}\r\n`,
     );
-    expect(chunked).toMatch(/^HTTP\/1\.1 41[13]/);
+    expect(chunked).toMatch(/^HTTP\/1\.1 413/);
+    expect(JSON.parse(chunked.slice(chunked.indexOf('\r\n\r\n') + 4)).errors[0]).toMatchObject({
+      message: expect.stringMatching(/larger than/),
+      extensions: { code: 'BAD_REQUEST' },
+    });
     await expectOthersServed();
+  });
+
+  it('serves a body sent in chunks under the limit, as fetch sends a stream', async () => {
+    const answered = await postChunked(['{"query":"{ me', ' { name } }"', '}']);
+    expect(answered).toMatchObject({ status: 200, data: { me: { name: 'alice' } } });
+    // Up to the limit exactly, in chunks of a kilobyte.
+    const body = JSON.stringify({ query: '{ me { name } }' });
+    const full = body.replace('} }', `} }${' '.repeat(MAX_BODY - body.length)}`);
+    const parts = full.match(/.{1,1024}/gs) ?? [];
+    expect(await postChunked(parts)).toMatchObject({
+      status: 200,
+      data: { me: { name: 'alice' } },
+    });
+    const empty = await postChunked([]);
+    expect(empty.status).toBe(400);
+    expect(empty.errors?.[0]?.extensions).toEqual({ code: 'BAD_REQUEST' });
   });
 
   it('refuses deep, wide, aliased, fragment-cyclic and batched queries', async () => {
