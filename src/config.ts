@@ -23,6 +23,8 @@ export interface Config {
   /** Open client connections (HTTP and WebSocket) allowed at once; 0: `defaultMaxConnections`. */
   maxConnections: number;
   maxQueryDepth: number;
+  /** Answers one user may have streaming at once; 0: no limit. */
+  maxAnswersPerUser: number;
   /** Worker threads that read upstream streams; 0 reads them on the main thread. */
   upstreamThreads: number;
   /** How often a streaming answer's partial text is written to storage. */
@@ -223,6 +225,14 @@ export const SETTINGS = [
     parse: integer(0, 10_000_000),
     default: 0,
     help: 'Open client connections allowed at once (0 = half the open-file limit)',
+  },
+  {
+    key: 'maxAnswersPerUser',
+    env: 'MAX_ANSWERS_PER_USER',
+    flag: 'max-answers-per-user',
+    parse: integer(0, 1_000_000),
+    default: 50,
+    help: 'Answers one user may have streaming at once (0 = no limit)',
   },
   {
     key: 'maxQueryDepth',

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { AnswerQuota } from './chat/answer-quota.js';
 import { ChainHealth } from './chat/chain-health.js';
 import { defaultChatName, NEW_CHAT_NAME } from './chat/chat-name.js';
 import { CheckpointClock } from './chat/checkpointer.js';
@@ -72,6 +73,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const repeats = new RepeatedSends(store, now);
   const chain = new ChainHealth();
   const checkpoints = new CheckpointClock(config.checkpointMs);
+  const answers = new AnswerQuota(config.maxAnswersPerUser);
   let closing = false;
   const lateSettleMs = deps.lateSettleMs ?? LATE_SETTLE_MS;
   // Later tries at failed final writes, waiting, with their work (see `later`).
@@ -170,8 +172,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         conversationId,
       });
     }
+    const giveBack = answers.take(username);
     // Reserved before the first await below, so a concurrent send sees the conflict.
-    const { turn, finish } = reserve(key);
+    const reserved = reserve(key);
+    const { turn } = reserved;
+    const finish = () => {
+      reserved.finish();
+      giveBack();
+    };
 
     try {
       const plan = await prepare();

@@ -39,6 +39,13 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** Too much at once from one user (the model's own rate limits end the answer instead). */
+export class RateLimitedError extends DomainError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('RATE_LIMITED', message, details);
+  }
+}
+
 export class UpstreamUnavailableError extends DomainError {
   constructor(message = 'The model service is unavailable; try again shortly') {
     super('UPSTREAM_UNAVAILABLE', message);

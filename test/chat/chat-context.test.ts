@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { defaultChatName } from '../../src/services/chat/chat-name.js';
 import { checkChatName } from '../../src/services/chat/input-text.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../src/services/errors.js';
+import {
+  ConflictError,
+  NotFoundError,
+  RateLimitedError,
+  ValidationError,
+} from '../../src/services/errors.js';
 import {
   assistantItem,
   type ChatFixture,
@@ -223,6 +228,37 @@ describe('send', () => {
     f.emulator.setPacing({ tokensPerSecond: 0 });
     const after = await turn(f, 'Now it is my turn', id);
     expect(after.answer.status).toBe('COMPLETE');
+  });
+
+  it("refuses an answer past the user's limit of answers at once, until one ends", async () => {
+    const f = await setup({ config: { maxAnswersPerUser: 2 }, emulator: { tokensPerSecond: 50 } });
+    const first = await f.service.send(USER, { text: 'One' });
+    const second = await f.service.send(USER, { text: 'Two' });
+    const refused = f.service.send(USER, { text: 'Three' });
+    await expect(refused).rejects.toThrow(RateLimitedError);
+    await expect(refused).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { limit: 2 } });
+    // A second answer in the same conversation is still a conflict, not a matter of the limit.
+    const id = first.conversation.data.id;
+    await expect(f.service.send(USER, { text: 'Again', conversationId: id })).rejects.toThrow(
+      ConflictError,
+    );
+    // The refused send stored nothing; another user has slots of their own.
+    expect(await f.store.listConversations(USER)).toHaveLength(2);
+    const bob = await f.service.send('bob', { text: 'Mine' });
+    await f.service.stop(USER, id);
+    const third = await f.service.send(USER, { text: 'Three' });
+    for (const [user, sent] of [
+      [USER, second],
+      [USER, third],
+      ['bob', bob],
+    ] as const) {
+      await f.service.stop(user, sent.conversation.data.id);
+    }
+    // Stopped answers gave their slots back, and so do finished ones: the third in a row runs.
+    f.emulator.setPacing({ tokensPerSecond: 0 });
+    for (const text of ['Four', 'Five', 'Six']) {
+      expect((await turn(f, text)).answer.status).toBe('COMPLETE');
+    }
   });
 
   it('validates input and ownership', async () => {
