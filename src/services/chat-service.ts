@@ -9,13 +9,13 @@ import { AnswerQuota } from './chat/answer-quota.js';
 import { ChainHealth } from './chat/chain-health.js';
 import { defaultChatName, NEW_CHAT_NAME } from './chat/chat-name.js';
 import { CheckpointClock } from './chat/checkpointer.js';
-import { SERVER_STOPPED_MESSAGE } from './chat/error-mapping.js';
 import {
   clientMessageMetadata,
   RepeatedSends,
   validateClientMessageId,
 } from './chat/idempotency.js';
 import { checkChatName, checkMessageText } from './chat/input-text.js';
+import { InterruptedAnswers } from './chat/recovery.js';
 import { type AbortReason, LATE_SETTLE_MS, runTurn } from './chat/turn.js';
 import {
   ConflictError,
@@ -80,11 +80,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const lateTimers = new Map<NodeJS.Timeout, () => Promise<void>>();
   const lateWrites = new Set<Promise<void>>();
   const turnKey = ownerKey;
-  // Users `recover` could not read yet, tried again until their files are mended (see `recover`).
-  const unrecovered = new Set<string>();
-  const recoverRetryMs = deps.recoverRetryMs ?? 30_000;
-  let recoverTimer: NodeJS.Timeout | undefined;
-  let recovering: Promise<void> | undefined;
+  const interrupted = new InterruptedAnswers({
+    store,
+    logger,
+    now,
+    retryMs: deps.recoverRetryMs ?? 30_000,
+    liveAnswer: (username, conversationId) =>
+      open.get(turnKey(username, conversationId))?.messageId,
+  });
 
   async function ownConversation(username: string, id: string): Promise<StoredConversation> {
     const conversation = await store.getConversation(username, id);
@@ -307,73 +310,6 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return { turn, finish };
   }
 
-  async function recover(): Promise<number> {
-    let recovered = 0;
-    for (const username of await store.listUsers()) {
-      try {
-        recovered += await recoverUser(username, Number.POSITIVE_INFINITY);
-      } catch (error) {
-        // One user's files that cannot be read (a folder where a file should be, a file it may
-        // not open) must not keep the server from everyone else.
-        logger.error('could not read the conversations of a user: they fail until mended', {
-          user: username,
-          files: `chats/${username}.*`,
-          error,
-        });
-        unrecovered.add(username);
-      }
-    }
-    if (recovered > 0) logger.info('interrupted answers marked INCOMPLETE', { recovered });
-    if (unrecovered.size > 0) retryRecovery(now());
-    return recovered;
-  }
-
-  /**
-   * Once a user's files are mended, their answers cut off by the last stop are marked as such
-   * without a restart; until then they would read as streaming, and could not be retried. The
-   * server is serving by now, so only answers stored before it started are touched: a newer
-   * STREAMING answer is a turn of this process's own (open, or ending as this pass reads).
-   */
-  function retryRecovery(startedAt: number): void {
-    const pass = async () => {
-      for (const username of unrecovered) {
-        if (closing) return;
-        const recovered = await recoverUser(username, startedAt).catch(() => null);
-        if (recovered === null) continue;
-        unrecovered.delete(username);
-        logger.info('the conversations of a user can be read again', { user: username, recovered });
-      }
-      if (unrecovered.size > 0 && !closing) retryRecovery(startedAt);
-    };
-    recoverTimer = setTimeout(() => {
-      recovering = pass().finally(() => {
-        recovering = undefined;
-      });
-    }, recoverRetryMs);
-    recoverTimer.unref();
-  }
-
-  /** Marks the user's answers left STREAMING (stored before `before`, Unix seconds) INCOMPLETE. */
-  async function recoverUser(username: string, before: number): Promise<number> {
-    let recovered = 0;
-    for (const summary of await store.listConversations(username)) {
-      const conversationId = summary.data.id;
-      const conversation = await store.getConversation(username, conversationId);
-      // A turn open here is not skipped whole: the answer the last stop cut off is still marked.
-      const live = open.get(turnKey(username, conversationId))?.messageId;
-      for (const message of conversation?.messages ?? []) {
-        if (message.status !== 'STREAMING' || message.id === live) continue;
-        if (message.timestamp >= before) continue;
-        await store.updateMessage(username, conversationId, message.id, {
-          status: 'INCOMPLETE',
-          error: { code: 'STREAM_INTERRUPTED', message: SERVER_STOPPED_MESSAGE, retryable: true },
-        });
-        recovered++;
-      }
-    }
-    return recovered;
-  }
-
   /**
    * See `TurnInput.later`. A try still waiting at shutdown is made at once instead: it holds
    * the whole text, which the next start's `recover` would not have (only the last checkpoint).
@@ -400,7 +336,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
   async function shutdown(): Promise<void> {
     closing = true;
-    clearTimeout(recoverTimer);
+    const recovering = interrupted.close();
     for (const [timer, work] of lateTimers) {
       clearTimeout(timer);
       runLate(work);
@@ -416,7 +352,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     retry,
     stop,
     remove,
-    recover,
+    recover: () => interrupted.recover(),
     shutdown,
     create: (username, chatName) =>
       store.createConversation(username, optionalChatName(chatName, config) ?? NEW_CHAT_NAME),
