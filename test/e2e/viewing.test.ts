@@ -193,6 +193,45 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     }
   });
 
+  it('tells a keyboard user coming into the message log how to move in it, once', async () => {
+    const store = app.fixture.app.services.store;
+    const { data } = await store.createConversation('alice', 'Two turns');
+    await store.addMessages('alice', data.id, [
+      { role: 'user', text: 'Question 0', status: 'COMPLETE' },
+      { role: 'assistant', text: 'Answer 0', status: 'COMPLETE' },
+    ]);
+    const { context, page } = await signedIn();
+    const cdp = await context.newCDPSession(page);
+    /** What has focus: its label or tag, and its description as screen readers get it. */
+    const focused = async () => {
+      const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+      // The page itself counts as focused too; the focused element comes after it.
+      const node = nodes
+        .filter((n) => n.properties?.some((p) => p.name === 'focused' && p.value.value))
+        .at(-1);
+      return { at: await focusedLabel(page), description: node?.description?.value ?? '' };
+    };
+    const hint = 'Arrow keys move between messages; Home and End go to the first and last.';
+    try {
+      await page.goto(`${app.url}/#/c/${data.id}`);
+      await page.locator(ASSISTANT).waitFor();
+      await page.getByRole('button', { name: 'Delete conversation' }).focus();
+      await page.keyboard.press('Tab');
+      expect(await focused()).toEqual({ at: 'ARTICLE', description: hint });
+      // A move inside the log is not described again.
+      await page.keyboard.press('ArrowUp');
+      expect(await focused()).toEqual({ at: 'ARTICLE', description: '' });
+      await page.keyboard.press('ArrowDown');
+      expect(await focused()).toEqual({ at: 'ARTICLE', description: '' });
+      // Back in from the message box, onto the answer's Copy.
+      await page.locator('#composer-input').focus();
+      await page.keyboard.press('Shift+Tab');
+      expect(await focused()).toEqual({ at: 'Copy answer', description: hint });
+    } finally {
+      await context.close();
+    }
+  });
+
   it('scrolls through a message taller than the log before the arrow keys move past it', async () => {
     const store = app.fixture.app.services.store;
     const { data } = await store.createConversation('alice', 'A long answer');

@@ -1,10 +1,12 @@
+import { h } from '../dom.js';
+
 /**
  * The message log as one stop in the tab order (a roving tabindex): a long conversation would
  * otherwise put every message's Copy buttons and links between the rest of the page and the
  * composer. One message at a time can be reached with Tab, and so can its own controls: the last,
  * unless the keyboard went to another since the last question was sent. The arrow keys, Home and
- * End move between messages. The others keep their controls for the mouse, only out of the tab
- * order.
+ * End move between messages, as a description says when focus comes in. The others keep their
+ * controls for the mouse, only out of the tab order.
  */
 export interface MessageFocus {
   /**
@@ -24,6 +26,8 @@ export interface MessageFocus {
 const TABBABLE = 'a[href], button, pre, table';
 
 const MESSAGE = '[data-message-id]';
+
+const HINT = 'Arrow keys move between messages; Home and End go to the first and last.';
 
 interface Move {
   /** The message the key moves to from the one at `index`. */
@@ -64,6 +68,9 @@ function setReachable(message: HTMLElement, reachable: boolean): void {
 }
 
 export function mountMessageFocus(log: HTMLElement, inner: HTMLElement): MessageFocus {
+  // Hidden: it is read only as the description of what focus enters the log on.
+  const hint = h('p', { id: 'message-log-hint', hidden: true }, HINT);
+  log.append(hint);
   /** The message focused last, by id (a re-render replaces its element); null for the last one. */
   let chosenId: string | null = null;
   /** The message now in the tab order. */
@@ -84,6 +91,18 @@ export function mountMessageFocus(log: HTMLElement, inner: HTMLElement): Message
     if (!message || message.parentElement !== inner || !target.matches(':focus-visible')) return;
     chosenId = message.dataset.messageId ?? null;
     moveStop(message);
+  });
+
+  // Focus coming into a message from outside the log is told how to move in it; moves inside
+  // the log are not, so the hint is not read again at every arrow key.
+  inner.addEventListener('focusin', (event) => {
+    const target = event.target as HTMLElement;
+    const from = event.relatedTarget as Node | null;
+    if (!target.closest(MESSAGE) || (from && inner.contains(from))) return;
+    target.setAttribute('aria-describedby', hint.id);
+    target.addEventListener('focusout', () => target.removeAttribute('aria-describedby'), {
+      once: true,
+    });
   });
 
   inner.addEventListener('keydown', (event) => {
