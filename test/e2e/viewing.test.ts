@@ -22,6 +22,17 @@ const focusedLabel = (page: Page) =>
     return active?.id || active?.getAttribute('aria-label') || active?.tagName;
   });
 
+/** Which answer Shift+Tab from the message box reaches, counted from the last. */
+async function answerBackFromComposer(page: Page) {
+  await page.locator('#composer-input').focus();
+  await page.keyboard.press('Shift+Tab');
+  return page.evaluate(() => {
+    const answers = [...document.querySelectorAll('article.message--assistant')];
+    const at = document.activeElement?.closest('article.message--assistant');
+    return at ? answers.length - 1 - answers.indexOf(at) : null;
+  });
+}
+
 /** Holds the next Conversations query: its answer is read now and handed to the page later. */
 async function holdNextList(page: Page) {
   let held: { route: Route; response: APIResponse } | null = null;
@@ -316,17 +327,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       ]),
     );
     const { context, page } = await signedIn();
-    const composer = page.locator('#composer-input');
-    /** Which answer holds what Shift+Tab from the message box reaches, counted from the last. */
-    const backFromComposer = async () => {
-      await composer.focus();
-      await page.keyboard.press('Shift+Tab');
-      return page.evaluate(() => {
-        const answers = [...document.querySelectorAll('article.message--assistant')];
-        const at = document.activeElement?.closest('article.message--assistant');
-        return at ? answers.length - 1 - answers.indexOf(at) : null;
-      });
-    };
+    const backFromComposer = () => answerBackFromComposer(page);
     try {
       await page.goto(`${app.url}/#/c/${data.id}`);
       await page.locator(ASSISTANT).nth(2).waitFor();
@@ -345,6 +346,41 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       await sendMessage(page, 'Question 3');
       await waitForFinalAnswer(page, 4);
       expect(await backFromComposer()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps the tab stop where the keyboard left it when a question comes from another tab', async () => {
+    const store = app.fixture.app.services.store;
+    const { data } = await store.createConversation('alice', 'Asked in two tabs');
+    await store.addMessages(
+      'alice',
+      data.id,
+      [0, 1, 2].flatMap((i) => [
+        { role: 'user' as const, text: `Question ${i}`, status: 'COMPLETE' as const },
+        { role: 'assistant' as const, text: `Answer ${i}`, status: 'COMPLETE' as const },
+      ]),
+    );
+    const { context, page } = await signedIn();
+    try {
+      await page.goto(`${app.url}/#/c/${data.id}`);
+      await page.locator(ASSISTANT).nth(2).waitFor();
+      await page.getByRole('button', { name: 'Delete conversation' }).focus();
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('ArrowUp');
+      await page.keyboard.press('ArrowUp');
+      expect(await answerBackFromComposer(page)).toBe(1);
+
+      // While the reader is at the message box, the same conversation in another tab asks.
+      await page.locator('#composer-input').focus();
+      const other = await context.newPage();
+      await other.goto(`${app.url}/#/c/${data.id}`);
+      await other.locator(ASSISTANT).nth(2).waitFor();
+      await sendMessage(other, 'Question 3');
+      await waitForFinalAnswer(page, 4);
+      // Answer 1 is still where Tab comes back to, one answer further from the last.
+      expect(await answerBackFromComposer(page)).toBe(2);
     } finally {
       await context.close();
     }

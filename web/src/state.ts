@@ -55,6 +55,13 @@ export const initialState: AppState = {
   announcement: '',
 };
 
+/** The id of a question's bubble while its send from this page is on its way. */
+const PENDING_PREFIX = 'pending-';
+
+export const pendingId = (startedAt: number) => `${PENDING_PREFIX}${startedAt}`;
+
+export const isPending = (message: Message) => message.id.startsWith(PENDING_PREFIX);
+
 export function isStreaming(state: AppState): boolean {
   return state.messages.some((message) => message.status === 'STREAMING');
 }

@@ -2,7 +2,7 @@ import type { ApiError } from '../api/errors.js';
 import type { Socket } from '../api/ws.js';
 import { ConversationQuery } from '../graphql/operations.js';
 import { saveResumePoint } from '../resume.js';
-import { type Message, upsertConversation } from '../state.js';
+import { isPending, type Message, upsertConversation } from '../state.js';
 import {
   applyStreamEvent,
   type MessageStream,
@@ -11,7 +11,6 @@ import {
   type StreamPosition,
 } from '../stream.js';
 import type { ControllerContext } from './context.js';
-import { isPending } from './messages.js';
 
 /** At most one automatic catch-up after a stream gap in this long. */
 const CATCH_UP_INTERVAL_MS = 5_000;

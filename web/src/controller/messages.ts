@@ -1,12 +1,5 @@
 import type { Message } from '../state.js';
 
-/** The id of a question's bubble while its send is on its way. */
-const PENDING_PREFIX = 'pending-';
-
-export const pendingId = (startedAt: number) => `${PENDING_PREFIX}${startedAt}`;
-
-export const isPending = (message: Message) => message.id.startsWith(PENDING_PREFIX);
-
 /**
  * `list` with those of `incoming` it lacks appended. A copy already in the list is kept: it came
  * from the stream or a later read, so it is at least as new as a mutation's answer that was

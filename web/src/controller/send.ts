@@ -6,10 +6,10 @@ import {
   SendMessageMutation,
 } from '../graphql/operations.js';
 import { writeRoute } from '../route.js';
-import { type ConversationSummary, type Message, upsertConversation } from '../state.js';
+import { type ConversationSummary, type Message, pendingId, upsertConversation } from '../state.js';
 import { type ControllerContext, NEW_CONVERSATION } from './context.js';
 import type { LiveConversation } from './live.js';
-import { pendingId, withNew } from './messages.js';
+import { withNew } from './messages.js';
 import type { Open } from './open.js';
 import type { Watcher } from './watch.js';
 

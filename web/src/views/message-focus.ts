@@ -4,17 +4,17 @@ import { h } from '../dom.js';
  * The message log as one stop in the tab order (a roving tabindex): a long conversation would
  * otherwise put every message's Copy buttons and links between the rest of the page and the
  * composer. One message at a time can be reached with Tab, and so can its own controls: the last,
- * unless the keyboard went to another since the last question was sent. The arrow keys, Home and
- * End move between messages, as a description says when focus comes in. The others keep their
- * controls for the mouse, only out of the tab order.
+ * unless the keyboard went to another since a question was last sent from this page. The arrow
+ * keys, Home and End move between messages, as a description says when focus comes in. The
+ * others keep their controls for the mouse, only out of the tab order.
  */
 export interface MessageFocus {
   /**
    * After a render: `elements` are the messages shown, in order, and `changed` those built or
-   * filled anew since the last call (their controls are new, and tabbable). `asked`: a question
-   * was just added at the end.
+   * filled anew since the last call (their controls are new, and tabbable). `sent`: a question
+   * sent from this page was just added at the end.
    */
-  update(elements: HTMLElement[], changed: Iterable<HTMLElement>, asked: boolean): void;
+  update(elements: HTMLElement[], changed: Iterable<HTMLElement>, sent: boolean): void;
   /** The log shows no messages any more (another conversation is loading, or none). */
   clear(): void;
 }
@@ -125,9 +125,10 @@ export function mountMessageFocus(log: HTMLElement, inner: HTMLElement): Message
   });
 
   return {
-    update(elements, changed, asked) {
-      // A question sent (here or in another tab) moves the reader's attention to the newest turn.
-      if (asked) chosenId = null;
+    update(elements, changed, sent) {
+      // Sending a question moves the reader's attention to the newest turn. One that came from
+      // another tab or client does not: the reader may be in the middle of an earlier message.
+      if (sent) chosenId = null;
       const chosen = chosenId && elements.find((e) => e.dataset.messageId === chosenId);
       if (!chosen) chosenId = null;
       const next = chosen || elements.at(-1) || null;
