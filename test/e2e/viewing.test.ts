@@ -227,8 +227,15 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       await page.goto(`${app.url}/#/c/${data.id}`);
       await page.locator(ASSISTANT).waitFor();
       await page.getByRole('button', { name: 'Delete conversation' }).focus();
+      const sending = page.locator('#composer-hint .hint-compose');
+      const moving = page.locator('#composer-hint .hint-log');
+      await expect.poll(() => sending.isVisible()).toBe(true);
+      expect(await moving.isVisible()).toBe(false);
       await page.keyboard.press('Tab');
       expect(await focused()).toEqual({ at: 'ARTICLE', description: hint });
+      // Seen too: the line under the message box tells how to move while the keyboard is here.
+      await expect.poll(() => moving.isVisible()).toBe(true);
+      expect(await sending.isVisible()).toBe(false);
       // A move inside the log is not described again.
       await page.keyboard.press('ArrowUp');
       expect(await focused()).toEqual({ at: 'ARTICLE', description: '' });
@@ -236,6 +243,11 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       expect(await focused()).toEqual({ at: 'ARTICLE', description: '' });
       // Back in from the message box, onto the answer's Copy.
       await page.locator('#composer-input').focus();
+      const box = await focused();
+      expect(box.description).toMatch(/^Enter to send/);
+      expect(box.description).not.toMatch(/between/);
+      expect(await sending.isVisible()).toBe(true);
+      expect(await moving.isVisible()).toBe(false);
       await page.keyboard.press('Shift+Tab');
       expect(await focused()).toEqual({ at: 'Copy answer', description: hint });
     } finally {

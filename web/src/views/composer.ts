@@ -80,12 +80,29 @@ export function mountComposer(container: HTMLElement, actions: Actions): Compose
     h(
       'p',
       { id: 'composer-hint', class: 'composer-hint' },
-      h('kbd', {}, 'Enter'),
-      ' to send · ',
-      h('kbd', {}, 'Shift'),
-      '+',
-      h('kbd', {}, 'Enter'),
-      ' for a new line',
+      h(
+        'span',
+        { class: 'hint-compose' },
+        h('kbd', {}, 'Enter'),
+        ' to send · ',
+        h('kbd', {}, 'Shift'),
+        '+',
+        h('kbd', {}, 'Enter'),
+        ' for a new line',
+      ),
+      // Shown instead while the keyboard is in the message log (styles.css): how to move there.
+      h(
+        'span',
+        { class: 'hint-log' },
+        h('kbd', {}, '↑'),
+        ' ',
+        h('kbd', {}, '↓'),
+        ' between messages · ',
+        h('kbd', {}, 'Home'),
+        ' ',
+        h('kbd', {}, 'End'),
+        ' first and last',
+      ),
     ),
   );
   container.append(form);
