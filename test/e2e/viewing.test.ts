@@ -57,6 +57,21 @@ async function holdNextList(page: Page) {
 describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
   const app = browserApp({ emulator: { tokensPerSecond: 0, replyWords: 120 }, withWeb: true });
 
+  /** Alice's conversation of three questions and answers, numbered from 0. */
+  async function threeTurns(chatName: string) {
+    const store = app.fixture.app.services.store;
+    const { data } = await store.createConversation('alice', chatName);
+    await store.addMessages(
+      'alice',
+      data.id,
+      [0, 1, 2].flatMap((i) => [
+        { role: 'user' as const, text: `Question ${i}`, status: 'COMPLETE' as const },
+        { role: 'assistant' as const, text: `Answer ${i}`, status: 'COMPLETE' as const },
+      ]),
+    );
+    return data;
+  }
+
   async function signedIn(viewport?: { width: number; height: number }) {
     const session = await newContext(app.browser, viewport ? { viewport } : {});
     await session.page.goto(`${app.url}/?token=${app.fixture.tokens.alice}`);
@@ -328,16 +343,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
   });
 
   it('leaves the tab stop to the keyboard, and moves it to the newest turn once a question is sent', async () => {
-    const store = app.fixture.app.services.store;
-    const { data } = await store.createConversation('alice', 'Three turns');
-    await store.addMessages(
-      'alice',
-      data.id,
-      [0, 1, 2].flatMap((i) => [
-        { role: 'user' as const, text: `Question ${i}`, status: 'COMPLETE' as const },
-        { role: 'assistant' as const, text: `Answer ${i}`, status: 'COMPLETE' as const },
-      ]),
-    );
+    const data = await threeTurns('Three turns');
     const { context, page } = await signedIn();
     const backFromComposer = () => answerBackFromComposer(page);
     try {
@@ -364,16 +370,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
   });
 
   it('keeps the tab stop where the keyboard left it when a question comes from another tab', async () => {
-    const store = app.fixture.app.services.store;
-    const { data } = await store.createConversation('alice', 'Asked in two tabs');
-    await store.addMessages(
-      'alice',
-      data.id,
-      [0, 1, 2].flatMap((i) => [
-        { role: 'user' as const, text: `Question ${i}`, status: 'COMPLETE' as const },
-        { role: 'assistant' as const, text: `Answer ${i}`, status: 'COMPLETE' as const },
-      ]),
-    );
+    const data = await threeTurns('Asked in two tabs');
     const { context, page } = await signedIn();
     try {
       await page.goto(`${app.url}/#/c/${data.id}`);
