@@ -1,12 +1,13 @@
 /**
  * Merging migrated conversations into what a user already has. Conversations created since
  * are never touched; a conversation migrated before gains only the messages it lacks (matched
- * by id, or as the same message kept under two ids), so running the migration again changes
- * nothing.
+ * by id, or as the same message kept under two ids: `storedCopies`), so running the migration
+ * again changes nothing.
  */
 
 import { legacyIdOf } from '../services/store/deletions.js';
 import type { ConversationStore, StoredConversation, StoredMessage } from '../services/types.js';
+import { storedCopies } from './copies.js';
 import { ENTRY_KEY, holdsKept, withKeptEntryFields, withKeptMessageFields } from './kept-fields.js';
 import type { ConversationChange, MigratedConversation } from './types.js';
 
@@ -33,24 +34,9 @@ export function mergeConversation(
       messagesCompleted: 0,
     };
   }
-  const known = new Set(existing.messages.map((message) => message.id));
-  const newIds = new Set(migrated.messages.map((message) => message.id));
-  // The old app kept some messages twice: its entry's copy, without an id (stored under the
-  // id its place gives it), and the thread's. A run that saw one and a later run the other
-  // must not store both: a stored message of the same role, second and text that no migrated
-  // message names stands for one such message, one for one.
-  const twins = new Map<string, number>();
-  for (const message of existing.messages) {
-    if (newIds.has(message.id)) continue;
-    twins.set(sameness(message), (twins.get(sameness(message)) ?? 0) + 1);
-  }
-  const missing = migrated.messages.filter((message) => {
-    if (known.has(message.id)) return false;
-    const left = twins.get(sameness(message)) ?? 0;
-    if (left === 0) return true;
-    twins.set(sameness(message), left - 1);
-    return false;
-  });
+  // A message may be stored under the id of its other copy (see `storedCopies`).
+  const found = storedCopies(existing.messages, migrated.messages);
+  const missing = migrated.messages.filter((message) => !found.has(message.id));
   // A message stored unfinished (cut short, or still being written when it was read) is
   // replaced by a source that has it otherwise; every other stored message is kept as it is.
   const newer = new Map(migrated.messages.map((message) => [message.id, message]));
@@ -92,10 +78,6 @@ export function mergeConversation(
     messagesCompleted: corrected,
   };
 }
-
-/** What makes two copies of a message under two ids the same message. */
-const sameness = (message: StoredMessage): string =>
-  `${message.role}\u0000${Math.floor(message.timestamp)}\u0000${message.text}`;
 
 /** A finished copy, or an unfinished one with more text: never an older, shorter read. */
 const improves = (source: StoredMessage, stored: StoredMessage): boolean =>

@@ -1,8 +1,10 @@
 /**
  * Verification: every conversation and every message the legacy sources hold must be in the
- * store, found by id, with the same text the migration produces for it, unless the user deleted
- * the conversation after it was migrated.
+ * store, found by id (or as the merge finds it, under the id of its other copy), with the same
+ * text the migration produces for it, unless the user deleted the conversation after it was
+ * migrated.
  */
+import { storedCopies } from './copies.js';
 import { ENTRY_KEY, holdsKept, MESSAGE_KEY } from './kept-fields.js';
 import type { ExistingConversations } from './merge.js';
 import type { MigratedConversation, VerifyProblem, VerifyResult } from './types.js';
@@ -41,7 +43,7 @@ export async function verifyUser(
     if (!holdsKept(stored.data?.metadata, item.conversation.data.metadata, ENTRY_KEY)) {
       result.problems.push(problem(item.legacyId, null, LOST_FIELDS('index entry', ENTRY_KEY)));
     }
-    const byId = new Map(stored.messages.map((message) => [message.id, message]));
+    const byId = storedCopies(stored.messages, item.conversation.messages);
     for (const message of item.conversation.messages) {
       result.checkedMessages++;
       const found = byId.get(message.id);

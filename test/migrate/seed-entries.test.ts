@@ -221,17 +221,21 @@ describe('index entries in the new format', () => {
       (await storedConversations(layout.dataDir, 'alice'))
         .get('thread_x')
         ?.messages.map((message) => message.text);
+    // Each message is found under its other copy's id, as the run found it.
+    const verified = async () => (await migrate(layout, 'verify')).verify?.problems;
     // The local copies first (no export yet), then the export: the same two messages.
     await migrate(layout);
     await writeLegacy(layout, { thread_x: entry }, { thread_x: theExport });
     expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 0 });
     expect(await texts()).toEqual(['hello', 'hi there']);
+    expect(await verified()).toEqual([]);
     // The other way round: the export first, then a run without it.
     await rm(layout.dataDir, { recursive: true });
     await migrate(layout);
     await rm(path.join(layout.messagesDir, 'thread_x.json'));
     expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 0 });
     expect(await texts()).toEqual(['hello', 'hi there']);
+    expect(await verified()).toEqual([]);
   });
 
   it('let a local copy with the id of a thread message stand for no id-less copy too', async () => {
