@@ -8,7 +8,7 @@ import { defaultChatName } from '../services/chat/chat-name.js';
 import { UNTITLED_CHAT } from '../services/store/document.js';
 import type { MessageStatus, StoredConversation, StoredMessage } from '../services/types.js';
 import { renderContent } from './content-parts.js';
-import { ENTRY_KEY, MESSAGE_KEY, otherFields } from './kept-fields.js';
+import { ENTRY_KEY, MESSAGE_KEY, otherFields, withCopyFields } from './kept-fields.js';
 import { isUnfinished } from './legacy-message.js';
 import type { LegacyMessage, LegacyThread, MigratedConversation } from './types.js';
 
@@ -105,11 +105,12 @@ export function convertMessage(legacy: LegacyMessage): {
 /**
  * The thread's messages plus those its index entry kept itself, oldest first (a stable sort:
  * of one second, the thread's first). A local message with an id the thread has is the same
- * message, and the thread's copy is kept. So is a local message the entry held without an id
- * (the old app's copy) that equals one of the thread's in role, second and text, each of the
- * thread's messages standing for one such copy. One without an id that meets a message of the
- * thread of its role and second otherwise (another text, or a copy more than the thread has)
- * may be the same message or not: it is left out and added to `problems`, not migrated twice.
+ * message, and the thread's copy is kept, with what only the local one carries. So is a local
+ * message the entry held without an id (the old app's copy) that equals one of the thread's in
+ * role, second and text, each of the thread's messages standing for one such copy. One without
+ * an id that meets a message of the thread of its role and second otherwise (another text, or a
+ * copy more than the thread has) may be the same message or not: it is left out and added to
+ * `problems`, not migrated twice.
  */
 function withLocalMessages(
   messages: StoredMessage[],
@@ -118,8 +119,11 @@ function withLocalMessages(
   problems: string[],
 ): { messages: StoredMessage[]; threadOnly: number } {
   if (local.length === 0) return { messages, threadOnly: messages.length };
-  const ids = new Set(messages.map((message) => message.id));
-  let matched = 0;
+  const ids = new Map(messages.map((message) => [message.id, message]));
+  // The thread's messages a local copy was taken for, with what only that copy carries.
+  const taken = new Map<string, StoredMessage>();
+  const take = (message: StoredMessage, copy: StoredMessage) =>
+    taken.set(message.id, withCopyFields(taken.get(message.id) ?? message, copy));
   const slot = (message: StoredMessage) => `${message.role} ${message.timestamp}`;
   // The thread's messages of each role and second not yet matched by a local copy.
   const unmatched = new Map<string, StoredMessage[]>();
@@ -129,8 +133,9 @@ function withLocalMessages(
     else unmatched.set(slot(message), [message]);
   }
   const added = local.filter((message) => {
-    if (ids.has(message.id)) {
-      matched++;
+    const own = ids.get(message.id);
+    if (own) {
+      take(own, message);
       // Matched by its id: it stands for no id-less copy as well.
       const alike = unmatched.get(slot(message));
       const index = alike?.findIndex((other) => other.id === message.id) ?? -1;
@@ -143,8 +148,7 @@ function withLocalMessages(
     if (!alike) return true;
     const same = alike.findIndex((other) => other.text === message.text);
     if (same >= 0) {
-      alike.splice(same, 1);
-      matched++;
+      take(alike.splice(same, 1)[0]!, message);
       return false;
     }
     problems.push(
@@ -152,9 +156,10 @@ function withLocalMessages(
     );
     return false;
   });
+  const whole = messages.map((message) => taken.get(message.id) ?? message);
   return {
-    messages: [...messages, ...added].sort((a, b) => a.timestamp - b.timestamp),
-    threadOnly: messages.length - matched,
+    messages: [...whole, ...added].sort((a, b) => a.timestamp - b.timestamp),
+    threadOnly: messages.length - taken.size,
   };
 }
 

@@ -5,7 +5,9 @@
  * `metadata.legacy_message`. A conversation migrated before they were kept gains them on the
  * next run from a legacy folder elsewhere; in place, the index entry that held them is the
  * store's own conversation after the first run, and what is read of it again is only what was
- * kept then (`migratedThread`). Verification reports them when the store does not hold them.
+ * kept then (`migratedThread`). Of two copies of one message (see `copies.ts`), the one kept
+ * gains each field and metadata key only the other carries (`withCopyFields`). Verification
+ * reports them when the store does not hold them.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { StoredMessage } from '../services/types.js';
@@ -62,4 +64,40 @@ export function withKeptEntryFields(
 ): Record<string, unknown> {
   if (holdsKept(metadata, source, ENTRY_KEY)) return metadata;
   return { ...metadata, [ENTRY_KEY]: source[ENTRY_KEY] };
+}
+
+/**
+ * `kept` with what only `copy`, another copy of the same message, carries: each field it lacks
+ * (absent or null) and each key its metadata lacks, as a conversation's metadata gains those only
+ * the source's has (`mergeConversation`); where both hold one, `kept`'s stands. A copy with other
+ * text is another version, not migrated, and gives nothing. Itself when it lacks nothing.
+ */
+export function withCopyFields(kept: StoredMessage, copy: StoredMessage): StoredMessage {
+  const { fields, metadata } = onlyIn(copy, kept);
+  if (fields.length === 0 && metadata.length === 0) return kept;
+  const whole: StoredMessage = { ...kept, ...Object.fromEntries(fields) };
+  if (metadata.length > 0) whole.metadata = { ...Object.fromEntries(metadata), ...kept.metadata };
+  return whole;
+}
+
+/** The names of what `stored` lacks of `source`'s fields (see `withCopyFields`). */
+export function lackedFields(stored: StoredMessage, source: StoredMessage): string[] {
+  const { fields, metadata } = onlyIn(source, stored);
+  return [...fields.map(([key]) => key), ...metadata.map(([key]) => `metadata.${key}`)];
+}
+
+type Entries = Array<[string, unknown]>;
+
+function onlyIn(copy: StoredMessage, kept: StoredMessage): { fields: Entries; metadata: Entries } {
+  if (copy.text !== kept.text) return { fields: [], metadata: [] };
+  const own: Record<string, unknown> = { ...kept };
+  const fields = Object.entries(copy).filter(([key, value]) => value != null && own[key] == null);
+  // Metadata both hold is merged key by key; one that is not an object is a field like others.
+  const theirs = copy.metadata;
+  const ours = kept.metadata;
+  const metadata =
+    isRecord(theirs) && isRecord(ours)
+      ? Object.entries(theirs).filter(([key]) => ours[key] === undefined)
+      : [];
+  return { fields, metadata };
 }

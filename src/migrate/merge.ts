@@ -8,7 +8,13 @@
 import { legacyIdOf } from '../services/store/deletions.js';
 import type { ConversationStore, StoredConversation, StoredMessage } from '../services/types.js';
 import { storedCopies } from './copies.js';
-import { ENTRY_KEY, holdsKept, withKeptEntryFields, withKeptMessageFields } from './kept-fields.js';
+import {
+  ENTRY_KEY,
+  holdsKept,
+  withCopyFields,
+  withKeptEntryFields,
+  withKeptMessageFields,
+} from './kept-fields.js';
 import type { ConversationChange, MigratedConversation } from './types.js';
 
 export type MergeAction = 'add' | 'update' | 'unchanged';
@@ -37,17 +43,23 @@ export function mergeConversation(
   // A message may be stored under the id of its other copy (see `storedCopies`).
   const found = storedCopies(existing.messages, migrated.messages);
   const missing = migrated.messages.filter((message) => !found.has(message.id));
+  // Each stored message's source: the copy of its id, or the other copy it holds.
+  const sources = new Map<string, StoredMessage>();
+  for (const message of migrated.messages) {
+    const stored = found.get(message.id);
+    if (stored) sources.set(stored.id, message);
+  }
   // A message stored unfinished (cut short, or still being written when it was read) is
   // replaced by a source that has it otherwise; every other stored message is kept as it is.
-  const newer = new Map(migrated.messages.map((message) => [message.id, message]));
   let corrected = 0;
   let filled = 0;
   const kept = existing.messages.map((message) => {
-    const source = newer.get(message.id);
+    const source = sources.get(message.id);
     if (!source) return message;
-    if (message.status !== 'INCOMPLETE' || !improves(source, message)) {
-      // Migrated before the source's other fields were kept (or they changed since).
-      const whole = withKeptMessageFields(message, source);
+    if (source.id !== message.id || message.status !== 'INCOMPLETE' || !improves(source, message)) {
+      // Migrated before the source's other fields were kept (or they changed since), or stored
+      // from the other copy: it gains what only the source's carries.
+      const whole = withCopyFields(withKeptMessageFields(message, source), source);
       if (whole !== message) filled++;
       return whole;
     }

@@ -5,7 +5,7 @@
  * migrated.
  */
 import { storedCopies } from './copies.js';
-import { ENTRY_KEY, holdsKept, MESSAGE_KEY } from './kept-fields.js';
+import { ENTRY_KEY, holdsKept, lackedFields, MESSAGE_KEY } from './kept-fields.js';
 import type { ExistingConversations } from './merge.js';
 import type { MigratedConversation, VerifyProblem, VerifyResult } from './types.js';
 
@@ -41,24 +41,30 @@ export async function verifyUser(
       continue;
     }
     if (!holdsKept(stored.data?.metadata, item.conversation.data.metadata, ENTRY_KEY)) {
-      result.problems.push(problem(item.legacyId, null, LOST_FIELDS('index entry', ENTRY_KEY)));
+      const lost = LOST_FIELDS('index entry', `metadata.${ENTRY_KEY}`);
+      result.problems.push(problem(item.legacyId, null, lost));
     }
     const byId = storedCopies(stored.messages, item.conversation.messages);
     for (const message of item.conversation.messages) {
       result.checkedMessages++;
       const found = byId.get(message.id);
+      const lacked = found ? lackedFields(found, message) : [];
       if (found === undefined) {
         result.problems.push(problem(item.legacyId, message.id, 'message not in the store'));
       } else if (found.text !== message.text) {
         result.problems.push(problem(item.legacyId, message.id, 'message text differs'));
       } else if (!holdsKept(found.metadata, message.metadata, MESSAGE_KEY)) {
         result.problems.push(
-          problem(item.legacyId, message.id, LOST_FIELDS('message', MESSAGE_KEY)),
+          problem(item.legacyId, message.id, LOST_FIELDS('message', `metadata.${MESSAGE_KEY}`)),
         );
+      } else if (lacked.length > 0) {
+        // Fields of the other copy of the message, or kept since it was migrated.
+        const lost = LOST_FIELDS('message', lacked.join(', '));
+        result.problems.push(problem(item.legacyId, message.id, lost));
       }
     }
   }
 }
 
-const LOST_FIELDS = (what: string, key: string) =>
-  `the ${what}'s other fields are not in the store (metadata.${key}): run the migration again`;
+const LOST_FIELDS = (what: string, fields: string) =>
+  `the ${what}'s other fields are not in the store (${fields}): run the migration again`;

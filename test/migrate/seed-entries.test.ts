@@ -42,6 +42,37 @@ const threadX = (
   last_response_id: lastResponseId,
 });
 
+/** Fields only the old app's copies carry; `EXPORT_X` has some only its copies carry. */
+const FILES = [{ file_id: 'file-1' }];
+const NOTES = [{ type: 'note', text: 'kept by the app' }];
+const EXPORT_X = [
+  { ...exported('msg_1', T + 1, 'user', 'hello'), metadata: { source: 'api' } },
+  { ...exported('msg_2', T + 2, 'assistant', 'hi there'), completed_at: T + 2 },
+  exported('msg_3', T + 3, 'user', 'thanks'),
+];
+/** Each message of `EXPORT_X`, less its id, with what the entry's copy of it carries. */
+const MERGED = [
+  {
+    role: 'user',
+    text: 'hello',
+    timestamp: T + 1,
+    response_id: null,
+    status: 'COMPLETE',
+    metadata: { client: 'web', legacy_metadata: { source: 'api' } },
+    attachments: FILES,
+  },
+  {
+    role: 'assistant',
+    text: 'hi there',
+    timestamp: T + 2,
+    response_id: 'resp_2',
+    status: 'COMPLETE',
+    metadata: { legacy_message: { completed_at: T + 2 } },
+    annotations: NOTES,
+  },
+  { role: 'user', text: 'thanks', timestamp: T + 3, response_id: null, status: 'COMPLETE' },
+];
+
 const INDEX = {
   thread_old: {
     data: { id: 'thread_old', object: 'thread', created_at: T, metadata: {} },
@@ -236,6 +267,66 @@ describe('index entries in the new format', () => {
     expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 0 });
     expect(await texts()).toEqual(['hello', 'hi there']);
     expect(await verified()).toEqual([]);
+  });
+
+  it("keep on the thread's message what only its local copy carries", async () => {
+    const layout = await emptyLayout(temp.path);
+    const entry = threadX(
+      T + 3,
+      [
+        { ...local('user', 'hello', T + 1), metadata: { client: 'web' }, attachments: FILES },
+        { ...local('assistant', 'hi there', T + 2), response_id: 'resp_2', annotations: NOTES },
+        { ...local('user', 'thanks', T + 3), id: 'msg_3', pinned: true },
+      ],
+      'resp_2',
+    );
+    await writeLegacy(layout, { thread_x: entry }, { thread_x: EXPORT_X });
+    await migrate(layout);
+    const thread = (await storedConversations(layout.dataDir, 'alice')).get('thread_x');
+    expect(thread?.messages).toEqual([
+      { id: 'msg_1', ...MERGED[0] },
+      { id: 'msg_2', ...MERGED[1] },
+      { id: 'msg_3', ...MERGED[2], pinned: true },
+    ]);
+    // The chain the entry kept still ends at a message of the conversation.
+    expect(thread?.last_response_id).toBe('resp_2');
+    expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
+    expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
+  });
+
+  it('keep what either copy of a message carries, whichever run saw which', async () => {
+    const layout = await emptyLayout(temp.path);
+    const entry = threadX(T + 2, [
+      { ...local('user', 'hello', T + 1), metadata: { client: 'web' }, attachments: FILES },
+      { ...local('assistant', 'hi there', T + 2), response_id: 'resp_2', annotations: NOTES },
+    ]);
+    const fields = async () =>
+      (await storedConversations(layout.dataDir, 'alice'))
+        .get('thread_x')
+        ?.messages.map(({ id: _id, ...rest }) => rest);
+    const settled = async () => {
+      expect(await fields()).toEqual(MERGED.slice(0, 2));
+      expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
+      expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
+    };
+    // The export first (the entry holding no messages yet), then the local copies alone.
+    await writeLegacy(layout, { thread_x: threadX(T + 2, []) }, { thread_x: EXPORT_X.slice(0, 2) });
+    await migrate(layout);
+    await rm(path.join(layout.messagesDir, 'thread_x.json'));
+    await writeLegacy(layout, { thread_x: entry });
+    // Not yet in the store: reported, until a run adds them.
+    expect((await migrate(layout, 'verify')).verify?.problems.map((p) => p.reason)).toEqual([
+      "the message's other fields are not in the store (attachments, metadata.client): run the migration again",
+      "the message's other fields are not in the store (response_id, annotations): run the migration again",
+    ]);
+    expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 0 });
+    await settled();
+    // The local copies first, then the export beside them.
+    await rm(layout.dataDir, { recursive: true });
+    await migrate(layout);
+    await writeLegacy(layout, { thread_x: entry }, { thread_x: EXPORT_X.slice(0, 2) });
+    expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 0 });
+    await settled();
   });
 
   it('let a local copy with the id of a thread message stand for no id-less copy too', async () => {
