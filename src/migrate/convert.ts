@@ -8,6 +8,7 @@ import { defaultChatName } from '../services/chat/chat-name.js';
 import { UNTITLED_CHAT } from '../services/store/document.js';
 import type { MessageStatus, StoredConversation, StoredMessage } from '../services/types.js';
 import { renderContent } from './content-parts.js';
+import { nearOneOf, pairCopies } from './copies.js';
 import { ENTRY_KEY, MESSAGE_KEY, otherFields, withCopyFields } from './kept-fields.js';
 import { isUnfinished } from './legacy-message.js';
 import type { LegacyMessage, LegacyThread, MigratedConversation } from './types.js';
@@ -107,10 +108,10 @@ export function convertMessage(legacy: LegacyMessage): {
  * of one second, the thread's first). A local message with an id the thread has is the same
  * message, and the thread's copy is kept, with what only the local one carries. So is a local
  * message the entry held without an id (the old app's copy) that equals one of the thread's in
- * role, second and text, each of the thread's messages standing for one such copy. One without
- * an id that meets a message of the thread of its role and second otherwise (another text, or a
- * copy more than the thread has) may be the same message or not: it is left out and added to
- * `problems`, not migrated twice.
+ * role and text at most a second from it (`pairCopies`), each of the thread's messages standing
+ * for one such copy. One without an id that meets a message of the thread of its role within a
+ * second otherwise (another text, or a copy more than the thread has) may be the same message
+ * or not: it is left out and added to `problems`, not migrated twice.
  */
 function withLocalMessages(
   messages: StoredMessage[],
@@ -120,39 +121,25 @@ function withLocalMessages(
 ): { messages: StoredMessage[]; threadOnly: number } {
   if (local.length === 0) return { messages, threadOnly: messages.length };
   const ids = new Map(messages.map((message) => [message.id, message]));
+  // One a local copy names by its id stands for no id-less copy as well.
+  const named = new Set(local.map((message) => message.id).filter((id) => ids.has(id)));
+  const pairs = pairCopies(
+    local.filter((message) => !ids.has(message.id) && positionalIds.has(message.id)),
+    messages.filter((message) => !named.has(message.id)),
+  );
+  const near = nearOneOf(messages);
   // The thread's messages a local copy was taken for, with what only that copy carries.
   const taken = new Map<string, StoredMessage>();
-  const take = (message: StoredMessage, copy: StoredMessage) =>
-    taken.set(message.id, withCopyFields(taken.get(message.id) ?? message, copy));
-  const slot = (message: StoredMessage) => `${message.role} ${message.timestamp}`;
-  // The thread's messages of each role and second not yet matched by a local copy.
-  const unmatched = new Map<string, StoredMessage[]>();
-  for (const message of messages) {
-    const alike = unmatched.get(slot(message));
-    if (alike) alike.push(message);
-    else unmatched.set(slot(message), [message]);
-  }
   const added = local.filter((message) => {
-    const own = ids.get(message.id);
-    if (own) {
-      take(own, message);
-      // Matched by its id: it stands for no id-less copy as well.
-      const alike = unmatched.get(slot(message));
-      const index = alike?.findIndex((other) => other.id === message.id) ?? -1;
-      if (index >= 0) alike!.splice(index, 1);
+    const same = ids.get(message.id) ?? pairs.get(message);
+    if (same) {
+      taken.set(same.id, withCopyFields(taken.get(same.id) ?? same, message));
       return false;
     }
-    if (!positionalIds.has(message.id)) return true;
-    const alike = unmatched.get(slot(message));
-    // None of its role and second: a message the thread does not have.
-    if (!alike) return true;
-    const same = alike.findIndex((other) => other.text === message.text);
-    if (same >= 0) {
-      take(alike.splice(same, 1)[0]!, message);
-      return false;
-    }
+    // One with an id of its own, or none of its role near it: a message the thread lacks.
+    if (!positionalIds.has(message.id) || !near(message)) return true;
     problems.push(
-      `message ${message.id} of the index entry (${message.role}, at ${message.timestamp}) may be a copy of a message of the thread at that second and differs from it, so it is not migrated (the thread's is)`,
+      `message ${message.id} of the index entry (${message.role}, at ${message.timestamp}) may be a copy of a message of the thread within a second of it and differs from it, so it is not migrated (the thread's is)`,
     );
     return false;
   });

@@ -335,22 +335,23 @@ describe('conversion of non-text content', () => {
 });
 
 describe('merging into a stored conversation', () => {
+  const message = (id: string, timestamp: number, text = id): StoredMessage => ({
+    id,
+    role: 'user',
+    text,
+    timestamp,
+    response_id: null,
+    status: 'COMPLETE',
+  });
+  const conversation = (messages: StoredMessage[]): StoredConversation => ({
+    data: { id: 'thread_g', created_at: 10, metadata: {}, object: 'conversation' },
+    chat_name: 'Gap',
+    last_update: 11,
+    messages,
+    last_response_id: null,
+  });
+
   it('puts a recovered message where the source has it among messages of its second', () => {
-    const message = (id: string, timestamp: number): StoredMessage => ({
-      id,
-      role: 'user',
-      text: id,
-      timestamp,
-      response_id: null,
-      status: 'COMPLETE',
-    });
-    const conversation = (messages: StoredMessage[]): StoredConversation => ({
-      data: { id: 'thread_g', created_at: 10, metadata: {}, object: 'conversation' },
-      chat_name: 'Gap',
-      last_update: 11,
-      messages,
-      last_response_id: null,
-    });
     const stored = conversation([message('e0', 10), message('e2', 11)]);
     const source = conversation([message('e0', 10), message('e1', 11), message('e2', 11)]);
     const merged = mergeConversation(stored, source);
@@ -366,5 +367,21 @@ describe('merging into a stored conversation', () => {
     expect(folded).toHaveLength(1);
     expect(folded[0]).toMatchObject({ nonTextParts: 1, skippedMessages: 2 });
     expect(folded[0]?.conversation.messages.map((m) => m.id)).toEqual(['e0', 'e1', 'e2']);
+  });
+
+  it('finds a copy stored under another id up to a second off, each repeat for its own', () => {
+    // One "ok" sent twice in a row, stored with times one source rounded up.
+    const stored = conversation([message('m_1', 11, 'ok'), message('m_2', 12, 'ok')]);
+    const source = conversation([
+      message('msg_1', 10.4, 'ok'),
+      message('msg_2', 11.2, 'ok'),
+      // Further off, or of another text: other messages.
+      message('msg_3', 13.5, 'ok'),
+      message('msg_4', 12, 'okay'),
+    ]);
+    const merged = mergeConversation(stored, source);
+    expect(merged.messagesAdded).toBe(2);
+    expect(merged.conversation.messages.map((m) => m.id)).toEqual(['m_1', 'm_2', 'msg_4', 'msg_3']);
+    expect(mergeConversation(merged.conversation, source).action).toBe('unchanged');
   });
 });

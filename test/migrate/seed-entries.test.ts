@@ -329,6 +329,53 @@ describe('index entries in the new format', () => {
     await settled();
   });
 
+  it('take a local copy up to a second off for the thread message, each repeat for its own', async () => {
+    const layout = await emptyLayout(temp.path);
+    // The entry's times to the millisecond, or rounded; the export's cut to whole seconds.
+    const entry = threadX(T + 9, [
+      local('user', 'hello', T + 1.6),
+      local('assistant', 'hi there', T + 3),
+      local('user', 'ok', T + 4.7),
+      local('user', 'ok', T + 5.2),
+      // Sent once more, after the switch: a message the thread does not have.
+      local('user', 'ok', T + 9),
+    ]);
+    const theExport = [
+      exported('msg_1', T + 1, 'user', 'hello'),
+      exported('msg_2', T + 2, 'assistant', 'hi there'),
+      exported('msg_3', T + 4, 'user', 'ok'),
+      exported('msg_4', T + 5, 'user', 'ok'),
+    ];
+    const texts = ['hello', 'hi there', 'ok', 'ok', 'ok'];
+    const settled = async () => {
+      const thread = (await storedConversations(layout.dataDir, 'alice')).get('thread_x');
+      expect(thread?.messages.map((message) => message.text)).toEqual(texts);
+      expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
+      expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
+    };
+    await writeLegacy(layout, { thread_x: entry }, { thread_x: theExport });
+    const report = await migrate(layout);
+    expect(report.failures).toEqual([]);
+    const thread = (await storedConversations(layout.dataDir, 'alice')).get('thread_x');
+    expect(thread?.messages.slice(0, 4).map((message) => message.id)).toEqual([
+      'msg_1',
+      'msg_2',
+      'msg_3',
+      'msg_4',
+    ]);
+    await settled();
+    // Then a run without the export: the local copies are the messages stored.
+    await rm(path.join(layout.messagesDir, 'thread_x.json'));
+    expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 0 });
+    await settled();
+    // The local copies first, then the export beside them.
+    await rm(layout.dataDir, { recursive: true });
+    await migrate(layout);
+    await writeLegacy(layout, { thread_x: entry }, { thread_x: theExport });
+    expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 0 });
+    await settled();
+  });
+
   it('let a local copy with the id of a thread message stand for no id-less copy too', async () => {
     const layout = await emptyLayout(temp.path);
     const entry = threadX(
