@@ -2,14 +2,14 @@
  * Live streams of chat turns. Numbers each assistant message's events (`seq` from 1), keeps a
  * bounded replay buffer per turn (chat/turn-buffer.ts; kept for `replayTtlMs` after the turn
  * ends), and publishes to subscribers, who may join at any time with `after: seq` and then
- * receive every later event exactly once, in order. Deltas published within one tick are coalesced into one TEXT_DELTA,
- * so the event rate does not depend on how finely the upstream splits its tokens. Every turn's
- * coalesced delta is published from one shared immediate, so the frames they cause go out
- * together (see http/graphql-ws.ts) rather than one socket write each. Coalescing is bounded in
- * size and age: once the oldest waiting delta of any turn is `maxCoalesceMs` old, the next delta
- * published publishes every waiting one. A busy server reads every upstream socket in one long
- * tick, and the SDK reads already-buffered bytes in one long run of microtasks; the deltas read
- * first would otherwise wait for all of it.
+ * receive every later event exactly once, in order. Deltas published within one tick are
+ * coalesced into one TEXT_DELTA, so the event rate does not depend on how finely the upstream
+ * splits its tokens. Every turn's coalesced delta is published from one shared immediate, so
+ * the frames they cause go out together (see http/graphql-ws.ts) rather than one socket write
+ * each. Coalescing is bounded in size and age: once the oldest waiting delta of any turn is
+ * `maxCoalesceMs` old, the next delta published publishes every waiting one. A busy server
+ * reads every upstream socket in one long tick, and the SDK reads already-buffered bytes in one
+ * long run of microtasks; the deltas read first would otherwise wait for all of it.
  */
 import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
