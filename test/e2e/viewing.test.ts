@@ -395,6 +395,37 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     }
   });
 
+  it('moves the tab stop to the newest turn on a send from here, even when no frame drew the question', async () => {
+    const data = await threeTurns('Sent between frames');
+    const { context, page } = await newContext(app.browser, {});
+    // A busy page: frames come late, so the server's answer to the send can replace the
+    // question shown at once before any frame drew it.
+    await page.addInitScript(() => {
+      const frame = window.requestAnimationFrame.bind(window);
+      window.requestAnimationFrame = (callback) => {
+        setTimeout(() => frame(callback), 150);
+        return 0;
+      };
+      window.cancelAnimationFrame = () => {};
+    });
+    try {
+      await page.goto(`${app.url}/?token=${app.fixture.tokens.alice}`);
+      await page.goto(`${app.url}/#/c/${data.id}`);
+      await page.locator(ASSISTANT).nth(2).waitFor();
+      for (const question of ['Question 3', 'Question 4']) {
+        await page.getByRole('button', { name: 'Delete conversation' }).focus();
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('Home');
+        expect(await answerBackFromComposer(page)).not.toBe(0);
+        await sendMessage(page, question);
+        await waitForFinalAnswer(page, question === 'Question 3' ? 4 : 5);
+        expect(await answerBackFromComposer(page)).toBe(0);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   it('hands focus from a dismissed notice to the composer', async () => {
     const { context, page } = await signedIn();
     try {

@@ -34,6 +34,12 @@ export interface AppState {
   drawerOpen: boolean;
   /** Text for screen readers, announced politely when it changes. */
   announcement: string;
+  /**
+   * Questions sent from this page, counted: a change moves the message log's tab stop to the
+   * newest turn (one asked in another tab does not), even when no frame drew the question
+   * before the server's answer replaced it.
+   */
+  sentQuestions: number;
 }
 
 export const initialState: AppState = {
@@ -53,9 +59,10 @@ export const initialState: AppState = {
   browserOnline: true,
   drawerOpen: false,
   announcement: '',
+  sentQuestions: 0,
 };
 
-/** The id of a question's bubble while its send from this page is on its way. */
+/** The id of a question's bubble while its send is on its way. */
 const PENDING_PREFIX = 'pending-';
 
 export const pendingId = (startedAt: number) => `${PENDING_PREFIX}${startedAt}`;

@@ -75,7 +75,11 @@ export function createSender(
       usage: null,
       error: null,
     };
-    store.set({ notice: null, messages: [...before.messages, pending] });
+    store.set({
+      notice: null,
+      messages: [...before.messages, pending],
+      sentQuestions: before.sentQuestions + 1,
+    });
     ctx.inFlight.add(key);
     try {
       const { sendMessage } = await request(SendMessageMutation, {

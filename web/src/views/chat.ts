@@ -1,7 +1,7 @@
 import { copyText } from '../clipboard.js';
 import type { Actions } from '../controller.js';
 import { h } from '../dom.js';
-import { type AppState, isPending, type Message } from '../state.js';
+import type { AppState, Message } from '../state.js';
 import type { Composer } from './composer.js';
 import { renderMessage, updateStreamingAnswer } from './message.js';
 import { mountMessageFocus } from './message-focus.js';
@@ -104,10 +104,9 @@ export function mountChat(
     }
     // A question just added at the end (sent from here, or from another tab) is what the reader
     // wants to see, with its answer, wherever they had scrolled to.
-    const added = state.messages
+    const asked = state.messages
       .slice(-2)
-      .filter((message) => message.role === 'USER' && !rendered.has(message.id));
-    const asked = added.length > 0;
+      .some((message) => message.role === 'USER' && !rendered.has(message.id));
     // Taken before any message changes: a streaming answer is brought up to date in place.
     const focused = focusedControl(inner);
     const changed: HTMLElement[] = [];
@@ -135,8 +134,9 @@ export function mountChat(
     const ids = new Set(state.messages.map((m) => m.id));
     for (const id of rendered.keys()) if (!ids.has(id)) rendered.delete(id);
     placeChildren(inner, elements);
-    // Only a question sent from here (shown before the server has it) takes the tab stop.
-    messageFocus.update(elements, changed, added.some(isPending));
+    // Only a question sent from here takes the tab stop.
+    const sent = state.sentQuestions !== (previous?.sentQuestions ?? 0);
+    messageFocus.update(elements, changed, sent);
     if (focused && !inner.contains(document.activeElement)) {
       // A re-rendered message takes its controls with it: the new copy of the one that had
       // focus takes it back (a link or Copy code in a streaming answer), and a control that
