@@ -238,12 +238,19 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       return { at: await focusedLabel(page), description: node?.description?.value ?? '' };
     };
     const hint = 'Arrow keys move between messages; Home and End go to the first and last.';
+    const sending = page.locator('#composer-hint .hint-compose');
+    const moving = page.locator('#composer-hint .hint-log');
     try {
+      // A new chat's suggestions are no messages: the line keeps the keys to send.
+      await page.locator('.suggestion').first().focus();
+      await page.keyboard.press('Tab');
+      expect(await page.locator('.suggestion:focus-visible').count()).toBe(1);
+      expect(await moving.isVisible()).toBe(false);
+      expect(await sending.isVisible()).toBe(true);
+
       await page.goto(`${app.url}/#/c/${data.id}`);
       await page.locator(ASSISTANT).waitFor();
       await page.getByRole('button', { name: 'Delete conversation' }).focus();
-      const sending = page.locator('#composer-hint .hint-compose');
-      const moving = page.locator('#composer-hint .hint-log');
       await expect.poll(() => sending.isVisible()).toBe(true);
       expect(await moving.isVisible()).toBe(false);
       await page.keyboard.press('Tab');
@@ -266,6 +273,32 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       await page.keyboard.press('Shift+Tab');
       expect(await focused()).toEqual({ at: 'Copy answer', description: hint });
     } finally {
+      await context.close();
+    }
+  });
+
+  it('does not describe an answer again when it is redrawn under the keyboard', async () => {
+    const { context, page } = await signedIn();
+    app.fixture.emulator.setPacing({ tokensPerSecond: 40 });
+    /** The focused message's status, and what describes the focused element. */
+    const focused = () =>
+      page.evaluate(() => {
+        const active = document.activeElement as HTMLElement;
+        const message = active.closest('[data-message-id]');
+        const status = message?.getAttribute('data-status') ?? null;
+        return { status, describedBy: active.getAttribute('aria-describedby') };
+      });
+    try {
+      await sendMessage(page, 'Hello');
+      await page.locator(`${ASSISTANT}[data-status="STREAMING"]`).waitFor();
+      await page.locator('#composer-input').focus();
+      await page.keyboard.press('Shift+Tab');
+      expect(await focused()).toEqual({ status: 'STREAMING', describedBy: 'message-log-hint' });
+      // Finished, the answer is drawn anew and focus goes back to it: it is not coming in.
+      await waitForFinalAnswer(page, 1);
+      await expect.poll(focused).toEqual({ status: 'COMPLETE', describedBy: null });
+    } finally {
+      app.fixture.emulator.setPacing({ tokensPerSecond: 0 });
       await context.close();
     }
   });

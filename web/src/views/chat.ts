@@ -142,7 +142,7 @@ export function mountChat(
       // focus takes it back (a link or Copy code in a streaming answer), and a control that
       // is gone (Retry, once pressed) hands focus on to the composer.
       const again = focused.find(rendered.get(focused.messageId)?.element);
-      if (again) again.focus({ preventScroll: true });
+      if (again) messageFocus.restore(again);
       else composer.focus();
     }
     const switched = state.activeId !== previous?.activeId || previous?.loadingMessages;

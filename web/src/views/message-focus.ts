@@ -15,6 +15,8 @@ export interface MessageFocus {
    * sent from this page was just added at the end.
    */
   update(elements: HTMLElement[], changed: Iterable<HTMLElement>, sent: boolean): void;
+  /** Focuses `element`, the new copy of what had focus before a re-render replaced it. */
+  restore(element: HTMLElement): void;
   /** The log shows no messages any more (another conversation is loading, or none). */
   clear(): void;
 }
@@ -68,9 +70,12 @@ function setReachable(message: HTMLElement, reachable: boolean): void {
 }
 
 export function mountMessageFocus(log: HTMLElement, inner: HTMLElement): MessageFocus {
-  // Hidden: it is read only as the description of what focus enters the log on.
+  // Hidden: it is read only as the description of what focus enters the log on. Beside the log
+  // rather than in it: nothing but messages belongs in a live region.
   const hint = h('p', { id: 'message-log-hint', hidden: true }, HINT);
-  log.append(hint);
+  log.after(hint);
+  /** Set while focus goes back to a message a re-render replaced: it is not coming in anew. */
+  let restoring = false;
   /** The message focused last, by id (a re-render replaces its element); null for the last one. */
   let chosenId: string | null = null;
   /** The message now in the tab order. */
@@ -98,7 +103,7 @@ export function mountMessageFocus(log: HTMLElement, inner: HTMLElement): Message
   inner.addEventListener('focusin', (event) => {
     const target = event.target as HTMLElement;
     const from = event.relatedTarget as Node | null;
-    if (!target.closest(MESSAGE) || (from && inner.contains(from))) return;
+    if (restoring || !target.closest(MESSAGE) || (from && inner.contains(from))) return;
     target.setAttribute('aria-describedby', hint.id);
     target.addEventListener('focusout', () => target.removeAttribute('aria-describedby'), {
       once: true,
@@ -125,6 +130,14 @@ export function mountMessageFocus(log: HTMLElement, inner: HTMLElement): Message
   });
 
   return {
+    restore(element) {
+      restoring = true;
+      try {
+        element.focus({ preventScroll: true });
+      } finally {
+        restoring = false;
+      }
+    },
     update(elements, changed, sent) {
       // Sending a question moves the reader's attention to the newest turn. One that came from
       // another tab or client does not: the reader may be in the middle of an earlier message.
