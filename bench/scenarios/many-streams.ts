@@ -75,6 +75,8 @@ export async function benchManyStreams(options: ManyStreamsOptions): Promise<Man
   const server = await spawnServer(emulator.baseURL, {
     nodeArgs: options.nodeArgs,
     users: Array.from({ length: connections }, (_, i) => `load${i}`),
+    // Each user streams `perConnection` answers at once, whatever the cap the shell sets.
+    env: { MAX_ANSWERS_PER_USER: String(perConnection) },
   });
   const workers: ReturnType<typeof forkTs>[] = [];
   try {
