@@ -6,8 +6,8 @@
  * next run from a legacy folder elsewhere; in place, the index entry that held them is the
  * store's own conversation after the first run, and what is read of it again is only what was
  * kept then (`migratedThread`). Of two copies of one message (see `copies.ts`), the one kept
- * gains each field and metadata key only the other carries (`withCopyFields`). Verification
- * reports them when the store does not hold them.
+ * gains each field and metadata key only the other carries, save how it ended
+ * (`withCopyFields`). Verification reports them when the store does not hold them.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { StoredMessage } from '../services/types.js';
@@ -69,8 +69,10 @@ export function withKeptEntryFields(
 /**
  * `kept` with what only `copy`, another copy of the same message, carries: each field it lacks
  * (absent or null) and each key its metadata lacks, as a conversation's metadata gains those only
- * the source's has (`mergeConversation`); where both hold one, `kept`'s stands. A copy with other
- * text is another version, not migrated, and gives nothing. Itself when it lacks nothing.
+ * the source's has (`mergeConversation`); where both hold one, `kept`'s stands. Its outcome
+ * (`OUTCOME`) is its own: a finished message does not gain an unfinished copy's error, and a
+ * message without a status is finished. A copy with other text is another version, not
+ * migrated, and gives nothing. Itself when it lacks nothing.
  */
 export function withCopyFields(kept: StoredMessage, copy: StoredMessage): StoredMessage {
   const { fields, metadata } = onlyIn(copy, kept);
@@ -88,16 +90,25 @@ export function lackedFields(stored: StoredMessage, source: StoredMessage): stri
 
 type Entries = Array<[string, unknown]>;
 
+/** What says how a message ended, as fields and as metadata keys: one copy's, never mixed. */
+const OUTCOME = new Set(['status', 'error']);
+const OUTCOME_METADATA = new Set(['incomplete_details']);
+
 function onlyIn(copy: StoredMessage, kept: StoredMessage): { fields: Entries; metadata: Entries } {
   if (copy.text !== kept.text) return { fields: [], metadata: [] };
   const own: Record<string, unknown> = { ...kept };
-  const fields = Object.entries(copy).filter(([key, value]) => value != null && own[key] == null);
-  // Metadata both hold is merged key by key; one that is not an object is a field like others.
   const theirs = copy.metadata;
-  const ours = kept.metadata;
-  const metadata =
-    isRecord(theirs) && isRecord(ours)
-      ? Object.entries(theirs).filter(([key]) => ours[key] === undefined)
-      : [];
+  const ours = kept.metadata ?? {};
+  // Metadata is merged key by key; one that is not an object is a field like others.
+  const byKey = isRecord(theirs) && isRecord(ours);
+  const fields = Object.entries(copy).filter(
+    ([key, value]) =>
+      value != null && own[key] == null && !OUTCOME.has(key) && !(byKey && key === 'metadata'),
+  );
+  const metadata = byKey
+    ? Object.entries(theirs).filter(
+        ([key]) => ours[key] === undefined && !OUTCOME_METADATA.has(key),
+      )
+    : [];
   return { fields, metadata };
 }

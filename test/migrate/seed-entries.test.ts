@@ -300,10 +300,11 @@ describe('index entries in the new format', () => {
       { ...local('user', 'hello', T + 1), metadata: { client: 'web' }, attachments: FILES },
       { ...local('assistant', 'hi there', T + 2), response_id: 'resp_2', annotations: NOTES },
     ]);
+    // A local copy stored first keeps its lack of a status, which reads as finished.
     const fields = async () =>
       (await storedConversations(layout.dataDir, 'alice'))
         .get('thread_x')
-        ?.messages.map(({ id: _id, ...rest }) => rest);
+        ?.messages.map(({ id: _id, status = 'COMPLETE', ...rest }) => ({ ...rest, status }));
     const settled = async () => {
       expect(await fields()).toEqual(MERGED.slice(0, 2));
       expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
@@ -327,6 +328,74 @@ describe('index entries in the new format', () => {
     await writeLegacy(layout, { thread_x: entry }, { thread_x: EXPORT_X.slice(0, 2) });
     expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 0 });
     await settled();
+  });
+
+  it("keep the kept copy's outcome: a finished message gains no error from an unfinished copy", async () => {
+    const layout = await emptyLayout(temp.path);
+    const error = { code: 'STREAM_INTERRUPTED', message: 'cut off', retryable: true };
+    const cut = { status: 'INCOMPLETE', error };
+    const entry = threadX(T + 4, [
+      { ...local('assistant', 'hi there', T + 2), ...cut, response_id: 'resp_2' },
+      { ...local('assistant', 'sure', T + 4), ...cut, id: 'msg_4', model: 'gpt-4o' },
+    ]);
+    const theExport = [
+      exported('msg_2', T + 2, 'assistant', 'hi there'),
+      exported('msg_4', T + 4, 'assistant', 'sure'),
+    ];
+    const messages = async () =>
+      (await storedConversations(layout.dataDir, 'alice')).get('thread_x')?.messages;
+    const settled = async () => {
+      expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
+      expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
+    };
+    await writeLegacy(layout, { thread_x: entry }, { thread_x: theExport });
+    await migrate(layout);
+    const finished = { role: 'assistant', status: 'COMPLETE' };
+    expect(await messages()).toEqual([
+      { ...finished, id: 'msg_2', text: 'hi there', timestamp: T + 2, response_id: 'resp_2' },
+      {
+        ...finished,
+        id: 'msg_4',
+        text: 'sure',
+        timestamp: T + 4,
+        response_id: null,
+        model: 'gpt-4o',
+      },
+    ]);
+    await settled();
+    // A message stored finished stays so beside an unfinished copy, and gains nothing of how
+    // that copy ended.
+    await rm(layout.dataDir, { recursive: true });
+    await rm(path.join(layout.messagesDir, 'thread_x.json'));
+    await writeLegacy(layout, {
+      thread_x: threadX(T + 2, [local('assistant', 'hi there', T + 2)]),
+    });
+    await migrate(layout);
+    const unfinished = { status: 'incomplete', incomplete_details: { reason: 'max_tokens' } };
+    await writeLegacy(
+      layout,
+      { thread_x: threadX(T + 2, []) },
+      { thread_x: [{ ...exported('msg_2', T + 2, 'assistant', 'hi there'), ...unfinished }] },
+    );
+    expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
+    expect(await messages()).toEqual([
+      { id: expect.any(String), ...local('assistant', 'hi there', T + 2) },
+    ]);
+    await settled();
+  });
+
+  it('find nothing lacking in a local copy stored without a status, which reads as finished', async () => {
+    const layout = await emptyLayout(temp.path);
+    const entry = threadX(T + 1, [local('user', 'hello', T + 1)]);
+    await writeLegacy(layout, { thread_x: entry });
+    await migrate(layout);
+    await writeLegacy(
+      layout,
+      { thread_x: entry },
+      { thread_x: [exported('msg_1', T + 1, 'user', 'hello')] },
+    );
+    expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
+    expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
   });
 
   it('take a local copy up to a second off for the thread message, each repeat for its own', async () => {
