@@ -50,13 +50,14 @@ export function mergeConversation(
     if (stored) sources.set(stored.id, message);
   }
   // A message stored unfinished (cut short, or still being written when it was read) is
-  // replaced by a source that has it otherwise; every other stored message is kept as it is.
+  // replaced by a source that has it otherwise, under the id it is stored by and with what only
+  // it carries; every other stored message is kept as it is.
   let corrected = 0;
   let filled = 0;
   const kept = existing.messages.map((message) => {
     const source = sources.get(message.id);
     if (!source) return message;
-    if (source.id !== message.id || message.status !== 'INCOMPLETE' || !improves(source, message)) {
+    if (message.status !== 'INCOMPLETE' || !improves(source, message)) {
       // Migrated before the source's other fields were kept (or they changed since), or stored
       // from the other copy: it gains what only the source's carries.
       const whole = withCopyFields(withKeptMessageFields(message, source), source);
@@ -64,7 +65,7 @@ export function mergeConversation(
       return whole;
     }
     corrected++;
-    return source;
+    return { ...withCopyFields(source, message), id: message.id };
   });
   const historyChanged = missing.length > 0 || corrected > 0;
   const entryKept = holdsKept(existing.data.metadata, migrated.data.metadata, ENTRY_KEY);

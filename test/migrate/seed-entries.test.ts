@@ -384,6 +384,44 @@ describe('index entries in the new format', () => {
     await settled();
   });
 
+  it('finish a local copy stored unfinished once the thread has it finished, under its id', async () => {
+    const layout = await emptyLayout(temp.path);
+    const error = { code: 'STREAM_INTERRUPTED', message: 'cut off', retryable: true };
+    const entry = threadX(T + 2, [
+      local('user', 'hello', T + 1),
+      { ...local('assistant', 'hi there', T + 2.3), status: 'INCOMPLETE', error, model: 'gpt-4o' },
+    ]);
+    await writeLegacy(layout, { thread_x: entry });
+    await migrate(layout);
+    const messages = async () =>
+      (await storedConversations(layout.dataDir, 'alice')).get('thread_x')?.messages;
+    const ids = (await messages())?.map((message) => message.id);
+    // The entry now keeps no messages: what the stored copy alone carries stays.
+    await writeLegacy(
+      layout,
+      { thread_x: threadX(T + 2, []) },
+      {
+        thread_x: [
+          exported('msg_1', T + 1, 'user', 'hello'),
+          exported('msg_2', T + 2, 'assistant', 'hi there'),
+        ],
+      },
+    );
+    const report = await migrate(layout);
+    expect(report.totals).toMatchObject({ messagesAdded: 0, messagesCompleted: 1 });
+    expect((await messages())?.[1]).toEqual({
+      id: ids?.[1],
+      role: 'assistant',
+      text: 'hi there',
+      timestamp: T + 2,
+      response_id: null,
+      status: 'COMPLETE',
+      model: 'gpt-4o',
+    });
+    expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
+    expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
+  });
+
   it('find nothing lacking in a local copy stored without a status, which reads as finished', async () => {
     const layout = await emptyLayout(temp.path);
     const entry = threadX(T + 1, [local('user', 'hello', T + 1)]);
