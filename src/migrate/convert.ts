@@ -109,9 +109,10 @@ export function convertMessage(legacy: LegacyMessage): {
  * message, and the thread's copy is kept, with what only the local one carries. So is a local
  * message the entry held without an id (the old app's copy) that equals one of the thread's in
  * role and text at most a second from it (`pairCopies`), each of the thread's messages standing
- * for one such copy. One without an id that meets a message of the thread of its role within a
- * second otherwise (another text, or a copy more than the thread has) may be the same message
- * or not: it is left out and added to `problems`, not migrated twice.
+ * for one such copy. One without an id within a second of a message of the thread of its role
+ * that no local copy was taken for (so of another text) may be that message, edited, or not: it
+ * is left out and added to `problems`, not migrated twice. One near only messages a copy was
+ * taken for is another message, sent right after, and is added.
  */
 function withLocalMessages(
   messages: StoredMessage[],
@@ -127,7 +128,9 @@ function withLocalMessages(
     local.filter((message) => !ids.has(message.id) && positionalIds.has(message.id)),
     messages.filter((message) => !named.has(message.id)),
   );
-  const near = nearOneOf(messages);
+  // A copy that differs can only be of a message no other copy was taken for.
+  const paired = new Set(pairs.values());
+  const near = nearOneOf(messages.filter((m) => !named.has(m.id) && !paired.has(m)));
   // The thread's messages a local copy was taken for, with what only that copy carries.
   const taken = new Map<string, StoredMessage>();
   const added = local.filter((message) => {

@@ -201,7 +201,7 @@ describe('index entries in the new format', () => {
     const layout = await emptyLayout(temp.path);
     const entry = threadX(T + 4, [
       local('user', 'hello', T + 1),
-      local('assistant', 'hi there', T + 2),
+      // Kept edited in place of its copy of msg_2.
       local('assistant', 'hi there, edited', T + 2),
       local('user', 'asked after the switch', T + 3),
       { ...local('user', 'kept with its id', T + 1), id: 'msg_own' },
@@ -501,10 +501,37 @@ describe('index entries in the new format', () => {
       },
     );
     const report = await migrate(layout);
-    // The second "ok" is not silently taken for msg_1, and the entry's chain never saw msg_2.
-    expect(report.failures).toEqual([expect.objectContaining({ thread: 'thread_x' })]);
+    // The second "ok" is not taken for msg_1: msg_1 has its copy, so it is another message.
+    expect(report.failures).toEqual([]);
     const thread = (await storedConversations(layout.dataDir, 'alice')).get('thread_x');
+    expect(thread?.messages.map((message) => message.text)).toEqual(['ok', 'ok', 'a reply']);
+    // The entry's chain never saw msg_2.
     expect(thread?.last_response_id).toBeNull();
+  });
+
+  it('keep a local message sent within a second of one the thread has a copy of', async () => {
+    const layout = await emptyLayout(temp.path);
+    const entry = threadX(T + 2, [
+      local('user', 'first', T + 1.2),
+      local('user', 'second', T + 1.9),
+    ]);
+    const theExport = [exported('msg_1', T + 1, 'user', 'first')];
+    const settled = async () => {
+      const thread = (await storedConversations(layout.dataDir, 'alice')).get('thread_x');
+      expect(thread?.messages.map((message) => message.text)).toEqual(['first', 'second']);
+      expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
+      expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
+    };
+    await writeLegacy(layout, { thread_x: entry }, { thread_x: theExport });
+    expect((await migrate(layout)).failures).toEqual([]);
+    await settled();
+    // The local copies first, then the export beside them.
+    await rm(layout.dataDir, { recursive: true });
+    await rm(path.join(layout.messagesDir, 'thread_x.json'));
+    await migrate(layout);
+    await writeLegacy(layout, { thread_x: entry }, { thread_x: theExport });
+    expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 0 });
+    await settled();
   });
 
   it("are read and converted when their user's turn comes, not held from the listing on", async () => {
