@@ -15,7 +15,7 @@ export const COPY_TOLERANCE = 1;
 
 /**
  * For each of `migrated`, by id, the stored message that holds it: the one of its id, or else a
- * copy of it (`pairCopies`) that no migrated message names.
+ * copy of it (`pairCopies`) that no migrated message names and that is no copy of one that does.
  */
 export function storedCopies(
   stored: readonly StoredMessage[],
@@ -23,9 +23,15 @@ export function storedCopies(
 ): Map<string, StoredMessage> {
   const byId = new Map(stored.map((message) => [message.id, message]));
   const named = new Set(migrated.map((message) => message.id));
+  // A copy of one found by its id is that message stored twice (an earlier release kept both
+  // copies): taken for another, that one would be lost, so it is added instead.
+  const twice = nearOneOf(
+    stored.filter((message) => named.has(message.id)),
+    roleAndText,
+  );
   const pairs = pairCopies(
     migrated.filter((message) => !byId.has(message.id)),
-    stored.filter((message) => !named.has(message.id)),
+    stored.filter((message) => !named.has(message.id) && !twice(message)),
   );
   const found = new Map<string, StoredMessage>();
   for (const message of migrated) {
@@ -63,17 +69,23 @@ export function pairCopies(
   return pairs;
 }
 
-/** Whether `messages` hold one of a message's role at most `COPY_TOLERANCE` from it. */
-export function nearOneOf(messages: readonly StoredMessage[]): (message: StoredMessage) => boolean {
+/**
+ * Whether `messages` hold one of a message's role (or of what `keyOf` gives) at most
+ * `COPY_TOLERANCE` from it.
+ */
+export function nearOneOf(
+  messages: readonly StoredMessage[],
+  keyOf: (message: StoredMessage) => string = (message) => message.role,
+): (message: StoredMessage) => boolean {
   const times = new Map<string, number[]>();
   for (const message of messages) {
-    const list = times.get(message.role);
+    const list = times.get(keyOf(message));
     if (list) list.push(message.timestamp);
-    else times.set(message.role, [message.timestamp]);
+    else times.set(keyOf(message), [message.timestamp]);
   }
   for (const list of times.values()) list.sort((a, b) => a - b);
   return (message) => {
-    const list = times.get(message.role) ?? [];
+    const list = times.get(keyOf(message)) ?? [];
     // The first time not too early for it.
     let low = 0;
     let high = list.length;
@@ -90,7 +102,7 @@ export function nearOneOf(messages: readonly StoredMessage[]): (message: StoredM
 function byRoleAndText(messages: readonly StoredMessage[]): Map<string, StoredMessage[]> {
   const groups = new Map<string, StoredMessage[]>();
   for (const message of messages) {
-    const key = `${message.role}\u0000${message.text}`;
+    const key = roleAndText(message);
     const group = groups.get(key);
     if (group) group.push(message);
     else groups.set(key, [message]);
@@ -98,3 +110,5 @@ function byRoleAndText(messages: readonly StoredMessage[]): Map<string, StoredMe
   for (const group of groups.values()) group.sort((a, b) => a.timestamp - b.timestamp);
   return groups;
 }
+
+const roleAndText = (message: StoredMessage): string => `${message.role}\u0000${message.text}`;

@@ -483,6 +483,43 @@ describe('index entries in the new format', () => {
     await settled();
   });
 
+  it('add a message the thread gained beside a copy an earlier release stored twice', async () => {
+    const layout = await emptyLayout(temp.path);
+    const entry = threadX(T + 2, [local('user', 'ok', T + 1.4)]);
+    await writeLegacy(layout, { thread_x: entry });
+    await migrate(layout);
+    // As that release left it: the thread's copy stored beside the entry's, 0.4 s apart.
+    const store = new JsonConversationStore({ dataDir: layout.dataDir, logger: silentLogger });
+    const stored = (await store.getConversation('alice', 'thread_x'))!;
+    stored.messages.unshift({
+      id: 'msg_1',
+      role: 'user',
+      text: 'ok',
+      timestamp: T + 1,
+      response_id: null,
+      status: 'COMPLETE',
+    });
+    await store.putConversations('alice', [stored]);
+    await store.close();
+    // The export now holds the same text sent again a second later.
+    await writeLegacy(
+      layout,
+      { thread_x: entry },
+      {
+        thread_x: [exported('msg_1', T + 1, 'user', 'ok'), exported('msg_9', T + 2, 'user', 'ok')],
+      },
+    );
+    expect((await migrate(layout)).totals).toMatchObject({ messagesAdded: 1 });
+    const thread = (await storedConversations(layout.dataDir, 'alice')).get('thread_x');
+    expect(thread?.messages.map((message) => [message.id, message.timestamp])).toEqual([
+      ['msg_1', T + 1],
+      [expect.stringMatching(/^m_/), T + 1.4],
+      ['msg_9', T + 2],
+    ]);
+    expect((await migrate(layout, 'verify')).verify?.problems).toEqual([]);
+    expect((await migrate(layout)).totals).toMatchObject({ conversationsUnchanged: 1 });
+  });
+
   it('let a local copy with the id of a thread message stand for no id-less copy too', async () => {
     const layout = await emptyLayout(temp.path);
     const entry = threadX(
