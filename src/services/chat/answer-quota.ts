@@ -10,8 +10,10 @@ export class AnswerQuota {
 
   constructor(private readonly limit: number) {}
 
-  /** Takes one of the user's slots, or throws RATE_LIMITED; the function returned gives it
-   * back, once however often it is called. */
+  /**
+   * Takes one of the user's slots, or throws RATE_LIMITED; the function returned gives it back,
+   * once however often it is called.
+   */
   take(username: string): () => void {
     const count = this.counts.get(username) ?? 0;
     if (this.limit > 0 && count >= this.limit) {

@@ -90,7 +90,7 @@ export function mountComposer(container: HTMLElement, actions: Actions): Compose
         h('kbd', {}, 'Enter'),
         ' for a new line',
       ),
-      // Shown instead while the keyboard is in the message log (styles.css): how to move there.
+      // Shown instead while the keyboard is on a message (styles.css): how to move between them.
       h(
         'span',
         { class: 'hint-log' },

@@ -12,7 +12,7 @@ export interface MessageFocus {
   /**
    * After a render: `elements` are the messages shown, in order, and `changed` those built or
    * filled anew since the last call (their controls are new, and tabbable). `sent`: a question
-   * sent from this page was just added at the end.
+   * was sent from this page since the last call.
    */
   update(elements: HTMLElement[], changed: Iterable<HTMLElement>, sent: boolean): void;
   /** Focuses `element`, the new copy of what had focus before a re-render replaced it. */
