@@ -277,6 +277,35 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     }
   });
 
+  it("keeps the keyboard on a new chat's suggestion while the start finishes", async () => {
+    const { context, page } = await newContext(app.browser, {});
+    // The list comes late: the new chat is opened once it is read, after the keyboard got here.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const isList = (body: string | null) => (body ?? '').includes('query Conversations(');
+    await page.route('**/graphql', async (route) => {
+      if (isList(route.request().postData())) await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(`${app.url}/?token=${app.fixture.tokens.alice}`);
+      await page.locator('.suggestion').first().focus();
+      await page.keyboard.press('Tab');
+      const listed = page.waitForResponse((response) => isList(response.request().postData()));
+      release();
+      await listed;
+      // Two frames: the new chat's messages, set once the list is in, are drawn.
+      await page.evaluate(
+        () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+      );
+      expect(await page.locator('.suggestion:focus-visible').count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('does not describe an answer again when it is redrawn under the keyboard', async () => {
     const { context, page } = await signedIn();
     app.fixture.emulator.setPacing({ tokensPerSecond: 40 });

@@ -99,7 +99,10 @@ export function mountChat(
     if (state.messages.length === 0) {
       rendered.clear();
       messageFocus.clear();
-      inner.replaceChildren(emptyState((text) => composer.fill(text)));
+      // Kept when it is shown already: drawn anew, it would take the keyboard off a suggestion.
+      if (!inner.firstElementChild?.classList.contains('empty-state')) {
+        inner.replaceChildren(emptyState((text) => composer.fill(text)));
+      }
       return;
     }
     // A question just added at the end (sent from here, or from another tab) is what the reader
