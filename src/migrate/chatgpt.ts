@@ -3,6 +3,18 @@
  * (`mapping`); edits and regenerations are branches. Only the visible branch is imported:
  * from `current_node` up through `parent` links to the root.
  *
+ * The conversation's id is the ChatGPT conversation id, and each message's id the id of its
+ * ChatGPT message, so a newer export merges into what an older one brought. A newer export
+ * whose visible branch only went on adds its new messages. One whose branch diverged (a
+ * question edited, an answer regenerated: the stored conversation holds messages of the tree
+ * that are not on the branch) leaves the stored conversation as it is and imports the branch
+ * whole, root to `current_node`, as a conversation of its own: its id is
+ * `{conversation id}_{fork}`, where `fork` is the branch's first message the stored
+ * conversation lacks, and its name the title followed by " (edited)". The same rule leads a
+ * later export to that conversation, or from it to another (see `branches.ts`); an export whose
+ * branch is back on the one imported first merges into the first conversation. Message ids are
+ * only unique within a conversation, so the messages the two conversations share keep their ids.
+ *
  * Roles: `user` and `assistant` messages are imported. `tool` messages (browsing results, code
  * output, generated images) are kept as assistant messages whose text starts with
  * `[tool: name]`, so the history still reads correctly. `system` messages and nodes the
@@ -10,6 +22,7 @@
  * `skippedMessages` in the report. Original content that is not plain text is kept under the
  * message's `metadata.chatgpt_content`.
  */
+import { createHash } from 'node:crypto';
 import type { StoredConversation, StoredMessage } from '../services/types.js';
 import { nameFromMessages } from './convert.js';
 import { errorReason, isRecord, isUnixTime, readJson } from './json.js';
@@ -87,14 +100,51 @@ export function convertChatGptConversation(value: unknown): MigratedConversation
     messages,
     last_response_id: null,
   };
+  const messageIds = new Set<string>();
+  for (const node of Object.values(value.mapping)) {
+    const message = isRecord(node) ? node.message : undefined;
+    if (isRecord(message) && typeof message.id === 'string') messageIds.add(message.id);
+  }
   return {
     legacyId: id,
     conversation,
     indexOnly: messages.length === 0,
     nonTextParts,
     skippedMessages,
+    branches: { messageIds, fork: editedBranch },
   };
 }
+
+/**
+ * The visible branch as a conversation of its own, for when it diverged, at message `fork`,
+ * from the conversation it was migrated into before.
+ */
+function editedBranch(migrated: MigratedConversation, fork: string): MigratedConversation {
+  const { conversation } = migrated;
+  const id = branchId(conversation.data.id, fork);
+  return {
+    ...migrated,
+    legacyId: id,
+    conversation: {
+      ...conversation,
+      data: {
+        ...conversation.data,
+        id,
+        metadata: { ...conversation.data.metadata, chatgpt_branch_id: id },
+      },
+      chat_name: `${conversation.chat_name} (edited)`,
+    },
+  };
+}
+
+/** `{conversation id}_{fork}`, or a digest of both when that would be longer than an id may be. */
+function branchId(conversationId: string, fork: string): string {
+  const id = `${conversationId}_${fork}`;
+  if (id.length <= MAX_ID_LENGTH) return id;
+  return `branch_${createHash('sha256').update(`${conversationId}\n${fork}`).digest('hex')}`;
+}
+
+const MAX_ID_LENGTH = 128;
 
 interface TreeNode {
   message?: unknown;

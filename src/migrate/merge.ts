@@ -7,6 +7,7 @@
 
 import { legacyIdOf } from '../services/store/deletions.js';
 import type { ConversationStore, StoredConversation, StoredMessage } from '../services/types.js';
+import { branchTarget, differentBranches } from './branches.js';
 import { storedCopies } from './copies.js';
 import {
   ENTRY_KEY,
@@ -155,17 +156,22 @@ export async function existingConversations(
 
 /**
  * One conversation per source id: a source may list one conversation twice (a ChatGPT export
- * can), and the later copy merges into the first, as a re-run would, rather than over it.
+ * can), and the later copy merges into the first, as a re-run would, rather than over it. Two
+ * copies showing different branches of a ChatGPT conversation are kept apart, each to go where
+ * its branch goes (`branchTarget`).
  */
 export function foldCopies(migrated: readonly MigratedConversation[]): MigratedConversation[] {
-  const byId = new Map<string, MigratedConversation>();
+  const byId = new Map<string, MigratedConversation[]>();
   for (const item of migrated) {
-    const first = byId.get(item.legacyId);
+    const copies = byId.get(item.legacyId) ?? [];
+    byId.set(item.legacyId, copies);
+    const index = copies.findIndex((first) => !differentBranches(first, item));
+    const first = copies[index];
     if (!first) {
-      byId.set(item.legacyId, item);
+      copies.push(item);
       continue;
     }
-    byId.set(item.legacyId, {
+    const folded: MigratedConversation = {
       legacyId: item.legacyId,
       conversation: mergeConversation(first.conversation, item.conversation).conversation,
       indexOnly: first.indexOnly && item.indexOnly,
@@ -173,9 +179,12 @@ export function foldCopies(migrated: readonly MigratedConversation[]): MigratedC
       // larger count is the nearer one.
       nonTextParts: Math.max(first.nonTextParts, item.nonTextParts),
       skippedMessages: Math.max(first.skippedMessages, item.skippedMessages),
-    });
+    };
+    // On one branch, the folded copy is a branch of the later copy's tree.
+    if (item.branches) folded.branches = item.branches;
+    copies[index] = folded;
   }
-  return [...byId.values()];
+  return [...byId.values()].flat();
 }
 
 export interface UserPlan {
@@ -196,27 +205,53 @@ export async function planUser(
   restoreDeleted = false,
 ): Promise<UserPlan> {
   const plan: UserPlan = { writes: [], changes: [], unchanged: 0, deleted: 0 };
+  // Conversations written by this plan, by id, with the index of their write: a later copy of
+  // one source conversation (another branch of it) sees what an earlier one wrote.
+  const planned = new Map<string, number>();
+  const find = async (item: MigratedConversation) => {
+    const found = await existing.find(item);
+    const index = planned.get(found?.data?.id ?? item.conversation.data.id);
+    return index === undefined ? found : (plan.writes[index] as StoredConversation);
+  };
   for (const item of migrated) {
-    const stored = await existing.find(item);
-    if (!stored && !restoreDeleted && existing.deleted(item)) {
+    const { item: target, stored } = await branchTarget(item, find);
+    if (!stored && !restoreDeleted && existing.deleted(target)) {
       plan.deleted++;
       continue;
     }
-    const result = mergeConversation(stored, item.conversation);
+    const result = mergeConversation(stored, target.conversation);
+    const id = result.conversation.data.id;
+    const earlier = planned.get(id);
     if (result.action === 'unchanged') {
-      plan.unchanged++;
+      // Counted once, as written, when an earlier copy wrote it.
+      if (earlier === undefined) plan.unchanged++;
       continue;
     }
-    plan.writes.push(result.conversation);
-    plan.changes.push({
+    const change: ConversationChange = {
       action: result.action,
-      conversationId: result.conversation.data.id,
+      conversationId: id,
       legacyId: item.legacyId,
       chatName: result.conversation.chat_name,
       messagesAdded: result.messagesAdded,
       messagesCompleted: result.messagesCompleted,
-      indexOnly: item.indexOnly,
-    });
+      indexOnly: target.indexOnly,
+    };
+    if (earlier === undefined) {
+      planned.set(id, plan.writes.length);
+      plan.writes.push(result.conversation);
+      plan.changes.push(change);
+      continue;
+    }
+    // Written once, with what both copies brought.
+    const first = plan.changes[earlier] as ConversationChange;
+    plan.writes[earlier] = result.conversation;
+    plan.changes[earlier] = {
+      ...first,
+      chatName: change.chatName,
+      messagesAdded: first.messagesAdded + change.messagesAdded,
+      messagesCompleted: first.messagesCompleted + change.messagesCompleted,
+      indexOnly: first.indexOnly && change.indexOnly,
+    };
   }
   return plan;
 }

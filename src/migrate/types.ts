@@ -62,6 +62,15 @@ export interface MigratedConversation {
   nonTextParts: number;
   /** Source messages deliberately not imported (e.g. hidden system nodes). */
   skippedMessages: number;
+  /**
+   * For a source whose conversations are trees (ChatGPT), where `conversation` holds one
+   * branch: the ids of the tree's messages on every branch, and the conversation the branch
+   * of `migrated` gets when it diverged from a stored one at message `fork` (see `branches.ts`).
+   */
+  branches?: {
+    messageIds: ReadonlySet<string>;
+    fork(migrated: MigratedConversation, fork: string): MigratedConversation;
+  };
 }
 
 /** Everything one source produced for one user. */

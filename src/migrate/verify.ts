@@ -4,6 +4,7 @@
  * text the migration produces for it, unless the user deleted the conversation after it was
  * migrated.
  */
+import { branchTarget } from './branches.js';
 import { storedCopies } from './copies.js';
 import { ENTRY_KEY, holdsKept, lackedFields, MESSAGE_KEY } from './kept-fields.js';
 import type { ExistingConversations } from './merge.js';
@@ -31,8 +32,9 @@ export async function verifyUser(
   });
   for (const item of migrated) {
     result.checkedConversations++;
-    const stored = await existing.find(item);
-    if (!stored && existing.deleted(item)) {
+    // A diverged branch of a ChatGPT conversation is in a conversation of its own.
+    const { item: target, stored } = await branchTarget(item, (of) => existing.find(of));
+    if (!stored && existing.deleted(target)) {
       result.deletedConversations++;
       continue;
     }
@@ -40,7 +42,7 @@ export async function verifyUser(
       result.problems.push(problem(item.legacyId, null, 'conversation not in the store'));
       continue;
     }
-    if (!holdsKept(stored.data?.metadata, item.conversation.data.metadata, ENTRY_KEY)) {
+    if (!holdsKept(stored.data?.metadata, target.conversation.data.metadata, ENTRY_KEY)) {
       const lost = LOST_FIELDS('index entry', `metadata.${ENTRY_KEY}`);
       result.problems.push(problem(item.legacyId, null, lost));
     }

@@ -5,8 +5,12 @@
  */
 import { appendDurably, readIfExists } from './atomic-file.js';
 
-/** Metadata keys under which a migrated conversation records its id in the source system. */
-const LEGACY_KEYS = ['legacy_thread_id', 'chatgpt_conversation_id'] as const;
+/**
+ * Metadata keys under which a migrated conversation records its id in the source system. A
+ * branch of a ChatGPT conversation given a conversation of its own is known by its own id,
+ * not by the conversation's.
+ */
+const LEGACY_KEYS = ['legacy_thread_id', 'chatgpt_branch_id', 'chatgpt_conversation_id'] as const;
 
 export function legacyIdOf(metadata: Record<string, unknown> | undefined): string | undefined {
   for (const key of LEGACY_KEYS) {
