@@ -12,16 +12,19 @@ const temp = useTempDir('threadline-chatgpt-');
 const EXPORT = path.join(FIXTURES, 'chatgpt', 'conversations.json');
 const PORTS = '5f0c1e2a-1111-4c3b-9d7e-aaaaaaaaaaaa';
 
-async function importExport(mode: MigrationMode = 'migrate') {
+/** Imports (or verifies) the export `file` for erin. */
+async function importFile(file: string, mode: MigrationMode = 'migrate') {
   return runMigration({
     source: 'chatgpt',
     mode,
     dataDir: temp.path,
-    sources: await chatGptSources(EXPORT, 'erin'),
-    originals: [EXPORT],
+    sources: await chatGptSources(file, 'erin'),
+    originals: [file],
     logger: silentLogger,
   });
 }
+
+const importExport = (mode?: MigrationMode) => importFile(EXPORT, mode);
 
 describe('ChatGPT export import', () => {
   it('imports the visible branch of each conversation, with non-text parts kept', async () => {
@@ -102,14 +105,7 @@ describe('ChatGPT export import', () => {
         },
       ]),
     );
-    const report = await runMigration({
-      source: 'chatgpt',
-      mode: 'migrate',
-      dataDir: temp.path,
-      sources: await chatGptSources(file, 'erin'),
-      originals: [file],
-      logger: silentLogger,
-    });
+    const report = await importFile(file);
     const [upload, answer, picture] = (await storedConversations(temp.path, 'erin')).get(
       'conv-uploads',
     )!.messages;
@@ -156,15 +152,7 @@ describe('ChatGPT export import', () => {
     });
     const file = path.join(temp.path, 'twice.json');
     await writeFile(file, JSON.stringify([copy('x1', 'First copy', 10), copy('y1', 'Second', 20)]));
-    const run = async (mode: MigrationMode) =>
-      runMigration({
-        source: 'chatgpt',
-        mode,
-        dataDir: temp.path,
-        sources: await chatGptSources(file, 'erin'),
-        originals: [file],
-        logger: silentLogger,
-      });
+    const run = (mode: MigrationMode) => importFile(file, mode);
     const report = await run('migrate');
     expect(report.totals).toMatchObject({ conversationsAdded: 1, messagesAdded: 2 });
     const stored = (await storedConversations(temp.path, 'erin')).get('conv-d');
@@ -209,15 +197,7 @@ describe('ChatGPT export import', () => {
           { id: 'conv-e', title: 'Edits', create_time: 5, current_node: current, mapping },
         ]),
       );
-      return async (mode: MigrationMode = 'migrate') =>
-        runMigration({
-          source: 'chatgpt',
-          mode,
-          dataDir: temp.path,
-          sources: await chatGptSources(file, 'erin'),
-          originals: [file],
-          logger: silentLogger,
-        });
+      return (mode?: MigrationMode) => importFile(file, mode);
     };
     const texts = (conversation: { messages: { text: string }[] } | undefined) =>
       conversation?.messages.map((m) => m.text);
@@ -357,15 +337,7 @@ describe('ChatGPT export import', () => {
       });
       const file = path.join(temp.path, 'copies.json');
       await writeFile(file, JSON.stringify([copy('a1'), copy('b1')]));
-      const run = async (mode: MigrationMode = 'migrate') =>
-        runMigration({
-          source: 'chatgpt',
-          mode,
-          dataDir: temp.path,
-          sources: await chatGptSources(file, 'erin'),
-          originals: [file],
-          logger: silentLogger,
-        });
+      const run = (mode?: MigrationMode) => importFile(file, mode);
       expect((await run()).totals).toMatchObject({ conversationsAdded: 2, messagesAdded: 4 });
       const erin = await storedConversations(temp.path, 'erin');
       expect(texts(erin.get('conv-e'))).toEqual(['Old question', 'Old answer']);
