@@ -27,13 +27,12 @@ export async function branchTarget(
   let stored = await find(item);
   const branches = migrated.branches;
   if (!branches) return { item, stored };
-  const onBranch = new Set(migrated.conversation.messages.map((message) => message.id));
-  const offBranch = (message: StoredMessage) =>
-    branches.messageIds.has(message.id) && !onBranch.has(message.id);
-  for (let step = 0; step < onBranch.size && stored !== null; step++) {
-    if (!Array.isArray(stored.messages) || !stored.messages.some(offBranch)) break;
+  const off = offBranch(migrated);
+  const branch = migrated.conversation.messages;
+  for (let step = 0; step < branch.length && stored !== null; step++) {
+    if (!Array.isArray(stored.messages) || !stored.messages.some(off)) break;
     const held = new Set(stored.messages.map((message) => message.id));
-    const fork = migrated.conversation.messages.find((message) => !held.has(message.id));
+    const fork = branch.find((message) => !held.has(message.id));
     // The whole branch is there already: nothing to add anywhere.
     if (!fork) break;
     item = branches.fork(migrated, fork.id);
@@ -42,13 +41,18 @@ export async function branchTarget(
   return { item, stored };
 }
 
-/** Whether two copies of one conversation show different branches (one holds what the other's branch does not). */
+/**
+ * Whether two copies of one conversation show different branches (one holds what the other's
+ * branch does not).
+ */
 export function differentBranches(a: MigratedConversation, b: MigratedConversation): boolean {
-  const off = (from: MigratedConversation, of: MigratedConversation) => {
-    const tree = of.branches?.messageIds;
-    if (!tree) return false;
-    const onBranch = new Set(of.conversation.messages.map((message) => message.id));
-    return from.conversation.messages.some((m) => tree.has(m.id) && !onBranch.has(m.id));
-  };
-  return off(a, b) || off(b, a);
+  return a.conversation.messages.some(offBranch(b)) || b.conversation.messages.some(offBranch(a));
+}
+
+/** Whether a message is of `migrated`'s tree but off its branch (never, for a source of lists). */
+function offBranch(migrated: MigratedConversation): (message: StoredMessage) => boolean {
+  const tree = migrated.branches?.messageIds;
+  if (!tree) return () => false;
+  const onBranch = new Set(migrated.conversation.messages.map((message) => message.id));
+  return (message) => tree.has(message.id) && !onBranch.has(message.id);
 }

@@ -79,9 +79,10 @@ export function nearOneOf(
 ): (message: StoredMessage) => boolean {
   const times = new Map<string, number[]>();
   for (const message of messages) {
-    const list = times.get(keyOf(message));
+    const key = keyOf(message);
+    const list = times.get(key);
     if (list) list.push(message.timestamp);
-    else times.set(keyOf(message), [message.timestamp]);
+    else times.set(key, [message.timestamp]);
   }
   for (const list of times.values()) list.sort((a, b) => a - b);
   return (message) => {

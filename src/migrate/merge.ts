@@ -97,7 +97,6 @@ export function mergeConversation(
 const improves = (source: StoredMessage, stored: StoredMessage): boolean =>
   source.status === 'COMPLETE' || source.text.length > stored.text.length;
 
-/** Stable: messages of the same second keep their relative order. */
 /**
  * Oldest first. Of one second, messages the source has keep the source's order (a message
  * recovered by a later run goes where it was, not after the others of its second); the rest

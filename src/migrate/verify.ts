@@ -46,11 +46,11 @@ export async function verifyUser(
       const lost = LOST_FIELDS('index entry', `metadata.${ENTRY_KEY}`);
       result.problems.push(problem(item.legacyId, null, lost));
     }
-    const byId = storedCopies(stored.messages, item.conversation.messages);
-    for (const message of item.conversation.messages) {
+    const { messages } = target.conversation;
+    const byId = storedCopies(stored.messages, messages);
+    for (const message of messages) {
       result.checkedMessages++;
       const found = byId.get(message.id);
-      const lacked = found ? lackedFields(found, message) : [];
       if (found === undefined) {
         result.problems.push(problem(item.legacyId, message.id, 'message not in the store'));
       } else if (found.text !== message.text) {
@@ -59,10 +59,13 @@ export async function verifyUser(
         result.problems.push(
           problem(item.legacyId, message.id, LOST_FIELDS('message', `metadata.${MESSAGE_KEY}`)),
         );
-      } else if (lacked.length > 0) {
+      } else {
         // Fields of the other copy of the message, or kept since it was migrated.
-        const lost = LOST_FIELDS('message', lacked.join(', '));
-        result.problems.push(problem(item.legacyId, message.id, lost));
+        const lacked = lackedFields(found, message);
+        if (lacked.length > 0) {
+          const lost = LOST_FIELDS('message', lacked.join(', '));
+          result.problems.push(problem(item.legacyId, message.id, lost));
+        }
       }
     }
   }

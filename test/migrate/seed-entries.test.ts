@@ -197,7 +197,7 @@ describe('index entries in the new format', () => {
     expect(alice.get('conv_local1')?.data.metadata).toEqual({});
   });
 
-  it("take a local copy without an id as the thread's message when role, second and text agree", async () => {
+  it("take a local copy without an id as the thread's message when role and text agree, at most a second apart", async () => {
     const layout = await emptyLayout(temp.path);
     const entry = threadX(T + 4, [
       local('user', 'hello', T + 1),
