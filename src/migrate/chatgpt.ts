@@ -23,6 +23,7 @@
  * message's `metadata.chatgpt_content`.
  */
 import { createHash } from 'node:crypto';
+import { isValidId } from '../services/store/validate.js';
 import type { StoredConversation, StoredMessage } from '../services/types.js';
 import { nameFromMessages } from './convert.js';
 import { errorReason, isRecord, isUnixTime, readJson } from './json.js';
@@ -137,14 +138,12 @@ function editedBranch(migrated: MigratedConversation, fork: string): MigratedCon
   };
 }
 
-/** `{conversation id}_{fork}`, or a digest of both when that would be longer than an id may be. */
+/** `{conversation id}_{fork}`, or a digest of both when that is no id the store takes. */
 function branchId(conversationId: string, fork: string): string {
   const id = `${conversationId}_${fork}`;
-  if (id.length <= MAX_ID_LENGTH) return id;
+  if (isValidId(id)) return id;
   return `branch_${createHash('sha256').update(`${conversationId}\n${fork}`).digest('hex')}`;
 }
-
-const MAX_ID_LENGTH = 128;
 
 interface TreeNode {
   message?: unknown;
