@@ -22,6 +22,12 @@ const focusedLabel = (page: Page) =>
     return active?.id || active?.getAttribute('aria-label') || active?.tagName;
   });
 
+/** Into the message log with Tab, from the control before it: onto the log's one tab stop. */
+async function tabIntoLog(page: Page) {
+  await page.getByRole('button', { name: 'Delete conversation' }).focus();
+  await page.keyboard.press('Tab');
+}
+
 /** Which answer Shift+Tab from the message box reaches, counted from the last. */
 async function answerBackFromComposer(page: Page) {
   await page.locator('#composer-input').focus();
@@ -175,8 +181,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
         .nth(turns - 1)
         .waitFor();
       // From the control before the log: the last message, its link and Copy, the message box.
-      await page.getByRole('button', { name: 'Delete conversation' }).focus();
-      await page.keyboard.press('Tab');
+      await tabIntoLog(page);
       expect(await focusedMessage()).toContain(`Answer ${turns - 1},`);
       expect(await tabsToComposer()).toBe(3);
 
@@ -381,8 +386,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     try {
       await page.goto(`${app.url}/#/c/${data.id}`);
       await page.locator(ASSISTANT).nth(1).waitFor();
-      await page.getByRole('button', { name: 'Delete conversation' }).focus();
-      await page.keyboard.press('Tab');
+      await tabIntoLog(page);
       await page.keyboard.press('ArrowUp');
       // Up onto the long answer from below: its end, next to where the reader was.
       await page.keyboard.press('ArrowUp');
@@ -437,8 +441,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     try {
       await page.goto(`${app.url}/#/c/${data.id}`);
       await page.locator(ASSISTANT).nth(2).waitFor();
-      await page.getByRole('button', { name: 'Delete conversation' }).focus();
-      await page.keyboard.press('Tab');
+      await tabIntoLog(page);
       await page.keyboard.press('ArrowUp');
       await page.keyboard.press('ArrowUp');
       expect(await answerBackFromComposer(page)).toBe(1);
@@ -475,8 +478,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       await page.goto(`${app.url}/#/c/${data.id}`);
       await page.locator(ASSISTANT).nth(2).waitFor();
       for (const question of ['Question 3', 'Question 4']) {
-        await page.getByRole('button', { name: 'Delete conversation' }).focus();
-        await page.keyboard.press('Tab');
+        await tabIntoLog(page);
         await page.keyboard.press('Home');
         expect(await answerBackFromComposer(page)).not.toBe(0);
         await sendMessage(page, question);
