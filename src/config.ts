@@ -25,6 +25,8 @@ export interface Config {
   maxQueryDepth: number;
   /** Answers one user may have streaming at once; 0: no limit. */
   maxAnswersPerUser: number;
+  /** Answers one user may start in an hour (a burst of that many, then a steady refill). */
+  maxAnswersPerHour: number;
   /** Worker threads that read upstream streams; 0 reads them on the main thread. */
   upstreamThreads: number;
   /** How often a streaming answer's partial text is written to storage. */
@@ -233,6 +235,14 @@ export const SETTINGS = [
     parse: integer(0, 1_000_000),
     default: 50,
     help: 'Answers one user may have streaming at once (0 = no limit)',
+  },
+  {
+    key: 'maxAnswersPerHour',
+    env: 'MAX_ANSWERS_PER_HOUR',
+    flag: 'max-answers-per-hour',
+    parse: integer(0, 1_000_000_000),
+    default: 600,
+    help: 'Answers one user may start in an hour, refilled steadily (0 = no limit)',
   },
   {
     key: 'maxQueryDepth',

@@ -129,6 +129,8 @@ export async function spawnServer(
       OPENAI_BASE_URL: upstreamBaseURL,
       OPENAI_API_KEY: 'bench-key',
       LOG_LEVEL: 'warn',
+      // The bench measures the relay, not a user's hour, whatever the shell sets.
+      MAX_ANSWERS_PER_HOUR: '0',
       ...options.env,
     },
   });

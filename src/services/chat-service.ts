@@ -6,6 +6,7 @@
 import type { Config } from '../config.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { AnswerQuota } from './chat/answer-quota.js';
+import { AnswerRate } from './chat/answer-rate.js';
 import { ChainHealth } from './chat/chain-health.js';
 import { defaultChatName, NEW_CHAT_NAME } from './chat/chat-name.js';
 import { CheckpointClock } from './chat/checkpointer.js';
@@ -74,6 +75,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const chain = new ChainHealth();
   const checkpoints = new CheckpointClock(config.checkpointMs);
   const answers = new AnswerQuota(config.maxAnswersPerUser);
+  const hourly = new AnswerRate(config.maxAnswersPerHour);
   let closing = false;
   const lateSettleMs = deps.lateSettleMs ?? LATE_SETTLE_MS;
   // Later tries at failed final writes, waiting, with their work (see `later`).
@@ -176,6 +178,13 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       });
     }
     const giveBack = answers.take(username);
+    let unspend: () => void;
+    try {
+      unspend = hourly.take(username);
+    } catch (error) {
+      giveBack();
+      throw error;
+    }
     // Reserved before the first await below, so a concurrent send sees the conflict.
     const reserved = reserve(key);
     const { turn } = reserved;
@@ -231,6 +240,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       return { conversation: current, userMessage, assistantMessage };
     } catch (error) {
       finish();
+      // Refused or not stored: the model was not asked, so the hour's answer is not spent.
+      unspend();
       throw error;
     }
   }

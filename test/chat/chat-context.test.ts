@@ -261,6 +261,40 @@ describe('send', () => {
     }
   });
 
+  it("refuses an answer past the user's answers in an hour; refusals and failed sends spend none", async () => {
+    const f = await setup({
+      config: { maxAnswersPerHour: 2, maxAnswersPerUser: 1 },
+      emulator: { tokensPerSecond: 50 },
+    });
+    // Refused before the model is asked: not the hour's answers.
+    await expect(f.service.send(USER, { text: 'Hi', conversationId: 'nope' })).rejects.toThrow(
+      NotFoundError,
+    );
+    const first = await f.service.send(USER, { text: 'One' });
+    await expect(f.service.send(USER, { text: 'Two' })).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { limit: 1 },
+    });
+    await stopAfterSomeText(f, USER, first.conversation.data.id);
+    f.emulator.setPacing({ tokensPerSecond: 0 });
+    await turn(f, 'Two');
+    const refused = f.service.send(USER, { text: 'Three' });
+    await expect(refused).rejects.toThrow(RateLimitedError);
+    const { details } = (await refused.catch((error: unknown) => error)) as RateLimitedError;
+    expect(details).toMatchObject({ limit: 2, period: 'HOUR' });
+    // Half an hour each, less the moments this test took.
+    expect(details?.retryAfterSeconds).toBeGreaterThan(1_790);
+    expect(details?.retryAfterSeconds).toBeLessThanOrEqual(1_800);
+    // A retry asks the model again, so it is refused too; nothing was stored or asked.
+    await expect(f.service.retry(USER, first.conversation.data.id)).rejects.toThrow(
+      RateLimitedError,
+    );
+    expect(await f.store.listConversations(USER)).toHaveLength(2);
+    expect(f.emulator.requests()).toHaveLength(2);
+    // Another user has an hour of their own.
+    expect((await sendAndSettle(f, 'bob', 'Mine')).answer.status).toBe('COMPLETE');
+  });
+
   it('validates input and ownership', async () => {
     const f = await setup({ config: { maxMessageChars: 10, maxChatNameChars: 5 } });
     await expect(f.service.send(USER, { text: '   ' })).rejects.toThrow(ValidationError);
