@@ -10,7 +10,7 @@ import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { buildContext, type Context, type InitialContext } from './context.js';
 import { useBodyLimit } from './http/body-limit.js';
@@ -22,6 +22,7 @@ import { graphiqlOptions, renderGraphiQL } from './http/graphiql.js';
 import { attachGraphQLWs } from './http/graphql-ws.js';
 import { trackInFlight } from './http/in-flight.js';
 import { pageSizeLiterals } from './http/page-size-literal.js';
+import { SECURITY_HEADERS, useSecurityHeaders } from './http/security-headers.js';
 import { createStaticHandler } from './http/static-files.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMaskError } from './schema/errors.js';
@@ -130,7 +131,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       pageSizeLiterals(),
       costLimitPlugin({ maxCost: MAX_COST }),
       maxTokensPlugin({ n: MAX_TOKENS }),
-      securityHeaders(),
+      useSecurityHeaders(),
       codedRefusals(),
       useCompiledSubscriptions(),
     ],
@@ -151,11 +152,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const server = http.createServer((req, res) => {
     const pathname = pathOf(req.url);
     if (pathname === null) {
-      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('Bad request target');
+      res
+        .writeHead(400, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain' })
+        .end('Bad request target');
     } else if (pathname === '/graphql') {
       void serveGraphQL(req, res);
     } else if (pathname === '/healthz') {
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+      res
+        .writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/json' })
+        .end('{"ok":true}');
     } else {
       serveStatic(req, res).catch((error: unknown) => {
         logger.error('static file failed', { error, path: pathname });
@@ -233,21 +238,6 @@ function pathOf(target: string | undefined): string | null {
   } catch {
     return null;
   }
-}
-
-function securityHeaders(): Plugin {
-  return {
-    onResponse({ response }) {
-      response.headers.set('X-Content-Type-Options', 'nosniff');
-      // GraphiQL may be opened with ?token=; keep it out of Referer headers.
-      response.headers.set('Referrer-Policy', 'no-referrer');
-      // Answers are one user's data, and GraphiQL's page may carry a token: stored nowhere.
-      if (!response.headers.has('Cache-Control')) response.headers.set('Cache-Control', 'no-store');
-      // Nor may another site frame GraphiQL to run operations in it.
-      response.headers.set('X-Frame-Options', 'DENY');
-      response.headers.set('Content-Security-Policy', "frame-ancestors 'none'");
-    },
-  };
 }
 
 function yogaLogger(logger: Logger) {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bodyTooLarge, refusalJson } from './body-limit.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 /**
  * A body sent in chunks (`Transfer-Encoding`, no `Content-Length`: `fetch` with a stream, curl
@@ -41,6 +42,7 @@ function refuse(res: ServerResponse, maxBytes: number): void {
   const body = refusalJson(bodyTooLarge(maxBytes));
   res
     .writeHead(413, {
+      ...SECURITY_HEADERS,
       'Content-Type': 'application/json',
       'Content-Length': Buffer.byteLength(body),
       Connection: 'close',

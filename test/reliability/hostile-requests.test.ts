@@ -46,7 +46,27 @@ async function postRaw(body: string | Blob, headers: Record<string, string> = {}
   } catch {
     // Some refusals (e.g. 413 from the body limit) are JSON; others need not be.
   }
-  return { status: response.status, text, ...json };
+  return { status: response.status, text, headers: Object.fromEntries(response.headers), ...json };
+}
+
+/** The headers every response of the API carries, those sent before yoga runs included. */
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "frame-ancestors 'none'",
+};
+
+/** The headers of a raw HTTP reply, by lower-case name. */
+function replyHeaders(reply: string): Record<string, string> {
+  const head = reply.slice(0, reply.indexOf('\r\n\r\n')).split('\r\n').slice(1);
+  return Object.fromEntries(
+    head.map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()];
+    }),
+  );
 }
 
 /** A POST whose body is a stream: fetch sends it in chunks, with no Content-Length. */
@@ -123,6 +143,7 @@ describe('malformed HTTP requests', () => {
         socket.on('end', () => resolve(text)).on('error', reject);
       });
       expect(reply, target).toMatch(/^HTTP\/1\.1 400 /);
+      expect(replyHeaders(reply)).toMatchObject(SECURITY_HEADERS);
     }
     await expectOthersServed();
   });
@@ -193,6 +214,7 @@ describe('malformed HTTP requests', () => {
     const big = JSON.stringify({ query: `{ me { name } }${' '.repeat(MAX_BODY * 2)}` });
     const declared = await postRaw(big);
     expect(declared.status).toBe(413);
+    expect(declared.headers).toMatchObject(SECURITY_HEADERS);
     expect(declared.errors?.[0]).toMatchObject({
       message: expect.stringMatching(/larger than/),
       extensions: { code: 'BAD_REQUEST' },
@@ -205,6 +227,7 @@ describe('malformed HTTP requests', () => {
         `Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${over.length.toString(16)}\r\n${over}\r\n`,
     );
     expect(chunked).toMatch(/^HTTP\/1\.1 413/);
+    expect(replyHeaders(chunked)).toMatchObject(SECURITY_HEADERS);
     expect(JSON.parse(chunked.slice(chunked.indexOf('\r\n\r\n') + 4)).errors[0]).toMatchObject({
       message: expect.stringMatching(/larger than/),
       extensions: { code: 'BAD_REQUEST' },
