@@ -49,6 +49,8 @@ export interface AppOptions {
   wsKeepAliveMs?: number;
   /** How long a WebSocket may take to send `connection_init`. @default 3_000 */
   wsInitTimeoutMs?: number;
+  /** How long a WebSocket that came without a token may go without one. @default 30_000 */
+  wsSignInWaitMs?: number;
   /** How long a new connection may take to send its first request. @default 10_000 */
   firstRequestMs?: number;
 }
@@ -184,6 +186,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     maxPayloadBytes: config.maxBodyBytes,
     keepAliveMs: options.wsKeepAliveMs,
     connectionInitWaitTimeoutMs: options.wsInitTimeoutMs,
+    signInWaitMs: options.wsSignInWaitMs,
   });
 
   let url = '';

@@ -41,6 +41,11 @@ export interface GraphQLWsOptions {
   keepAliveMs?: number;
   /** Operations one socket may run at once; more are refused. @default 500 */
   maxOperationsPerSocket?: number;
+  /**
+   * A socket no valid token has come on by then (at connection_init or with an operation) is
+   * closed once it runs nothing (4401). @default 30_000
+   */
+  signInWaitMs?: number;
 }
 
 interface EnvelopedRoot {
@@ -101,18 +106,24 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
   wss.on('connection', (socket, request) => socket.batchWrites(request.socket as Socket));
   // The connections that said connection_init, for `close` to see their operations.
   const connections = new Set<{ subscriptions: Record<string, unknown> }>();
+  const signIns = new SignInWait(options.signInWaitMs ?? 30_000);
   const handle = useServer<ConnectionParams>(
     {
       connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? 3_000,
       onClose: (ctx) => {
         connections.delete(ctx);
+        signIns.forget(ctx);
       },
       // A token given at connection time must be valid (close 4403 otherwise). Without one the
-      // socket stays open and each operation authenticates itself (GraphiQL does that).
+      // socket stays open and each operation authenticates itself (GraphiQL does that), for a
+      // while: see `SignInWait`.
       onConnect: async (ctx) => {
         connections.add(ctx);
         const header = authorizationIn(ctx.connectionParams);
-        if (header === undefined) return true;
+        if (header === undefined) {
+          signIns.wait(ctx, ctx.extra.socket);
+          return true;
+        }
         try {
           return (await options.users.authenticate(bearerToken(header))) !== null;
         } catch (error) {
@@ -175,7 +186,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
             operationName: params.operationName,
             document,
             variableValues: params.variables,
-            contextValue: await contextFactory(),
+            contextValue: signIns.seen(ctx, await contextFactory()),
             rootValue: { execute, subscribe } satisfies EnvelopedRoot,
           };
         } catch (error) {
@@ -210,6 +221,43 @@ export function attachGraphQLWs(options: GraphQLWsOptions) {
       }
     },
   };
+}
+
+/**
+ * Sockets that came without a token, until one comes with an operation. One that none has come
+ * on in `waitMs` is closed as soon as it runs nothing: it cannot do anything but hold a slot of
+ * MAX_CONNECTIONS and some memory, kept open by the keep-alive pings. 4401 tells graphql-ws's
+ * client not to retry; a lazy one (GraphiQL's) connects anew for its next operation.
+ */
+class SignInWait {
+  private readonly waiting = new Map<object, NodeJS.Timeout>();
+
+  constructor(private readonly waitMs: number) {}
+
+  wait(ctx: { subscriptions: Record<string, unknown> }, socket: WebSocket): void {
+    const check = () => {
+      if (!this.waiting.has(ctx)) return;
+      if (Object.keys(ctx.subscriptions).length > 0) {
+        // Its operations are unauthenticated and end at once; look again shortly.
+        this.waiting.set(ctx, setTimeout(check, Math.min(this.waitMs, 1_000)).unref());
+        return;
+      }
+      this.waiting.delete(ctx);
+      socket.close(4401, 'Unauthorized');
+    };
+    this.waiting.set(ctx, setTimeout(check, this.waitMs).unref());
+  }
+
+  /** Passes an operation's context through, ending the wait when it has a user. */
+  seen<T>(ctx: object, context: T): T {
+    if ((context as { user?: unknown }).user) this.forget(ctx);
+    return context;
+  }
+
+  forget(ctx: object): void {
+    clearTimeout(this.waiting.get(ctx));
+    this.waiting.delete(ctx);
+  }
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import fc from 'fast-check';
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type AppFixture, createAppFixture } from '../helpers/app.js';
@@ -18,11 +19,14 @@ let fx: AppFixture;
 let url: string;
 let wsUrl: string;
 
+/** How long a WebSocket that came without a token may go without one, here. */
+const SIGN_IN_WAIT = 400;
+
 beforeAll(async () => {
   fx = await createAppFixture({
     config: { maxBodyBytes: MAX_BODY, maxQueryDepth: 5 },
     emulator: { replyWords: 20 },
-    app: { wsInitTimeoutMs: 300 },
+    app: { wsInitTimeoutMs: 300, wsSignInWaitMs: SIGN_IN_WAIT },
   });
   url = await fx.start();
   wsUrl = `${url.replace(/^http/, 'ws')}/graphql`;
@@ -280,6 +284,71 @@ describe('hostile WebSockets', () => {
     expect(new Set(await closed)).toEqual(new Set([4408]));
   });
 
+  it('closes a socket no valid token came on in time (4401), and keeps one that signed in', async () => {
+    const me = (socket: WebSocket, id: string, token: string) => {
+      const answer = new Promise<unknown>((resolve) =>
+        socket.on('message', (raw) => {
+          const message = JSON.parse(String(raw));
+          if (message.id === id && message.type === 'next') resolve(message.payload);
+        }),
+      );
+      const headers = { authorization: `Bearer ${token}` };
+      socket.send(
+        JSON.stringify({
+          id,
+          type: 'subscribe',
+          payload: { query: '{ me { name } }', extensions: { headers } },
+        }),
+      );
+      return answer;
+    };
+    const anonymous = await openInitialised({});
+    const wrongToken = await openInitialised({});
+    const signedIn = await openInitialised({});
+    const closes = [closeCode(anonymous), closeCode(wrongToken)];
+    // An operation that brings a valid token signs its socket in, as GraphiQL's do.
+    expect(await me(signedIn, '1', fx.tokens.alice)).toEqual({ data: { me: { name: 'alice' } } });
+    expect(await me(wrongToken, '1', 'nope')).toMatchObject({
+      errors: [{ extensions: { code: 'UNAUTHENTICATED' } }],
+    });
+    expect(await Promise.all(closes)).toEqual([4401, 4401]);
+    // Well past the wait, the signed-in socket is open and served.
+    await new Promise((resolve) => setTimeout(resolve, SIGN_IN_WAIT));
+    expect(signedIn.readyState).toBe(WebSocket.OPEN);
+    expect(await me(signedIn, '2', fx.tokens.bob)).toEqual({ data: { me: { name: 'bob' } } });
+    signedIn.close(1000);
+  });
+
+  it("lets graphql-ws's lazy client, as GraphiQL's, connect again after 4401", async () => {
+    const closes: unknown[] = [];
+    const client = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      // Kept open after its operation, as a client with a subscription would be.
+      lazyCloseTimeout: 60_000,
+      on: { closed: (event) => closes.push((event as { code: number }).code) },
+    });
+    const me = (token: string) =>
+      client
+        .iterate({
+          query: '{ me { name } }',
+          extensions: { headers: { authorization: `Bearer ${token}` } },
+        })
+        .next()
+        .then((result) => result.value);
+    try {
+      expect(await me('nope')).toMatchObject({
+        errors: [{ extensions: { code: 'UNAUTHENTICATED' } }],
+      });
+      await waitFor(() => (closes.length > 0 ? true : undefined));
+      expect(closes).toEqual([4401]);
+      expect(await me(fx.tokens.alice)).toEqual({ data: { me: { name: 'alice' } } });
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('closes a socket that floods garbage (4400) or an oversized message (1009)', async () => {
     const garbage = await openInitialised();
     for (let i = 0; i < 5_000; i++) garbage.send(`not json ${i}`);
@@ -324,18 +393,13 @@ describe('hostile WebSockets', () => {
   });
 });
 
-function openInitialised(): Promise<WebSocket> {
+function openInitialised(
+  payload: Record<string, unknown> = { authorization: `Bearer ${fx.tokens.alice}` },
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
     socket.on('error', reject);
-    socket.on('open', () =>
-      socket.send(
-        JSON.stringify({
-          type: 'connection_init',
-          payload: { authorization: `Bearer ${fx.tokens.alice}` },
-        }),
-      ),
-    );
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload })));
     socket.on('message', (data) => {
       if (JSON.parse(String(data)).type === 'connection_ack') resolve(socket);
     });
