@@ -85,7 +85,6 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const interrupted = new InterruptedAnswers({
     store,
     logger,
-    now,
     retryMs: deps.recoverRetryMs ?? 30_000,
     liveAnswer: (username, conversationId) =>
       open.get(turnKey(username, conversationId))?.messageId,
@@ -214,6 +213,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const userMessage = question.stored ?? added[0]!;
       const assistantMessage = added.at(-1)!;
       turn.messageId = assistantMessage.id;
+      interrupted.stored(username, assistantMessage.id);
       const publisher = hub.openTurn(username, conversationId, assistantMessage.id);
       runTurn({
         config,

@@ -31,9 +31,10 @@ async function collectUntil(
   f: ChatFixture,
   conversationId: string,
   stop: (events: ChatEvent[]) => boolean,
+  username = USER,
 ): Promise<ChatEvent[]> {
   const events: ChatEvent[] = [];
-  const stream = await f.service.subscribe(USER, conversationId, {
+  const stream = await f.service.subscribe(username, conversationId, {
     signal: AbortSignal.timeout(10_000),
   });
   for await (const event of stream) {
@@ -390,31 +391,48 @@ describe('upstream faults', () => {
     await expect(f.store.listConversations('carol')).rejects.toThrow();
   });
 
-  it('recover() marks the answers of a user whose files are mended later, not newer ones', async () => {
-    const f = await setup({ recoverRetryMs: 300 });
+  it("recover() marks the answers of a user whose files are mended later, not this process's", async () => {
+    const f = await setup({ recoverRetryMs: 300, lateSettleMs: [] });
     const crashed = await f.store.createConversation('carol', 'Crashed');
     const id = crashed.data.id;
     await f.store.addMessage('carol', id, { role: 'user', text: 'Hi', status: 'COMPLETE' });
-    await f.store.addMessage('carol', id, { role: 'assistant', text: 'Ha', status: 'STREAMING' });
-    await f.store.release('carol');
-    const snapshot = path.join(f.dataDir, 'chats', 'carol.json');
-    await fs.rename(snapshot, `${snapshot}.away`);
-    await fs.mkdir(snapshot);
-
-    expect(await f.service.recover()).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    await fs.rmdir(snapshot);
-    await fs.rename(`${snapshot}.away`, snapshot);
-    // Stored after the start: a turn of this process's own, which the later pass leaves alone.
-    const newer = await f.store.createConversation('carol', 'Live');
-    await f.store.addMessage('carol', newer.data.id, {
+    // Stored an hour ahead of this process's clock, as when the clock was set back since.
+    await f.store.addMessage('carol', id, {
       role: 'assistant',
-      text: 'Still going',
+      text: 'Ha',
       status: 'STREAMING',
+      timestamp: Date.now() / 1000 + 3_600,
     });
+    // carol's conversations cannot be listed until `mended`; her sends still work.
+    let mended = false;
+    const list = f.store.listConversations.bind(f.store);
+    vi.spyOn(f.store, 'listConversations').mockImplementation(async (username) => {
+      if (username === 'carol' && !mended) throw new Error('EIO: i/o error');
+      return list(username);
+    });
+    expect(await f.service.recover()).toBe(0);
+
+    // A turn of this process whose final write fails stays STREAMING, for the next start.
+    f.emulator.setPacing({ tokensPerSecond: 20, replyWords: 4 });
+    const own = await f.service.send('carol', { text: 'Mine' });
+    const ownId = own.assistantMessage.id;
+    const update = f.store.updateMessage.bind(f.store);
+    vi.spyOn(f.store, 'updateMessage').mockImplementation(async (...args) => {
+      // Storage works again with the rest of carol's files; the answer is left as it was.
+      if (args[2] === ownId && !mended) throw new Error('I/O error');
+      return update(...args);
+    });
+    const events = await collectUntil(
+      f,
+      own.conversation.data.id,
+      (received) => received.some((e) => e.type === 'STREAM_ERROR'),
+      'carol',
+    );
+    expect(events.at(-1)).toMatchObject({ type: 'STREAM_ERROR', code: 'INTERNAL' });
     // A turn streams in the crashed conversation itself while a pass runs: both ends are kept.
     f.emulator.setPacing({ tokensPerSecond: 10, replyWords: 8 });
     const sent = await f.service.send('carol', { conversationId: id, text: 'Again?' });
+    mended = true;
 
     await waitFor(async () => {
       const after = await f.store.getConversation('carol', id);
@@ -427,9 +445,8 @@ describe('upstream faults', () => {
     expect(await f.settled('carol', id, sent.assistantMessage.id)).toMatchObject({
       status: 'COMPLETE',
     });
-    expect((await f.store.getConversation('carol', newer.data.id))?.messages[0]?.status).toBe(
-      'STREAMING',
-    );
+    const ownStored = await f.store.getConversation('carol', own.conversation.data.id);
+    expect(ownStored?.messages.at(-1)).toMatchObject({ id: ownId, status: 'STREAMING' });
   });
 
   it('tries the final write again when it fails, so the answer is stored whole', async () => {

@@ -10,17 +10,19 @@ import { SERVER_STOPPED_MESSAGE } from './error-mapping.js';
 export interface RecoveryDeps {
   store: ConversationStore;
   logger: Logger;
-  /** Unix seconds. */
-  now: () => number;
   /** How often the users whose files could not be read are tried again. */
   retryMs: number;
-  /** The answer a turn of this process streams in the conversation, if one is open. */
+  /**
+   * The answer a turn of this process streams in the conversation: its id, null while the turn
+   * is starting (its answer may be stored already), undefined when no turn is open there.
+   */
   liveAnswer: (username: string, conversationId: string) => string | null | undefined;
 }
 
 export class InterruptedAnswers {
-  // Users `recover` could not read yet, tried again until their files are mended.
-  readonly #unrecovered = new Set<string>();
+  // Users `recover` could not read yet, tried again until their files are mended, each with
+  // the answers this process has stored for them since (see `stored`).
+  readonly #unrecovered = new Map<string, Set<string>>();
   #timer: NodeJS.Timeout | undefined;
   #pass: Promise<void> | undefined;
   #closing = false;
@@ -33,7 +35,7 @@ export class InterruptedAnswers {
     let recovered = 0;
     for (const username of await store.listUsers()) {
       try {
-        recovered += await this.#recoverUser(username, Number.POSITIVE_INFINITY);
+        recovered += (await this.#recoverUser(username)).recovered;
       } catch (error) {
         // One user's files that cannot be read (a folder where a file should be, a file it may
         // not open) must not keep the server from everyone else.
@@ -42,12 +44,21 @@ export class InterruptedAnswers {
           files: `chats/${username}.*`,
           error,
         });
-        this.#unrecovered.add(username);
+        this.#unrecovered.set(username, new Set());
       }
     }
     if (recovered > 0) logger.info('interrupted answers marked INCOMPLETE', { recovered });
-    if (this.#unrecovered.size > 0) this.#retry(this.deps.now());
+    if (this.#unrecovered.size > 0) this.#retry();
     return recovered;
+  }
+
+  /**
+   * Notes an answer a turn of this process stored, for a user still waiting for the retry: it
+   * may be left STREAMING after its turn (a final write that failed) and is not the last
+   * stop's to mark.
+   */
+  stored(username: string, messageId: string): void {
+    this.#unrecovered.get(username)?.add(messageId);
   }
 
   /** Stops the retries; settles once a pass under way has ended. */
@@ -60,22 +71,23 @@ export class InterruptedAnswers {
   /**
    * Once a user's files are mended, their answers cut off by the last stop are marked as such;
    * until then they would read as streaming, and could not be retried. The server is serving
-   * by now, so only answers stored before it started are touched: a newer STREAMING answer is
-   * a turn of this process's own (open, or ending as this pass reads).
+   * by now, so the answers of its own turns are told apart by id, not by time (a wall clock
+   * set back would make old answers look new): the one streaming, those noted by `stored`,
+   * and a conversation whose turn is starting is looked at again on the next pass.
    */
-  #retry(startedAt: number): void {
+  #retry(): void {
     const pass = async () => {
-      for (const username of this.#unrecovered) {
+      for (const [username, own] of this.#unrecovered) {
         if (this.#closing) return;
-        const recovered = await this.#recoverUser(username, startedAt).catch(() => null);
-        if (recovered === null) continue;
+        const result = await this.#recoverUser(username, own).catch(() => null);
+        if (result === null || result.starting) continue;
         this.#unrecovered.delete(username);
         this.deps.logger.info('the conversations of a user can be read again', {
           user: username,
-          recovered,
+          recovered: result.recovered,
         });
       }
-      if (this.#unrecovered.size > 0 && !this.#closing) this.#retry(startedAt);
+      if (this.#unrecovered.size > 0 && !this.#closing) this.#retry();
     };
     this.#timer = setTimeout(() => {
       this.#pass = pass().finally(() => {
@@ -85,18 +97,30 @@ export class InterruptedAnswers {
     this.#timer.unref();
   }
 
-  /** Marks the user's answers left STREAMING (stored before `before`, Unix seconds) INCOMPLETE. */
-  async #recoverUser(username: string, before: number): Promise<number> {
+  /**
+   * Marks the user's answers left STREAMING INCOMPLETE, but for those of this process's turns
+   * (`own`, and the one streaming). `starting`: a conversation was passed over because its turn
+   * was starting, and its answers are still to be looked at.
+   */
+  async #recoverUser(
+    username: string,
+    own: ReadonlySet<string> = new Set(),
+  ): Promise<{ recovered: number; starting: boolean }> {
     const { store, liveAnswer } = this.deps;
     let recovered = 0;
+    let starting = false;
     for (const summary of await store.listConversations(username)) {
       const conversationId = summary.data.id;
       const conversation = await store.getConversation(username, conversationId);
+      // Asked after the read: a turn that started before it may have stored its answer there.
       // A turn open here is not skipped whole: the answer the last stop cut off is still marked.
       const live = liveAnswer(username, conversationId);
+      if (live === null) {
+        starting = true;
+        continue;
+      }
       for (const message of conversation?.messages ?? []) {
-        if (message.status !== 'STREAMING' || message.id === live) continue;
-        if (message.timestamp >= before) continue;
+        if (message.status !== 'STREAMING' || message.id === live || own.has(message.id)) continue;
         await store.updateMessage(username, conversationId, message.id, {
           status: 'INCOMPLETE',
           error: { code: 'STREAM_INTERRUPTED', message: SERVER_STOPPED_MESSAGE, retryable: true },
@@ -104,6 +128,6 @@ export class InterruptedAnswers {
         recovered++;
       }
     }
-    return recovered;
+    return { recovered, starting };
   }
 }
