@@ -4,6 +4,7 @@ import { validateId } from '../services/store/validate.js';
 import type { StoredConversation, StoredMessage } from '../services/types.js';
 import { builder } from './builder.js';
 import { MessageRef } from './message.js';
+import { MAX_MESSAGE_PAGE, messagePage } from './message-page.js';
 
 /** A full conversation, or a listing's summary whose messages are loaded when asked for. */
 export type ConversationShape = Omit<StoredConversation, 'messages'> & {
@@ -33,7 +34,24 @@ export const ConversationRef = builder.objectRef<ConversationShape>('Conversatio
     lastResponseId: t.string({ nullable: true, resolve: (c) => c.last_response_id }),
     messages: t.field({
       type: [MessageRef],
-      resolve: (c, _args, context) => messagesOf(c, context),
+      // Not `last`: the cost limit multiplies a field's cost by a literal `last`, and would
+      // refuse a page of messages it lets through whole.
+      description:
+        'Oldest first; `latest` and `before` read a long conversation a page at a time from its end.',
+      args: {
+        latest: t.arg.int({
+          description: `At most this many, the newest of those asked for (0-${MAX_MESSAGE_PAGE}); all when omitted`,
+        }),
+        before: t.arg.id({
+          description:
+            'Only the messages before this one (an id of this conversation): the page before one read',
+        }),
+      },
+      resolve: async (c, args, context) =>
+        messagePage(await messagesOf(c, context), {
+          latest: args.latest,
+          before: args.before == null ? null : String(args.before),
+        }),
     }),
     messageCount: t.int({
       resolve: async (c, _args, context) =>

@@ -167,6 +167,73 @@ describe('conversations', () => {
   });
 });
 
+describe('a page of messages', () => {
+  const PAGE = `query ($id: ID!, $latest: Int, $before: ID) { conversation(id: $id) {
+    messageCount messages(latest: $latest, before: $before) { text } } }`;
+
+  async function fiveMessages(): Promise<{ id: string; ids: string[] }> {
+    const id = await create();
+    const ids: string[] = [];
+    for (const text of ['m1', 'm2', 'm3', 'm4', 'm5']) {
+      const role = ids.length % 2 === 0 ? 'user' : 'assistant';
+      ids.push((await fx.app.services.store.addMessage('alice', id, { role, text })).id);
+    }
+    return { id, ids };
+  }
+
+  const texts = async (variables: Record<string, unknown>) => {
+    const result = await fx.exec(PAGE, variables);
+    expect(result.errors).toBeUndefined();
+    const { messages, messageCount } = result.data?.conversation;
+    // The count is the whole conversation's, whatever the page.
+    expect(messageCount).toBe(5);
+    return (messages as Array<{ text: string }>).map((m) => m.text);
+  };
+
+  it('reads a conversation from its end, a page at a time, oldest first in each', async () => {
+    const { id, ids } = await fiveMessages();
+    expect(await texts({ id })).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    expect(await texts({ id, latest: 2 })).toEqual(['m4', 'm5']);
+    expect(await texts({ id, latest: 2, before: ids[3] })).toEqual(['m2', 'm3']);
+    expect(await texts({ id, latest: 2, before: ids[1] })).toEqual(['m1']);
+    expect(await texts({ id, latest: 2, before: ids[0] })).toEqual([]);
+    expect(await texts({ id, before: ids[2] })).toEqual(['m1', 'm2']);
+    expect(await texts({ id, latest: 0 })).toEqual([]);
+    expect(await texts({ id, latest: 1_000 })).toHaveLength(5);
+    // A literal page is not costed as that many copies of the selection (as `first` is).
+    const literal = await fx.exec(
+      `query ($id: ID!) { conversation(id: $id) { messages(latest: 1000) { ${MESSAGE_FIELDS} } } }`,
+      { id },
+    );
+    expect(literal.errors).toBeUndefined();
+    expect(literal.data?.conversation.messages).toHaveLength(5);
+  });
+
+  it('refuses a page size out of range, or a message of another conversation, naming the argument', async () => {
+    const { id } = await fiveMessages();
+    const other = await fiveMessages();
+    const refusal = async (variables: Record<string, unknown>) => {
+      const result = await fx.exec(PAGE, { id, ...variables });
+      return result.errors?.map((e) => [e.extensions?.code, e.extensions?.field]);
+    };
+    expect(await refusal({ latest: -1 })).toEqual([['BAD_USER_INPUT', 'latest']]);
+    expect(await refusal({ latest: 1_001 })).toEqual([['BAD_USER_INPUT', 'latest']]);
+    expect(await refusal({ before: other.ids[2] })).toEqual([['BAD_USER_INPUT', 'before']]);
+    expect(await refusal({ before: 'nope' })).toEqual([['BAD_USER_INPUT', 'before']]);
+  });
+
+  it('pages each conversation of a listing alike', async () => {
+    const { id } = await fiveMessages();
+    const result = await fx.exec(
+      '{ conversations(first: 100) { edges { node { id messages(latest: 1) { text } } } } }',
+    );
+    const node = result.data?.conversations.edges.find(
+      (edge: { node: { id: string } }) => edge.node.id === id,
+    )?.node;
+    expect(node.messages).toEqual([{ text: 'm5' }]);
+  });
+});
+
 describe('sendMessage and stopResponse', () => {
   it('stores the message, streams the answer and completes it', async () => {
     const sent = await fx.exec(SEND, { input: { text: 'Tell me about tides' } });
