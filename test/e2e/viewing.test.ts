@@ -144,7 +144,8 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
   it('makes a long conversation one stop in the tab order, its messages reached with the arrow keys', async () => {
     const store = app.fixture.app.services.store;
     const { data } = await store.createConversation('alice', 'Many messages');
-    const turns = 300;
+    // A page of messages, the most the log opens with.
+    const turns = 50;
     const answer = (i: number) => `Answer ${i}, see [the notes](https://example.com/${i})`;
     await store.addMessages(
       'alice',
@@ -219,6 +220,90 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
 
       // The mouse copies any answer, as before.
       expect(await copiedAnswer(page, 0)).toBe(answer(0));
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("reads a long conversation back a page at a time, keeping the reader's place", async () => {
+    const store = app.fixture.app.services.store;
+    const { data } = await store.createConversation('alice', 'Long history');
+    await store.addMessages(
+      'alice',
+      data.id,
+      Array.from({ length: 130 }, (_, i) => [
+        { role: 'user' as const, text: `Question ${i}`, status: 'COMPLETE' as const },
+        { role: 'assistant' as const, text: `Answer ${i}`, status: 'COMPLETE' as const },
+      ]).flat(),
+    );
+    const { context, page, errors } = await signedIn({ width: 900, height: 600 });
+    const messages = page.locator('.log-inner > [data-message-id]');
+    const earlier = page.getByRole('button', { name: 'Show earlier messages' });
+    /** Where the message with `text` is, from the top of the log's visible part. */
+    const offset = (text: string) =>
+      page.evaluate((wanted) => {
+        const log = document.querySelector('.log') as HTMLElement;
+        const message = [...log.querySelectorAll('[data-message-id]')].find(
+          (m) => m.textContent?.includes(wanted) && !m.textContent.includes(`${wanted}0`),
+        );
+        return message
+          ? message.getBoundingClientRect().top - log.getBoundingClientRect().top
+          : null;
+      }, text);
+    const focusedMessage = () =>
+      page.evaluate(() => {
+        const active = document.activeElement;
+        return active?.matches('[data-message-id]') ? active.textContent : null;
+      });
+    try {
+      await page.goto(`${app.url}/#/c/${data.id}`);
+      // The newest hundred, from the end.
+      await page.locator(ASSISTANT).filter({ hasText: 'Answer 129' }).waitFor();
+      await expect.poll(() => messages.count()).toBe(100);
+      await expect(messages.first().textContent()).resolves.toContain('Question 80');
+      await expect.poll(() => atBottom(page)).toBe(true);
+
+      // At the top, the page before comes in above without moving what the reader sees.
+      await page.locator('.log').evaluate((log) => log.scrollTo({ top: 0 }));
+      const before = await offset('Question 80');
+      await earlier.click();
+      await expect.poll(() => messages.count()).toBe(200);
+      expect(Math.abs((await offset('Question 80'))! - before!)).toBeLessThanOrEqual(2);
+      await expect(messages.first().textContent()).resolves.toContain('Question 30');
+      await expect
+        .poll(() => page.locator('.app > [role="status"]').textContent())
+        .toBe('100 earlier messages shown');
+
+      // The last page from the keyboard: the button goes, and focus goes on from the message
+      // that was first, the earlier ones above it.
+      await page.locator('.log').evaluate((log) => log.scrollTo({ top: 0 }));
+      await earlier.focus();
+      await page.keyboard.press('Enter');
+      await expect.poll(() => messages.count()).toBe(260);
+      expect(await earlier.count()).toBe(0);
+      expect(await focusedMessage()).toContain('Question 30');
+      await page.keyboard.press('ArrowUp');
+      expect(await focusedMessage()).toContain('Answer 29');
+      await page.keyboard.press('Home');
+      expect(await focusedMessage()).toContain('Question 0');
+      // The log reads out new messages again once the earlier ones are in.
+      await expect.poll(() => page.locator('.log').getAttribute('aria-live')).toBe('polite');
+
+      // A new turn still comes in at the end, with all of them kept.
+      await sendMessage(page, 'One more');
+      await waitForFinalAnswer(page, 131);
+      await expect.poll(() => messages.count()).toBe(262);
+      // A turn from another client has the page read the newest messages again: the earlier
+      // ones it read stay.
+      await app.fixture.app.services.chat.send('alice', {
+        conversationId: data.id,
+        text: 'From elsewhere',
+      });
+      await waitForFinalAnswer(page, 132);
+      await expect.poll(() => messages.count()).toBe(264);
+      await expect(messages.first().textContent()).resolves.toContain('Question 0');
+      expect(await earlier.count()).toBe(0);
+      expect(errors).toEqual([]);
     } finally {
       await context.close();
     }

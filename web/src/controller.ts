@@ -3,6 +3,7 @@ import type { ConnectionStatus, Socket } from './api/ws.js';
 import { createAnswerActions } from './controller/answer.js';
 import { createContext } from './controller/context.js';
 import { createConversationList } from './controller/conversation-list.js';
+import { createShowEarlier } from './controller/earlier.js';
 import { createLiveConversation } from './controller/live.js';
 import { createOpen } from './controller/open.js';
 import { createSender } from './controller/send.js';
@@ -16,6 +17,8 @@ export interface Actions {
   signOut(): void;
   open(conversationId: string | null, history?: 'push' | 'replace'): Promise<void>;
   loadMoreConversations(): Promise<void>;
+  /** Reads the open conversation's messages before the first shown. */
+  showEarlier(): Promise<void>;
   /** Resolves false when the message was not accepted (the notice says why). */
   send(text: string): Promise<boolean>;
   stop(): Promise<void>;
@@ -74,6 +77,7 @@ export function createController(
     signOut: session.signOut,
     open,
     loadMoreConversations: list.loadMore,
+    showEarlier: createShowEarlier(ctx),
     refreshConversations: list.refresh,
     rename: list.rename,
     remove: list.remove,

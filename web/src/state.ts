@@ -28,6 +28,8 @@ export interface AppState {
   activeId: string | null;
   messages: Message[];
   loadingMessages: boolean;
+  /** Messages before the first of `messages`: none, more the server has, or being read. */
+  earlier: 'none' | 'more' | 'loading';
   notice: Notice | null;
   connection: ConnectionStatus;
   browserOnline: boolean;
@@ -54,6 +56,7 @@ export const initialState: AppState = {
   activeId: null,
   messages: [],
   loadingMessages: false,
+  earlier: 'none',
   notice: null,
   connection: 'idle',
   browserOnline: true,

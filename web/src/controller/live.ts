@@ -11,6 +11,7 @@ import {
   type StreamPosition,
 } from '../stream.js';
 import type { ControllerContext } from './context.js';
+import { earlierOf, MESSAGE_PAGE, withEarlier } from './earlier.js';
 
 /** At most one automatic catch-up after a stream gap in this long. */
 const CATCH_UP_INTERVAL_MS = 5_000;
@@ -144,7 +145,10 @@ export function createLiveConversation(
 
   async function refresh(conversationId: string) {
     try {
-      const { conversation } = await ctx.request(ConversationQuery, { id: conversationId });
+      const { conversation } = await ctx.request(ConversationQuery, {
+        id: conversationId,
+        latest: MESSAGE_PAGE,
+      });
       if (store.get().activeId !== conversationId || !conversation) return;
       const local = new Map(store.get().messages.map((m) => [m.id, m]));
       // While the server still says STREAMING, this page's copy is at least as new: ahead of
@@ -159,8 +163,12 @@ export function createLiveConversation(
         .get()
         .messages.filter((m) => isPending(m) && !sent.has(m.clientMessageId));
       const { messages: _messages, ...summary } = conversation;
+      const shown = withEarlier(store.get().messages, [...merged, ...pending]);
+      const { earlier } = store.get();
       store.set({
-        messages: [...merged, ...pending],
+        messages: shown,
+        // A read of earlier messages under way goes on; it checks that the list still joins.
+        earlier: earlier === 'loading' ? earlier : earlierOf(summary.messageCount, shown),
         conversations: upsertConversation(store.get().conversations, summary),
       });
       if (!merged.some((m) => m.status === 'STREAMING')) ctx.dropStopNotice(conversationId);

@@ -3,6 +3,7 @@ import { takeResumePoint } from '../resume.js';
 import { writeRoute } from '../route.js';
 import { upsertConversation } from '../state.js';
 import type { ControllerContext } from './context.js';
+import { earlierOf, MESSAGE_PAGE } from './earlier.js';
 import type { LiveConversation } from './live.js';
 import type { Watcher } from './watch.js';
 
@@ -25,13 +26,17 @@ export function createOpen(ctx: ControllerContext, live: LiveConversation, watch
     store.set({
       activeId: conversationId,
       messages: [],
+      earlier: 'none',
       notice: null,
       drawerOpen: false,
       loadingMessages: conversationId !== null,
     });
     if (!conversationId) return;
     try {
-      const { conversation } = await ctx.request(ConversationQuery, { id: conversationId });
+      const { conversation } = await ctx.request(ConversationQuery, {
+        id: conversationId,
+        latest: MESSAGE_PAGE,
+      });
       if (mine !== ticket) return;
       if (!conversation) {
         writeRoute(null, 'replace');
@@ -54,6 +59,7 @@ export function createOpen(ctx: ControllerContext, live: LiveConversation, watch
           : stored;
       store.set({
         messages,
+        earlier: earlierOf(summary.messageCount, messages),
         loadingMessages: false,
         conversations: upsertConversation(store.get().conversations, summary),
       });

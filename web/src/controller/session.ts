@@ -42,7 +42,13 @@ export function createSession(
     live.close();
     watcher.unwatchAll();
     clearToken();
-    store.set({ screen: 'sign-in', signInError: error, conversations: [], messages: [] });
+    store.set({
+      screen: 'sign-in',
+      signInError: error,
+      conversations: [],
+      messages: [],
+      earlier: 'none',
+    });
   }
 
   function start(): Promise<void> {

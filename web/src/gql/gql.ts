@@ -20,7 +20,8 @@ type Documents = {
     "\n  fragment ConversationSummary on Conversation {\n    id\n    chatName\n    createdAt\n    lastUpdate\n    messageCount\n    streaming\n  }\n": typeof types.ConversationSummaryFragmentDoc,
     "\n  query Session {\n    me {\n      name\n    }\n    serverInfo {\n      offlineMode\n      model\n    }\n  }\n": typeof types.SessionDocument,
     "\n  query Conversations($first: Int, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        node {\n          ...ConversationSummary\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConversationsDocument,
-    "\n  query Conversation($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationSummary\n      messages {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.ConversationDocument,
+    "\n  query Conversation($id: ID!, $latest: Int) {\n    conversation(id: $id) {\n      ...ConversationSummary\n      messages(latest: $latest) {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.ConversationDocument,
+    "\n  query EarlierMessages($id: ID!, $before: ID!, $latest: Int!) {\n    conversation(id: $id) {\n      messageCount\n      messages(latest: $latest, before: $before) {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.EarlierMessagesDocument,
     "\n  query ConversationSummaryOnly($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationSummary\n    }\n  }\n": typeof types.ConversationSummaryOnlyDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      conversation {\n        ...ConversationSummary\n      }\n      userMessage {\n        ...MessageFields\n      }\n      assistantMessage {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.SendMessageDocument,
     "\n  mutation RenameConversation($id: ID!, $chatName: String!) {\n    renameConversation(id: $id, chatName: $chatName) {\n      ...ConversationSummary\n    }\n  }\n": typeof types.RenameConversationDocument,
@@ -35,7 +36,8 @@ const documents: Documents = {
     "\n  fragment ConversationSummary on Conversation {\n    id\n    chatName\n    createdAt\n    lastUpdate\n    messageCount\n    streaming\n  }\n": types.ConversationSummaryFragmentDoc,
     "\n  query Session {\n    me {\n      name\n    }\n    serverInfo {\n      offlineMode\n      model\n    }\n  }\n": types.SessionDocument,
     "\n  query Conversations($first: Int, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        node {\n          ...ConversationSummary\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConversationsDocument,
-    "\n  query Conversation($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationSummary\n      messages {\n        ...MessageFields\n      }\n    }\n  }\n": types.ConversationDocument,
+    "\n  query Conversation($id: ID!, $latest: Int) {\n    conversation(id: $id) {\n      ...ConversationSummary\n      messages(latest: $latest) {\n        ...MessageFields\n      }\n    }\n  }\n": types.ConversationDocument,
+    "\n  query EarlierMessages($id: ID!, $before: ID!, $latest: Int!) {\n    conversation(id: $id) {\n      messageCount\n      messages(latest: $latest, before: $before) {\n        ...MessageFields\n      }\n    }\n  }\n": types.EarlierMessagesDocument,
     "\n  query ConversationSummaryOnly($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationSummary\n    }\n  }\n": types.ConversationSummaryOnlyDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      conversation {\n        ...ConversationSummary\n      }\n      userMessage {\n        ...MessageFields\n      }\n      assistantMessage {\n        ...MessageFields\n      }\n    }\n  }\n": types.SendMessageDocument,
     "\n  mutation RenameConversation($id: ID!, $chatName: String!) {\n    renameConversation(id: $id, chatName: $chatName) {\n      ...ConversationSummary\n    }\n  }\n": types.RenameConversationDocument,
@@ -68,7 +70,11 @@ export function graphql(source: "\n  query Conversations($first: Int, $after: St
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Conversation($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationSummary\n      messages {\n        ...MessageFields\n      }\n    }\n  }\n"): typeof import('./graphql').ConversationDocument;
+export function graphql(source: "\n  query Conversation($id: ID!, $latest: Int) {\n    conversation(id: $id) {\n      ...ConversationSummary\n      messages(latest: $latest) {\n        ...MessageFields\n      }\n    }\n  }\n"): typeof import('./graphql').ConversationDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query EarlierMessages($id: ID!, $before: ID!, $latest: Int!) {\n    conversation(id: $id) {\n      messageCount\n      messages(latest: $latest, before: $before) {\n        ...MessageFields\n      }\n    }\n  }\n"): typeof import('./graphql').EarlierMessagesDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

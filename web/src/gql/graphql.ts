@@ -49,10 +49,20 @@ export type ConversationsQuery = { conversations: { edges: Array<{ node: { id: s
 
 export type ConversationQueryVariables = Exact<{
   id: string | number;
+  latest?: number | null | undefined;
 }>;
 
 
 export type ConversationQuery = { conversation: { id: string, chatName: string, createdAt: string, lastUpdate: string, messageCount: number, streaming: boolean, messages: Array<{ id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, clientMessageId: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }> } | null };
+
+export type EarlierMessagesQueryVariables = Exact<{
+  id: string | number;
+  before: string | number;
+  latest: number;
+}>;
+
+
+export type EarlierMessagesQuery = { conversation: { messageCount: number, messages: Array<{ id: string, role: Role, text: string, status: MessageStatus, timestamp: string, responseId: string | null, model: string | null, clientMessageId: string | null, usage: { inputTokens: number, outputTokens: number, reasoningTokens: number, totalTokens: number } | null, error: { code: string, message: string, retryable: boolean } | null }> } | null };
 
 export type ConversationSummaryOnlyQueryVariables = Exact<{
   id: string | number;
@@ -206,10 +216,10 @@ export const ConversationsDocument = new TypedDocumentString(`
   streaming
 }`) as unknown as TypedDocumentString<ConversationsQuery, ConversationsQueryVariables>;
 export const ConversationDocument = new TypedDocumentString(`
-    query Conversation($id: ID!) {
+    query Conversation($id: ID!, $latest: Int) {
   conversation(id: $id) {
     ...ConversationSummary
-    messages {
+    messages(latest: $latest) {
       ...MessageFields
     }
   }
@@ -246,6 +256,39 @@ fragment ConversationSummary on Conversation {
   messageCount
   streaming
 }`) as unknown as TypedDocumentString<ConversationQuery, ConversationQueryVariables>;
+export const EarlierMessagesDocument = new TypedDocumentString(`
+    query EarlierMessages($id: ID!, $before: ID!, $latest: Int!) {
+  conversation(id: $id) {
+    messageCount
+    messages(latest: $latest, before: $before) {
+      ...MessageFields
+    }
+  }
+}
+    fragment UsageFields on Usage {
+  inputTokens
+  outputTokens
+  reasoningTokens
+  totalTokens
+}
+fragment MessageFields on Message {
+  id
+  role
+  text
+  status
+  timestamp
+  responseId
+  model
+  clientMessageId
+  usage {
+    ...UsageFields
+  }
+  error {
+    code
+    message
+    retryable
+  }
+}`) as unknown as TypedDocumentString<EarlierMessagesQuery, EarlierMessagesQueryVariables>;
 export const ConversationSummaryOnlyDocument = new TypedDocumentString(`
     query ConversationSummaryOnly($id: ID!) {
   conversation(id: $id) {

@@ -70,10 +70,21 @@ export const ConversationsQuery = graphql(`
 `);
 
 export const ConversationQuery = graphql(`
-  query Conversation($id: ID!) {
+  query Conversation($id: ID!, $latest: Int) {
     conversation(id: $id) {
       ...ConversationSummary
-      messages {
+      messages(latest: $latest) {
+        ...MessageFields
+      }
+    }
+  }
+`);
+
+export const EarlierMessagesQuery = graphql(`
+  query EarlierMessages($id: ID!, $before: ID!, $latest: Int!) {
+    conversation(id: $id) {
+      messageCount
+      messages(latest: $latest, before: $before) {
         ...MessageFields
       }
     }

@@ -59,6 +59,17 @@ export function mountChat(
   new ResizeObserver(() => {
     if (pinned) log.scrollTop = log.scrollHeight;
   }).observe(log);
+  // Above the messages of a conversation longer than a page. aria-disabled, not disabled, while
+  // the page is read: a disabled button drops its focus to the page.
+  const earlier = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button button--ghost button--small log-earlier',
+      onClick: () => void actions.showEarlier(),
+    },
+    'Show earlier messages',
+  );
   const rendered = new Map<string, { message: Message; element: HTMLElement; last: boolean }>();
   const handlers = { onRetry: (id: string) => actions.retryAnswer(id) };
   const messageFocus = mountMessageFocus(log, inner);
@@ -85,10 +96,12 @@ export function mountChat(
   return (state, previous) => {
     if (
       state.messages === previous?.messages &&
-      state.loadingMessages === previous.loadingMessages
+      state.loadingMessages === previous.loadingMessages &&
+      state.earlier === previous.earlier
     ) {
       return;
     }
+    earlier.setAttribute('aria-disabled', String(state.earlier === 'loading'));
     const wasAtBottom = atBottom();
     if (state.loadingMessages) {
       rendered.clear();
@@ -136,11 +149,28 @@ export function mountChat(
     });
     const ids = new Set(state.messages.map((m) => m.id));
     for (const id of rendered.keys()) if (!ids.has(id)) rendered.delete(id);
-    placeChildren(inner, elements);
+    const switched = state.activeId !== previous?.activeId || previous?.loadingMessages;
+    // The message that was first stays where the reader saw it when earlier ones come in above.
+    const anchor = switched ? undefined : rendered.get(previous?.messages[0]?.id ?? '')?.element;
+    const prepended = anchor !== undefined && anchor !== elements[0];
+    const anchorTop = anchor?.getBoundingClientRect().top ?? 0;
+    const earlierHadFocus = document.activeElement === earlier;
+    // Messages read back are history, not news: the live region does not read them out.
+    if (prepended) log.setAttribute('aria-live', 'off');
+    placeChildren(inner, state.earlier === 'none' ? elements : [earlier, ...elements]);
+    if (prepended) {
+      log.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
+      // After the accessibility tree has taken the change in, with the region off.
+      setTimeout(() => log.setAttribute('aria-live', 'polite'), 100);
+    }
     // Only a question sent from here takes the tab stop.
     const sent = state.sentQuestions !== (previous?.sentQuestions ?? 0);
     messageFocus.update(elements, changed, sent);
-    if (focused && !inner.contains(document.activeElement)) {
+    if (earlierHadFocus && state.earlier === 'none') {
+      // The last page is in and the button gone: the keyboard goes on from the message that
+      // was first, with the earlier ones above it.
+      (anchor ?? elements[0])?.focus();
+    } else if (focused && !inner.contains(document.activeElement)) {
       // A re-rendered message takes its controls with it: the new copy of the one that had
       // focus takes it back (a link or Copy code in a streaming answer), and a control that
       // is gone (Retry, once pressed) hands focus on to the composer.
@@ -148,8 +178,7 @@ export function mountChat(
       if (again) messageFocus.restore(again);
       else composer.focus();
     }
-    const switched = state.activeId !== previous?.activeId || previous?.loadingMessages;
-    if (wasAtBottom || switched || asked) {
+    if ((wasAtBottom && !prepended) || switched || asked) {
       log.scrollTop = log.scrollHeight;
       pinned = true;
     }
