@@ -27,6 +27,8 @@ export interface Config {
   maxAnswersPerUser: number;
   /** Answers one user may start in an hour (a burst of that many, then a steady refill). */
   maxAnswersPerHour: number;
+  /** Conversations one user may hold; 0: no limit. A migration is not held to it. */
+  maxConversationsPerUser: number;
   /** Worker threads that read upstream streams; 0 reads them on the main thread. */
   upstreamThreads: number;
   /** How often a streaming answer's partial text is written to storage. */
@@ -243,6 +245,14 @@ export const SETTINGS = [
     parse: integer(0, 1_000_000_000),
     default: 600,
     help: 'Answers one user may start in an hour, refilled steadily (0 = no limit)',
+  },
+  {
+    key: 'maxConversationsPerUser',
+    env: 'MAX_CONVERSATIONS_PER_USER',
+    flag: 'max-conversations-per-user',
+    parse: integer(0, 1_000_000_000),
+    default: 10_000,
+    help: 'Conversations one user may hold; a migration may bring more (0 = no limit)',
   },
   {
     key: 'maxQueryDepth',

@@ -10,6 +10,7 @@ import { AnswerRate } from './chat/answer-rate.js';
 import { ChainHealth } from './chat/chain-health.js';
 import { defaultChatName, NEW_CHAT_NAME } from './chat/chat-name.js';
 import { CheckpointClock } from './chat/checkpointer.js';
+import { ConversationQuota } from './chat/conversation-quota.js';
 import {
   clientMessageMetadata,
   RepeatedSends,
@@ -54,7 +55,11 @@ export interface ChatServiceDeps {
 }
 
 /** What a turn starts from: the conversation as it was, or one to make; and its question. */
-type TurnPlan = ({ before: StoredConversation } | { create: { chatName: string } }) & {
+type TurnPlan = (
+  | { before: StoredConversation }
+  // `placed` gives back the user's place taken for it (see ConversationQuota) once stored.
+  | { create: { chatName: string; placed: () => void } }
+) & {
   question: { text: string; stored?: StoredMessage; metadata?: Record<string, unknown> };
 };
 
@@ -76,6 +81,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const checkpoints = new CheckpointClock(config.checkpointMs);
   const answers = new AnswerQuota(config.maxAnswersPerUser);
   const hourly = new AnswerRate(config.maxAnswersPerHour);
+  const conversations = new ConversationQuota(config.maxConversationsPerUser, store);
   let closing = false;
   const lateSettleMs = deps.lateSettleMs ?? LATE_SETTLE_MS;
   // Later tries at failed final writes, waiting, with their work (see `later`).
@@ -123,8 +129,11 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const question = { text, metadata };
     if (conversationId === null) {
       // Made with its first messages in one write: a crash never leaves it behind, empty.
-      const create = { chatName: chatName ?? defaultChatName(text, config.maxChatNameChars) };
-      return startTurn(username, newConversationId(), async () => ({ create, question }));
+      const name = chatName ?? defaultChatName(text, config.maxChatNameChars);
+      return startTurn(username, newConversationId(), async () => ({
+        create: { chatName: name, placed: await conversations.take(username) },
+        question,
+      }));
     }
     return startTurn(username, conversationId, async () => ({
       // Read once no other turn can run here: the one before may have moved the chain.
@@ -257,13 +266,15 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const added = await store.addMessages(username, conversationId, messages);
       return { before: plan.before, added };
     }
-    const created = await store.createConversation(username, plan.create.chatName, {
-      id: conversationId,
-      // Made when its question was: never after it (a repeat's lookup counts on that order).
-      createdAt: messages[0]?.timestamp ?? now(),
-      metadata: plan.question.metadata,
-      messages,
-    });
+    const created = await store
+      .createConversation(username, plan.create.chatName, {
+        id: conversationId,
+        // Made when its question was: never after it (a repeat's lookup counts on that order).
+        createdAt: messages[0]?.timestamp ?? now(),
+        metadata: plan.question.metadata,
+        messages,
+      })
+      .finally(plan.create.placed);
     const { created_at } = created.data;
     const before = { ...created, messages: [], last_update: created_at, last_response_id: null };
     return { before, added: created.messages };
@@ -365,8 +376,11 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     remove,
     recover: () => interrupted.recover(),
     shutdown,
-    create: (username, chatName) =>
-      store.createConversation(username, optionalChatName(chatName, config) ?? NEW_CHAT_NAME),
+    async create(username, chatName) {
+      const name = optionalChatName(chatName, config) ?? NEW_CHAT_NAME;
+      const placed = await conversations.take(username);
+      return store.createConversation(username, name).finally(placed);
+    },
     rename: (username, conversationId, chatName) =>
       store.renameConversation(
         username,

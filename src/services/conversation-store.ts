@@ -191,6 +191,10 @@ export class JsonConversationStore implements ConversationStore {
     );
   }
 
+  async countConversations(username: string): Promise<number> {
+    return this.documents.read(username, (conversations) => conversations.size);
+  }
+
   /**
    * Appends a message; `last_update` becomes its timestamp, and a message that carries a
    * `response_id` also becomes the conversation's `last_response_id` (as in the seed).

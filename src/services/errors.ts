@@ -7,6 +7,7 @@ export type DomainErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'QUOTA_EXCEEDED'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UNAUTHENTICATED';
 
@@ -43,6 +44,12 @@ export class ConflictError extends DomainError {
 export class RateLimitedError extends DomainError {
   constructor(message: string, details?: Record<string, unknown>) {
     super('RATE_LIMITED', message, details);
+  }
+}
+
+export class QuotaExceededError extends DomainError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('QUOTA_EXCEEDED', message, details);
   }
 }
 

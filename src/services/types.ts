@@ -106,6 +106,8 @@ export interface ConversationStore {
   getConversation(username: string, conversationId: string): Promise<StoredConversation | null>;
   /** Newest `last_update` first. */
   listConversations(username: string): Promise<ConversationSummary[]>;
+  /** How many conversations the user holds (a listing's length, without the listing). */
+  countConversations(username: string): Promise<number>;
   addMessage(username: string, conversationId: string, message: NewMessage): Promise<StoredMessage>;
   /** Appends messages in order as one durable write. */
   addMessages(

@@ -9,6 +9,7 @@ import { checkChatName } from '../../src/services/chat/input-text.js';
 import {
   ConflictError,
   NotFoundError,
+  QuotaExceededError,
   RateLimitedError,
   ValidationError,
 } from '../../src/services/errors.js';
@@ -19,6 +20,7 @@ import {
   sendAndSettle,
   stopAfterSomeText,
   userItem,
+  waitFor,
 } from '../helpers/chat.js';
 
 const USER = 'alice';
@@ -293,6 +295,42 @@ describe('send', () => {
     expect(f.emulator.requests()).toHaveLength(2);
     // Another user has an hour of their own.
     expect((await sendAndSettle(f, 'bob', 'Mine')).answer.status).toBe('COMPLETE');
+  });
+
+  it('refuses a new conversation past the most a user may hold, however it is made, one place at a time', async () => {
+    const f = await setup({ config: { maxConversationsPerUser: 3 } });
+    const first = await turn(f, 'One');
+    await f.service.create(USER, 'Two');
+    // Two makes at once for the last place: one is let through.
+    const raced = await Promise.allSettled([
+      f.service.create(USER, 'Three'),
+      f.service.send(USER, { text: 'Three too' }),
+    ]);
+    expect(raced.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = raced.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({
+      code: 'QUOTA_EXCEEDED',
+      details: { limit: 3 },
+      message: 'You have 3 conversations, the most allowed is 3: delete some to start another',
+    });
+    await expect(f.service.send(USER, { text: 'Four' })).rejects.toThrow(QuotaExceededError);
+    await expect(f.service.create(USER)).rejects.toThrow(QuotaExceededError);
+    const held = await f.store.listConversations(USER);
+    expect(held).toHaveLength(3);
+    await waitFor(async () =>
+      (await f.store.listConversations(USER)).every((c) => !c.streaming) ? true : undefined,
+    );
+    // The conversations held go on; another user has places of their own.
+    expect((await turn(f, 'Still here', first.conversation.data.id)).answer.status).toBe(
+      'COMPLETE',
+    );
+    await f.service.create('bob', 'Mine');
+    // A place comes back with a deletion.
+    await f.service.remove(USER, first.conversation.data.id);
+    expect((await turn(f, 'Five')).answer.status).toBe('COMPLETE');
+    // The model was asked only for the answers of sends let through.
+    const sendWon = raced[1]?.status === 'fulfilled';
+    expect(f.emulator.requests()).toHaveLength(sendWon ? 4 : 3);
   });
 
   it('validates input and ownership', async () => {

@@ -403,7 +403,8 @@ describe('upstream faults', () => {
       status: 'STREAMING',
       timestamp: Date.now() / 1000 + 3_600,
     });
-    // carol's conversations cannot be listed until `mended`; her sends still work.
+    const other = await f.store.createConversation('carol', 'Other');
+    // carol's conversations cannot be listed until `mended`; her sends to one still work.
     let mended = false;
     const list = f.store.listConversations.bind(f.store);
     vi.spyOn(f.store, 'listConversations').mockImplementation(async (username) => {
@@ -414,7 +415,7 @@ describe('upstream faults', () => {
 
     // A turn of this process whose final write fails stays STREAMING, for the next start.
     f.emulator.setPacing({ tokensPerSecond: 20, replyWords: 4 });
-    const own = await f.service.send('carol', { text: 'Mine' });
+    const own = await f.service.send('carol', { conversationId: other.data.id, text: 'Mine' });
     const ownId = own.assistantMessage.id;
     const update = f.store.updateMessage.bind(f.store);
     vi.spyOn(f.store, 'updateMessage').mockImplementation(async (...args) => {

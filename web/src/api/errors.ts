@@ -5,6 +5,8 @@ const SERVER_CODES = [
   'NOT_FOUND',
   'CONFLICT',
   'RATE_LIMITED',
+  // The user holds the most conversations allowed: one must go before another is made.
+  'QUOTA_EXCEEDED',
   'UPSTREAM_UNAVAILABLE',
   // A stream ended because its replay is gone or the page fell behind: read and follow again.
   'REPLAY_GAP',

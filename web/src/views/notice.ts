@@ -4,6 +4,7 @@ import { icon } from '../icons.js';
 
 const titles: Record<ApiErrorCode, string> = {
   RATE_LIMITED: 'Too many requests',
+  QUOTA_EXCEEDED: 'Too many conversations',
   UPSTREAM_UNAVAILABLE: 'The model service is unavailable',
   CONFLICT: 'An answer is still being written',
   NETWORK: 'Cannot reach the server',

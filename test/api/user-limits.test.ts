@@ -1,4 +1,4 @@
-/** How a client is told of the limits on one user's answers: a stable code and what to wait for. */
+/** How a client is told of the limits on one user: a stable code, the limit, what to wait for. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppFixture, createAppFixture } from '../helpers/app.js';
 
@@ -8,7 +8,7 @@ const SEND = `mutation ($text: String!) { sendMessage(input: { text: $text }) {
 let fx: AppFixture;
 
 beforeAll(async () => {
-  fx = await createAppFixture({ config: { maxAnswersPerHour: 1 } });
+  fx = await createAppFixture({ config: { maxAnswersPerHour: 1, maxConversationsPerUser: 2 } });
 });
 afterAll(() => fx.close());
 
@@ -40,5 +40,20 @@ describe('answer limits', () => {
     ]);
     // Bob's hour is his own.
     expect((await fx.exec(SEND, { text: 'Mine' }, fx.tokens.bob)).errors).toBeUndefined();
+  });
+});
+
+describe('conversation limit', () => {
+  it('refuses a conversation past the most a user may hold with QUOTA_EXCEEDED and the limit', async () => {
+    const CREATE = 'mutation { createConversation(chatName: "Kept") { id } }';
+    const carol = await fx.app.services.users.add('carol');
+    for (let i = 0; i < 2; i++) expect((await fx.exec(CREATE, {}, carol)).errors).toBeUndefined();
+    const refused = await fx.exec(CREATE, {}, carol);
+    expect(refused.errors).toEqual([
+      expect.objectContaining({
+        message: 'You have 2 conversations, the most allowed is 2: delete some to start another',
+        extensions: { code: 'QUOTA_EXCEEDED', limit: 2 },
+      }),
+    ]);
   });
 });
