@@ -1,4 +1,5 @@
 import { requireUser } from '../context.js';
+import { MAX_SEARCH_CHARS, nameMatcher } from '../services/chat/name-search.js';
 import { builder } from './builder.js';
 import { ConversationRef, type ConversationShape } from './conversation.js';
 import { encodeCursor, paginate } from './pagination.js';
@@ -44,9 +45,17 @@ builder.queryField('conversations', (t) =>
   t.field({
     type: ConversationConnectionRef,
     description: 'Newest first. `first` defaults to 20 and is capped at 100.',
-    args: { first: t.arg.int(), after: t.arg.string() },
+    args: {
+      first: t.arg.int(),
+      after: t.arg.string(),
+      search: t.arg.string({
+        description: `Only those whose name holds this, in any case and with or without accents (at most ${MAX_SEARCH_CHARS} characters; empty: all)`,
+      }),
+    },
     resolve: async (_root, args, context) => {
-      const all = await context.services.store.listConversations(requireUser(context));
+      const matches = nameMatcher(args.search);
+      const listed = await context.services.store.listConversations(requireUser(context));
+      const all = matches ? listed.filter((c) => matches(c.chat_name)) : listed;
       const page = paginate(all, args.first, args.after);
       const first = page.nodes[0];
       const last = page.nodes.at(-1);

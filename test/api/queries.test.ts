@@ -167,6 +167,57 @@ describe('conversations', () => {
   });
 });
 
+describe('searching conversations by name', () => {
+  const SEARCH = `query ($search: String, $first: Int, $after: String) {
+    conversations(search: $search, first: $first, after: $after) {
+      totalCount edges { node { chatName } } pageInfo { hasNextPage endCursor } } }`;
+
+  it('finds by any part of the name, in any case, with or without accents, page by page', async () => {
+    const dora = await fx.app.services.users.add('dora');
+    for (const name of ['Résumé tips', 'Holiday plans', 'RESUME draft', 'Cover letter']) {
+      await create(dora, name);
+    }
+    const names = async (variables: Record<string, unknown>) => {
+      const result = await fx.exec(SEARCH, variables, dora);
+      expect(result.errors).toBeUndefined();
+      const { totalCount, edges } = result.data?.conversations;
+      return {
+        totalCount,
+        names: edges.map((e: { node: { chatName: string } }) => e.node.chatName),
+      };
+    };
+    // Newest first, as the whole list.
+    expect(await names({ search: 'resume' })).toEqual({
+      totalCount: 2,
+      names: ['RESUME draft', 'Résumé tips'],
+    });
+    expect(await names({ search: 'SUMÉ   T' })).toEqual({ totalCount: 1, names: ['Résumé tips'] });
+    expect(await names({ search: 'nothing like it' })).toEqual({ totalCount: 0, names: [] });
+    // Empty or only space: every conversation.
+    expect((await names({ search: '  ' })).totalCount).toBe(4);
+    expect((await names({ search: null })).totalCount).toBe(4);
+    // A page of the matches, then the next from its cursor.
+    const first = await fx.exec(SEARCH, { search: 'e', first: 2 }, dora);
+    const { edges, pageInfo } = first.data?.conversations;
+    expect(edges).toHaveLength(2);
+    expect(pageInfo.hasNextPage).toBe(true);
+    const rest = await names({ search: 'e', first: 2, after: pageInfo.endCursor });
+    expect(edges.map((e: { node: { chatName: string } }) => e.node.chatName)).toEqual([
+      'Cover letter',
+      'RESUME draft',
+    ]);
+    // "Holiday plans" holds no e.
+    expect(rest).toEqual({ totalCount: 3, names: ['Résumé tips'] });
+  });
+
+  it('refuses a search longer than any name, naming it', async () => {
+    const result = await fx.exec(SEARCH, { search: 'x'.repeat(201) });
+    expect(result.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([
+      ['BAD_USER_INPUT', 'search'],
+    ]);
+  });
+});
+
 describe('a page of messages', () => {
   const PAGE = `query ($id: ID!, $latest: Int, $before: ID) { conversation(id: $id) {
     messageCount messages(latest: $latest, before: $before) { text } } }`;
