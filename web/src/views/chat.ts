@@ -153,7 +153,8 @@ export function mountChat(
     // The message that was first stays where the reader saw it when earlier ones come in above.
     const anchor = switched ? undefined : rendered.get(previous?.messages[0]?.id ?? '')?.element;
     const prepended = anchor !== undefined && anchor !== elements[0];
-    const anchorTop = anchor?.getBoundingClientRect().top ?? 0;
+    // Measured only then: a layout forced at every frame of a streaming answer costs.
+    const anchorTop = prepended ? anchor.getBoundingClientRect().top : 0;
     const earlierHadFocus = document.activeElement === earlier;
     // Messages read back are history, not news: the live region does not read them out.
     if (prepended) log.setAttribute('aria-live', 'off');
