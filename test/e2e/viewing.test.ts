@@ -309,6 +309,43 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     }
   });
 
+  it('searches the conversation list by name as the reader types, and Escape ends it', async () => {
+    const store = app.fixture.app.services.store;
+    for (const name of ['Résumé Qz1', 'Holiday Qz1', 'RESUME qz1 draft']) {
+      await store.createConversation('alice', name);
+    }
+    const { context, page, errors } = await signedIn();
+    const sidebar = page.locator('#sidebar');
+    const names = () => sidebar.locator('.conversation-name').allTextContents();
+    const search = page.getByRole('searchbox', { name: 'Search chats by name' });
+    try {
+      await sidebar.getByText('Holiday Qz1').waitFor();
+      await search.fill('resume qz1');
+      await expect.poll(names).toEqual(['RESUME qz1 draft', 'Résumé Qz1']);
+      expect(await sidebar.locator('.sidebar-heading').textContent()).toBe('Matches');
+      await expect
+        .poll(() => page.locator('.app > [role="status"]').textContent())
+        .toBe('2 chats match.');
+      // A match opens as any conversation does, and the matches stay.
+      await sidebar.getByText('Résumé Qz1').click();
+      await page.getByRole('heading', { name: 'Résumé Qz1' }).waitFor();
+      expect(await names()).toEqual(['RESUME qz1 draft', 'Résumé Qz1']);
+
+      await search.fill('nothing qz1');
+      await expect.poll(() => sidebar.getByText('No chats match.').isVisible()).toBe(true);
+      expect(await names()).toEqual([]);
+
+      await search.focus();
+      await page.keyboard.press('Escape');
+      expect(await search.inputValue()).toBe('');
+      await expect.poll(async () => (await names()).includes('Holiday Qz1')).toBe(true);
+      expect(await sidebar.locator('.sidebar-heading').textContent()).toBe('Recent');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('tells a keyboard user coming into the message log how to move in it, once', async () => {
     const store = app.fixture.app.services.store;
     const { data } = await store.createConversation('alice', 'Two turns');

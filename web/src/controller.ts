@@ -6,6 +6,7 @@ import { createConversationList } from './controller/conversation-list.js';
 import { createShowEarlier } from './controller/earlier.js';
 import { createLiveConversation } from './controller/live.js';
 import { createOpen } from './controller/open.js';
+import { createSearch } from './controller/search.js';
 import { createSender } from './controller/send.js';
 import { createSession } from './controller/session.js';
 import { createWatcher } from './controller/watch.js';
@@ -19,6 +20,8 @@ export interface Actions {
   loadMoreConversations(): Promise<void>;
   /** Reads the open conversation's messages before the first shown. */
   showEarlier(): Promise<void>;
+  /** Searches the conversation list by name (empty: the whole list again). */
+  search(text: string): void;
   /** Resolves false when the message was not accepted (the notice says why). */
   send(text: string): Promise<boolean>;
   stop(): Promise<void>;
@@ -78,6 +81,7 @@ export function createController(
     open,
     loadMoreConversations: list.loadMore,
     showEarlier: createShowEarlier(ctx),
+    search: createSearch(ctx),
     refreshConversations: list.refresh,
     rename: list.rename,
     remove: list.remove,

@@ -24,6 +24,12 @@ export interface AppState {
   /** Cursor for the next page of conversations; null when all are loaded. */
   nextCursor: string | null;
   loadingConversations: boolean;
+  /** What the conversation list is searched for, as typed; empty: no search. */
+  search: string;
+  /** The newest conversations whose name matches `search`; null until read, or not searching. */
+  searchResults: ConversationSummary[] | null;
+  /** More match than `searchResults` holds. */
+  searchMore: boolean;
   /** The open conversation; null for a new, not yet sent chat. */
   activeId: string | null;
   messages: Message[];
@@ -53,6 +59,9 @@ export const initialState: AppState = {
   conversations: [],
   nextCursor: null,
   loadingConversations: false,
+  search: '',
+  searchResults: null,
+  searchMore: false,
   activeId: null,
   messages: [],
   loadingMessages: false,

@@ -95,8 +95,10 @@ export function createConversationList(
 
   /** Takes a deleted conversation off the list, and leaves it if it is open. */
   async function forget(conversationId: string) {
+    const { conversations, searchResults } = store.get();
     store.set({
-      conversations: store.get().conversations.filter((c) => c.id !== conversationId),
+      conversations: conversations.filter((c) => c.id !== conversationId),
+      searchResults: searchResults?.filter((c) => c.id !== conversationId) ?? null,
     });
     if (store.get().activeId === conversationId) await open(null, 'replace');
   }

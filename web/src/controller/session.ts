@@ -46,6 +46,9 @@ export function createSession(
       screen: 'sign-in',
       signInError: error,
       conversations: [],
+      search: '',
+      searchResults: null,
+      searchMore: false,
       messages: [],
       earlier: 'none',
     });

@@ -19,7 +19,7 @@ type Documents = {
     "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    clientMessageId\n    usage {\n      ...UsageFields\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n": typeof types.MessageFieldsFragmentDoc,
     "\n  fragment ConversationSummary on Conversation {\n    id\n    chatName\n    createdAt\n    lastUpdate\n    messageCount\n    streaming\n  }\n": typeof types.ConversationSummaryFragmentDoc,
     "\n  query Session {\n    me {\n      name\n    }\n    serverInfo {\n      offlineMode\n      model\n    }\n  }\n": typeof types.SessionDocument,
-    "\n  query Conversations($first: Int, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        node {\n          ...ConversationSummary\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConversationsDocument,
+    "\n  query Conversations($first: Int, $after: String, $search: String) {\n    conversations(first: $first, after: $after, search: $search) {\n      edges {\n        node {\n          ...ConversationSummary\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ConversationsDocument,
     "\n  query Conversation($id: ID!, $latest: Int) {\n    conversation(id: $id) {\n      ...ConversationSummary\n      messages(latest: $latest) {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.ConversationDocument,
     "\n  query EarlierMessages($id: ID!, $before: ID!, $latest: Int!) {\n    conversation(id: $id) {\n      messageCount\n      messages(latest: $latest, before: $before) {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.EarlierMessagesDocument,
     "\n  query ConversationSummaryOnly($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationSummary\n    }\n  }\n": typeof types.ConversationSummaryOnlyDocument,
@@ -35,7 +35,7 @@ const documents: Documents = {
     "\n  fragment MessageFields on Message {\n    id\n    role\n    text\n    status\n    timestamp\n    responseId\n    model\n    clientMessageId\n    usage {\n      ...UsageFields\n    }\n    error {\n      code\n      message\n      retryable\n    }\n  }\n": types.MessageFieldsFragmentDoc,
     "\n  fragment ConversationSummary on Conversation {\n    id\n    chatName\n    createdAt\n    lastUpdate\n    messageCount\n    streaming\n  }\n": types.ConversationSummaryFragmentDoc,
     "\n  query Session {\n    me {\n      name\n    }\n    serverInfo {\n      offlineMode\n      model\n    }\n  }\n": types.SessionDocument,
-    "\n  query Conversations($first: Int, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        node {\n          ...ConversationSummary\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConversationsDocument,
+    "\n  query Conversations($first: Int, $after: String, $search: String) {\n    conversations(first: $first, after: $after, search: $search) {\n      edges {\n        node {\n          ...ConversationSummary\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ConversationsDocument,
     "\n  query Conversation($id: ID!, $latest: Int) {\n    conversation(id: $id) {\n      ...ConversationSummary\n      messages(latest: $latest) {\n        ...MessageFields\n      }\n    }\n  }\n": types.ConversationDocument,
     "\n  query EarlierMessages($id: ID!, $before: ID!, $latest: Int!) {\n    conversation(id: $id) {\n      messageCount\n      messages(latest: $latest, before: $before) {\n        ...MessageFields\n      }\n    }\n  }\n": types.EarlierMessagesDocument,
     "\n  query ConversationSummaryOnly($id: ID!) {\n    conversation(id: $id) {\n      ...ConversationSummary\n    }\n  }\n": types.ConversationSummaryOnlyDocument,
@@ -66,7 +66,7 @@ export function graphql(source: "\n  query Session {\n    me {\n      name\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Conversations($first: Int, $after: String) {\n    conversations(first: $first, after: $after) {\n      edges {\n        node {\n          ...ConversationSummary\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): typeof import('./graphql').ConversationsDocument;
+export function graphql(source: "\n  query Conversations($first: Int, $after: String, $search: String) {\n    conversations(first: $first, after: $after, search: $search) {\n      edges {\n        node {\n          ...ConversationSummary\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): typeof import('./graphql').ConversationsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -42,6 +42,7 @@ export type SessionQuery = { me: { name: string }, serverInfo: { offlineMode: bo
 export type ConversationsQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
+  search?: string | null | undefined;
 }>;
 
 
@@ -194,8 +195,8 @@ export const SessionDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<SessionQuery, SessionQueryVariables>;
 export const ConversationsDocument = new TypedDocumentString(`
-    query Conversations($first: Int, $after: String) {
-  conversations(first: $first, after: $after) {
+    query Conversations($first: Int, $after: String, $search: String) {
+  conversations(first: $first, after: $after, search: $search) {
     edges {
       node {
         ...ConversationSummary

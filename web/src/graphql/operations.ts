@@ -54,8 +54,8 @@ export const SessionQuery = graphql(`
 `);
 
 export const ConversationsQuery = graphql(`
-  query Conversations($first: Int, $after: String) {
-    conversations(first: $first, after: $after) {
+  query Conversations($first: Int, $after: String, $search: String) {
+    conversations(first: $first, after: $after, search: $search) {
       edges {
         node {
           ...ConversationSummary

@@ -68,6 +68,29 @@ export function mountSidebar(
     },
   });
   const empty = h('p', { class: 'sidebar-empty muted' }, 'No conversations yet.');
+  const heading = h('h2', { class: 'sidebar-heading' }, 'Recent');
+  const searchMore = h(
+    'p',
+    { class: 'sidebar-note muted', hidden: true },
+    'Only the newest 100 matches are shown: add to the search to narrow it.',
+  );
+  const search = h('input', {
+    type: 'search',
+    class: 'input sidebar-search',
+    placeholder: 'Search chats',
+    'aria-label': 'Search chats by name',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    onInput: () => actions.search(search.value),
+    onKeydown: (event: Event) => {
+      // The first Escape ends the search; the next may close the drawer, as elsewhere.
+      if ((event as KeyboardEvent).key !== 'Escape' || search.value === '') return;
+      event.preventDefault();
+      event.stopPropagation();
+      search.value = '';
+      actions.search('');
+    },
+  }) as HTMLInputElement;
   const more = h(
     'button',
     {
@@ -121,12 +144,14 @@ export function mountSidebar(
       ),
     ),
     newChat,
+    search,
     h(
       'nav',
       { class: 'sidebar-nav', 'aria-label': 'Conversations' },
-      h('h2', { class: 'sidebar-heading' }, 'Recent'),
+      heading,
       list,
       empty,
+      searchMore,
       more,
     ),
     h(
@@ -147,22 +172,36 @@ export function mountSidebar(
   );
 
   return (state, previous) => {
-    if (state.conversations !== previous?.conversations || state.activeId !== previous?.activeId) {
+    // Signed out: the next user starts with no search.
+    if (state.search === '' && search.value !== '') search.value = '';
+    const results = state.searchResults;
+    if (
+      state.conversations !== previous?.conversations ||
+      state.activeId !== previous?.activeId ||
+      results !== previous?.searchResults
+    ) {
       // The items are built anew; the control that had focus gets it back in its new copy, or
       // (its conversation gone) the list's first link does, rather than the page.
       const focused = list.contains(document.activeElement)
         ? (document.activeElement as HTMLElement).dataset.focusKey
         : undefined;
+      // Matches as the list has them now: a rename, or an answer under way, shows in both.
+      const current = new Map(state.conversations.map((c) => [c.id, c]));
+      const shown = results?.map((c) => current.get(c.id) ?? c) ?? state.conversations;
       list.replaceChildren(
-        ...state.conversations.map((c) => conversationItem(c, c.id === state.activeId, actions)),
+        ...shown.map((c) => conversationItem(c, c.id === state.activeId, actions)),
       );
       if (focused !== undefined) {
-        (byFocusKey(list, focused) ?? list.querySelector<HTMLElement>('a') ?? newChat).focus();
+        (byFocusKey(list, focused) ?? list.querySelector<HTMLElement>('a') ?? search).focus();
       }
-      empty.hidden = state.conversations.length > 0 || state.loadingConversations;
+      heading.textContent = results ? 'Matches' : 'Recent';
+      empty.textContent = results ? 'No chats match.' : 'No conversations yet.';
+      empty.hidden = shown.length > 0 || (!results && state.loadingConversations);
+      searchMore.hidden = !(results && state.searchMore);
     }
     const moreHadFocus = document.activeElement === more;
-    more.hidden = state.nextCursor === null;
+    // Older conversations are read into the whole list, not the matches.
+    more.hidden = state.nextCursor === null || results !== null;
     // aria-disabled, not disabled: a disabled button drops its focus to the page (the
     // controller ignores a click while a page loads).
     more.setAttribute('aria-disabled', String(state.loadingConversations));
