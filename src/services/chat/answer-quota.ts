@@ -1,4 +1,5 @@
 import { RateLimitedError } from '../errors.js';
+import { UserCounts } from './user-counts.js';
 
 /**
  * Each user's answers streaming at once, up to a limit: a script looping on a leaked token, or
@@ -6,7 +7,7 @@ import { RateLimitedError } from '../errors.js';
  * bill. Zero is no limit.
  */
 export class AnswerQuota {
-  private readonly counts = new Map<string, number>();
+  private readonly streaming = new UserCounts();
 
   constructor(private readonly limit: number) {}
 
@@ -15,21 +16,12 @@ export class AnswerQuota {
    * once however often it is called.
    */
   take(username: string): () => void {
-    const count = this.counts.get(username) ?? 0;
-    if (this.limit > 0 && count >= this.limit) {
+    if (this.limit > 0 && this.streaming.get(username) >= this.limit) {
       throw new RateLimitedError(
         `Too many answers streaming at once (at most ${this.limit}): wait for one to finish`,
         { limit: this.limit },
       );
     }
-    this.counts.set(username, count + 1);
-    let given = false;
-    return () => {
-      if (given) return;
-      given = true;
-      const left = (this.counts.get(username) ?? 1) - 1;
-      if (left > 0) this.counts.set(username, left);
-      else this.counts.delete(username);
-    };
+    return this.streaming.add(username);
   }
 }

@@ -1,5 +1,6 @@
 import { QuotaExceededError } from '../errors.js';
 import type { ConversationStore } from '../types.js';
+import { UserCounts } from './user-counts.js';
 
 /**
  * The most conversations one user may hold. A new one costs the model nothing, so only this
@@ -9,7 +10,7 @@ import type { ConversationStore } from '../types.js';
  */
 export class ConversationQuota {
   /** New conversations let through and not stored yet, per user. */
-  private readonly admitted = new Map<string, number>();
+  private readonly admitted = new UserCounts();
 
   constructor(
     private readonly limit: number,
@@ -26,21 +27,13 @@ export class ConversationQuota {
     const held = await this.store.countConversations(username);
     // From here to the count's update, no await: of two makes that read the same count, the
     // second sees the first let through, and only one takes the last place.
-    const admitted = this.admitted.get(username) ?? 0;
+    const admitted = this.admitted.get(username);
     if (held + admitted >= this.limit) {
       throw new QuotaExceededError(
         `You have ${held + admitted} conversations, the most allowed is ${this.limit}: delete some to start another`,
         { limit: this.limit },
       );
     }
-    this.admitted.set(username, admitted + 1);
-    let given = false;
-    return () => {
-      if (given) return;
-      given = true;
-      const left = (this.admitted.get(username) ?? 1) - 1;
-      if (left > 0) this.admitted.set(username, left);
-      else this.admitted.delete(username);
-    };
+    return this.admitted.add(username);
   }
 }
