@@ -12,11 +12,13 @@ import { webBuildState } from './web-build.js';
 const WEB_DIR = fileURLToPath(new URL('../../web', import.meta.url));
 
 function help(): string {
+  // As wide as the longest flag and two spaces, so every description starts in one column.
+  const width = Math.max(...SETTINGS.map((setting) => setting.flag.length), 'h, --help'.length);
   const rows = SETTINGS.map((setting) => {
     const fallback = Array.isArray(setting.default)
       ? setting.default.join(',') || 'none'
       : (setting.default ?? 'none');
-    return `  --${setting.flag.padEnd(22)} ${setting.help}\n  ${' '.repeat(24)} env ${setting.env}, default ${fallback}`;
+    return `  --${setting.flag.padEnd(width + 1)} ${setting.help}\n  ${' '.repeat(width + 3)} env ${setting.env}, default ${fallback}`;
   });
   return `Usage: threadline serve [options]
 
@@ -26,7 +28,7 @@ Flags override environment variables.
 
 Options:
 ${rows.join('\n')}
-  -h, --help               Show this help`;
+  -${'h, --help'.padEnd(width + 2)} Show this help`;
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -29,6 +29,26 @@ function serve(args: string[]): Promise<{ code: number | null; stderr: string }>
   });
 }
 
+describe('threadline serve --help', () => {
+  it('lists every setting with its description in one column, the longest flag included', async () => {
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'src/main.ts', 'serve', '--help'],
+        { cwd: ROOT, timeout: 20_000 },
+        (error, out) => (error ? reject(error) : resolve(out)),
+      ),
+    );
+    const rows = stdout.split('\n').filter((line) => /^ {2}--?\w/.test(line));
+    expect(rows.some((row) => row.includes('--max-conversations-per-user'))).toBe(true);
+    // Where each description starts: after its flag and at least two spaces (a flag of its
+    // own length with one space would be taken for a word of its description).
+    const starts = rows.map((row) => /^ {2}\S+(?:, \S+)? {2,}/.exec(row)?.[0].length);
+    expect(starts.every((start) => start !== undefined)).toBe(true);
+    expect(new Set(starts).size).toBe(1);
+  });
+});
+
 describe('threadline serve, failing to start', () => {
   it('says the port is in use and exits, releasing the data directory', async () => {
     const taken = net.createServer();
