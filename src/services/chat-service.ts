@@ -10,7 +10,6 @@ import { AnswerRate } from './chat/answer-rate.js';
 import { ChainHealth } from './chat/chain-health.js';
 import { defaultChatName, NEW_CHAT_NAME } from './chat/chat-name.js';
 import { CheckpointClock } from './chat/checkpointer.js';
-import { ConversationQuota } from './chat/conversation-quota.js';
 import {
   clientMessageMetadata,
   RepeatedSends,
@@ -55,11 +54,7 @@ export interface ChatServiceDeps {
 }
 
 /** What a turn starts from: the conversation as it was, or one to make; and its question. */
-type TurnPlan = (
-  | { before: StoredConversation }
-  // `placed` gives back the user's place taken for it (see ConversationQuota) once stored.
-  | { create: { chatName: string; placed: () => void } }
-) & {
+type TurnPlan = ({ before: StoredConversation } | { create: { chatName: string } }) & {
   question: { text: string; stored?: StoredMessage; metadata?: Record<string, unknown> };
 };
 
@@ -81,7 +76,6 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const checkpoints = new CheckpointClock(config.checkpointMs);
   const answers = new AnswerQuota(config.maxAnswersPerUser);
   const hourly = new AnswerRate(config.maxAnswersPerHour);
-  const conversations = new ConversationQuota(config.maxConversationsPerUser, store);
   let closing = false;
   const lateSettleMs = deps.lateSettleMs ?? LATE_SETTLE_MS;
   // Later tries at failed final writes, waiting, with their work (see `later`).
@@ -131,7 +125,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       // Made with its first messages in one write: a crash never leaves it behind, empty.
       const name = chatName ?? defaultChatName(text, config.maxChatNameChars);
       return startTurn(username, newConversationId(), async () => ({
-        create: { chatName: name, placed: await conversations.take(username) },
+        create: { chatName: name },
         question,
       }));
     }
@@ -186,13 +180,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       });
     }
     const giveBack = answers.take(username);
-    let unspend: () => void;
-    try {
-      unspend = hourly.take(username);
-    } catch (error) {
-      giveBack();
-      throw error;
-    }
+    let unspend = () => {};
     // Reserved before the first await below, so a concurrent send sees the conflict.
     const reserved = reserve(key);
     const { turn } = reserved;
@@ -203,6 +191,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
     try {
       const plan = await prepare();
+      // Taken once the send is known to be good (no await since the checks): a send refused
+      // meanwhile neither holds it nor hides its own refusal behind RATE_LIMITED.
+      unspend = hourly.take(username);
       const { question } = plan;
       const messages: NewMessage[] = [
         ...(question.stored
@@ -266,15 +257,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const added = await store.addMessages(username, conversationId, messages);
       return { before: plan.before, added };
     }
-    const created = await store
-      .createConversation(username, plan.create.chatName, {
-        id: conversationId,
-        // Made when its question was: never after it (a repeat's lookup counts on that order).
-        createdAt: messages[0]?.timestamp ?? now(),
-        metadata: plan.question.metadata,
-        messages,
-      })
-      .finally(plan.create.placed);
+    const created = await store.createConversation(username, plan.create.chatName, {
+      id: conversationId,
+      // Made when its question was: never after it (a repeat's lookup counts on that order).
+      createdAt: messages[0]?.timestamp ?? now(),
+      metadata: plan.question.metadata,
+      messages,
+      maxConversations: config.maxConversationsPerUser,
+    });
     const { created_at } = created.data;
     const before = { ...created, messages: [], last_update: created_at, last_response_id: null };
     return { before, added: created.messages };
@@ -378,8 +368,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     shutdown,
     async create(username, chatName) {
       const name = optionalChatName(chatName, config) ?? NEW_CHAT_NAME;
-      const placed = await conversations.take(username);
-      return store.createConversation(username, name).finally(placed);
+      return store.createConversation(username, name, {
+        maxConversations: config.maxConversationsPerUser,
+      });
     },
     rename: (username, conversationId, chatName) =>
       store.renameConversation(

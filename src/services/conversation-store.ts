@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createLogger, type Logger } from '../logger.js';
-import { ConflictError, ValidationError } from './errors.js';
+import { ConflictError, QuotaExceededError, ValidationError } from './errors.js';
 import { lockDataDir, removeLeftoverTempFiles } from './store/data-dir.js';
 import type { DataLock } from './store/data-lock.js';
 import { legacyIdOf, recordDeletion } from './store/deletions.js';
@@ -165,6 +165,13 @@ export class JsonConversationStore implements ConversationStore {
     );
     return this.documents.change(username, (conversations) => {
       if (conversations.has(id)) throw new ConflictError(`Conversation ${id} already exists`);
+      const max = options.maxConversations ?? 0;
+      if (max > 0 && conversations.size >= max) {
+        throw new QuotaExceededError(
+          `You have ${conversations.size} conversations, the most allowed is ${max}: delete some to start another`,
+          { limit: max },
+        );
+      }
       // With messages, one `put` line: a crash keeps the conversation with them or not at all.
       const ops: JournalOp[] =
         messages.length === 0
@@ -189,10 +196,6 @@ export class JsonConversationStore implements ConversationStore {
     return this.documents.read(username, (conversations) =>
       [...conversations.values()].map(summarize).sort(byLastUpdateDesc),
     );
-  }
-
-  async countConversations(username: string): Promise<number> {
-    return this.documents.read(username, (conversations) => conversations.size);
   }
 
   /**

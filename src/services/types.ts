@@ -90,6 +90,8 @@ export interface CreateConversationOptions {
   metadata?: Record<string, unknown>;
   /** Its first messages, stored with it in one durable write. */
   messages?: readonly NewMessage[];
+  /** Refused (QUOTA_EXCEEDED) when the user holds this many already; checked with the insert. */
+  maxConversations?: number;
 }
 
 /** The seed's ConversationManager. Every method validates usernames and ids. */
@@ -106,8 +108,6 @@ export interface ConversationStore {
   getConversation(username: string, conversationId: string): Promise<StoredConversation | null>;
   /** Newest `last_update` first. */
   listConversations(username: string): Promise<ConversationSummary[]>;
-  /** How many conversations the user holds (a listing's length, without the listing). */
-  countConversations(username: string): Promise<number>;
   addMessage(username: string, conversationId: string, message: NewMessage): Promise<StoredMessage>;
   /** Appends messages in order as one durable write. */
   addMessages(

@@ -13,6 +13,7 @@ import {
   RateLimitedError,
   ValidationError,
 } from '../../src/services/errors.js';
+import { newConversationId } from '../../src/services/store/ids.js';
 import {
   assistantItem,
   type ChatFixture,
@@ -331,6 +332,42 @@ describe('send', () => {
     // The model was asked only for the answers of sends let through.
     const sendWon = raced[1]?.status === 'fulfilled';
     expect(f.emulator.requests()).toHaveLength(sendWon ? 4 : 3);
+  });
+
+  it('lets a new conversation through while another is being written, when both fit', async () => {
+    const f = await setup({ config: { maxConversationsPerUser: 3 } });
+    await f.service.create(USER, 'One');
+    let settled = false;
+    const second = f.service.create(USER, 'Two').finally(() => {
+      settled = true;
+    });
+    // The store shows a change before it is durable: wait for that moment.
+    for (let i = 0; i < 10_000 && !settled; i++) {
+      if ((await f.store.listConversations(USER)).length === 2) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(settled).toBe(false);
+    // Two held and none other on its way: a third fits.
+    await expect(f.service.create(USER, 'Three')).resolves.toMatchObject({
+      chat_name: 'Three',
+    });
+    await second;
+    expect(await f.store.listConversations(USER)).toHaveLength(3);
+  });
+
+  it("spends the hour's answer only on a send that passed its checks, and keeps a refusal's own code", async () => {
+    const f = await setup({ config: { maxAnswersPerHour: 1 } });
+    // A send bound to fail does not hold the last answer while it is checked.
+    const [lost, good] = await Promise.allSettled([
+      f.service.send(USER, { conversationId: newConversationId(), text: 'Lost' }),
+      f.service.send(USER, { text: 'Fine' }),
+    ]);
+    expect(lost).toMatchObject({ status: 'rejected', reason: { code: 'NOT_FOUND' } });
+    expect(good.status).toBe('fulfilled');
+    // With the hour used up, a conversation that does not exist is still NOT_FOUND.
+    await expect(
+      f.service.send(USER, { conversationId: newConversationId(), text: 'Lost again' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('validates input and ownership', async () => {

@@ -1,5 +1,4 @@
 import { RateLimitedError } from '../errors.js';
-import { UserCounts } from './user-counts.js';
 
 /**
  * Each user's answers streaming at once, up to a limit: a script looping on a leaked token, or
@@ -7,7 +6,7 @@ import { UserCounts } from './user-counts.js';
  * bill. Zero is no limit.
  */
 export class AnswerQuota {
-  private readonly streaming = new UserCounts();
+  private readonly counts = new Map<string, number>();
 
   constructor(private readonly limit: number) {}
 
@@ -16,12 +15,21 @@ export class AnswerQuota {
    * once however often it is called.
    */
   take(username: string): () => void {
-    if (this.limit > 0 && this.streaming.get(username) >= this.limit) {
+    const count = this.counts.get(username) ?? 0;
+    if (this.limit > 0 && count >= this.limit) {
       throw new RateLimitedError(
         `Too many answers streaming at once (at most ${this.limit}): wait for one to finish`,
         { limit: this.limit },
       );
     }
-    return this.streaming.add(username);
+    this.counts.set(username, count + 1);
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const left = (this.counts.get(username) ?? 1) - 1;
+      if (left > 0) this.counts.set(username, left);
+      else this.counts.delete(username);
+    };
   }
 }
