@@ -45,6 +45,7 @@ export function createOpen(ctx: ControllerContext, live: LiveConversation, watch
           loadingMessages: false,
           // Deleted elsewhere: it goes from the list too, or each click would say so again.
           conversations: store.get().conversations.filter((c) => c.id !== conversationId),
+          searchResults: store.get().searchResults?.filter((c) => c.id !== conversationId) ?? null,
           notice: { code: 'NOT_FOUND', message: 'That conversation does not exist any more.' },
         });
         return;

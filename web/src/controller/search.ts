@@ -17,6 +17,8 @@ export function createSearch(ctx: ControllerContext): (text: string) => void {
   return function search(text) {
     clearTimeout(timer);
     const mine = ++ticket;
+    // The session the text was typed in: a sign-out during the pause must not send it.
+    const asked = ctx.session;
     const query = text.trim();
     store.set({ search: text });
     if (!query) {
@@ -24,7 +26,7 @@ export function createSearch(ctx: ControllerContext): (text: string) => void {
       return;
     }
     timer = setTimeout(async () => {
-      const asked = ctx.session;
+      if (asked !== ctx.session) return;
       try {
         const { conversations } = await ctx.request(ConversationsQuery, {
           first: SEARCH_PAGE,
