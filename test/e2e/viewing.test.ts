@@ -270,24 +270,39 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       await expect.poll(() => messages.count()).toBe(200);
       expect(Math.abs((await offset('Question 80'))! - before!)).toBeLessThanOrEqual(2);
       await expect(messages.first().textContent()).resolves.toContain('Question 30');
+      // Focus went from the button, now out of view above them, to the newest of those read.
+      expect(await focusedMessage()).toContain('Answer 79');
       await expect
         .poll(() => page.locator('.app > [role="status"]').textContent())
         .toBe('100 earlier messages shown');
 
-      // The last page from the keyboard: the button goes, and focus goes on from the message
-      // that was first, the earlier ones above it.
+      // Out of the live region, which stays quiet as they come in.
+      expect(await earlier.evaluate((button) => button.closest('[role="log"]'))).toBeNull();
+      await page.evaluate(() => {
+        const region = document.querySelector('[role="log"]')!;
+        new MutationObserver((records) => {
+          const added = records.reduce((sum, record) => sum + record.addedNodes.length, 0);
+          if (added > 1)
+            region.setAttribute('data-live-at-insert', region.getAttribute('aria-live')!);
+        }).observe(region, { childList: true });
+      });
+
+      // The last page from the keyboard: the button goes, and focus goes to the newest of the
+      // messages read, just above the one that was first.
       await page.locator('.log').evaluate((log) => log.scrollTo({ top: 0 }));
       await earlier.focus();
       await page.keyboard.press('Enter');
       await expect.poll(() => messages.count()).toBe(260);
       expect(await earlier.count()).toBe(0);
-      expect(await focusedMessage()).toContain('Question 30');
-      await page.keyboard.press('ArrowUp');
       expect(await focusedMessage()).toContain('Answer 29');
+      await page.keyboard.press('ArrowDown');
+      expect(await focusedMessage()).toContain('Question 30');
       await page.keyboard.press('Home');
       expect(await focusedMessage()).toContain('Question 0');
-      // The log reads out new messages again once the earlier ones are in.
-      await expect.poll(() => page.locator('.log').getAttribute('aria-live')).toBe('polite');
+      const region = page.locator('[role="log"]');
+      expect(await region.getAttribute('data-live-at-insert')).toBe('off');
+      // It reads out new messages again once the earlier ones are in.
+      await expect.poll(() => region.getAttribute('aria-live')).toBe('polite');
 
       // A new turn still comes in at the end, with all of them kept.
       await sendMessage(page, 'One more');

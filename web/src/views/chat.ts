@@ -39,14 +39,16 @@ export function mountChat(
   actions: Actions,
   composer: Pick<Composer, 'fill' | 'focus'>,
 ): (state: AppState, previous: AppState | undefined) => void {
-  const log = h('div', {
-    class: 'log',
+  // The scroller holds the live region (the messages) and, above it, the way to earlier ones:
+  // nothing but messages belongs in a live region.
+  const log = h('div', { class: 'log' });
+  const inner = h('div', {
+    class: 'log-inner',
     role: 'log',
     'aria-live': 'polite',
     'aria-relevant': 'additions',
     'aria-labelledby': 'chat-title',
   });
-  const inner = h('div', { class: 'log-inner' });
   log.append(inner);
   container.append(log);
   const atBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight < 80;
@@ -59,8 +61,8 @@ export function mountChat(
   new ResizeObserver(() => {
     if (pinned) log.scrollTop = log.scrollHeight;
   }).observe(log);
-  // Above the messages of a conversation longer than a page. aria-disabled, not disabled, while
-  // the page is read: a disabled button drops its focus to the page.
+  // Above the messages of a conversation longer than a page, out of their live region.
+  // aria-disabled, not disabled, while the page is read: a disabled button drops its focus.
   const earlier = h(
     'button',
     {
@@ -103,6 +105,13 @@ export function mountChat(
     }
     earlier.setAttribute('aria-disabled', String(state.earlier === 'loading'));
     const wasAtBottom = atBottom();
+    // Read before the button may go: taken out, it takes focus with it.
+    const earlierHadFocus = document.activeElement === earlier;
+    if (state.loadingMessages || state.messages.length === 0 || state.earlier === 'none') {
+      earlier.remove();
+    } else if (!earlier.isConnected) {
+      log.insertBefore(earlier, inner);
+    }
     if (state.loadingMessages) {
       rendered.clear();
       messageFocus.clear();
@@ -155,22 +164,24 @@ export function mountChat(
     const prepended = anchor !== undefined && anchor !== elements[0];
     // Measured only then: a layout forced at every frame of a streaming answer costs.
     const anchorTop = prepended ? anchor.getBoundingClientRect().top : 0;
-    const earlierHadFocus = document.activeElement === earlier;
+    // Pressed, it hands focus to the messages it read: gone, it would drop focus to the page,
+    // and staying, it is out of view above them.
+    const fromEarlier = prepended && earlierHadFocus;
     // Messages read back are history, not news: the live region does not read them out.
-    if (prepended) log.setAttribute('aria-live', 'off');
-    placeChildren(inner, state.earlier === 'none' ? elements : [earlier, ...elements]);
+    if (prepended) inner.setAttribute('aria-live', 'off');
+    placeChildren(inner, elements);
     if (prepended) {
       log.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
       // After the accessibility tree has taken the change in, with the region off.
-      setTimeout(() => log.setAttribute('aria-live', 'polite'), 100);
+      setTimeout(() => inner.setAttribute('aria-live', 'polite'), 100);
     }
     // Only a question sent from here takes the tab stop.
     const sent = state.sentQuestions !== (previous?.sentQuestions ?? 0);
     messageFocus.update(elements, changed, sent);
-    if (earlierHadFocus && state.earlier === 'none') {
-      // The last page is in and the button gone: the keyboard goes on from the message that
-      // was first, with the earlier ones above it.
-      (anchor ?? elements[0])?.focus();
+    if (fromEarlier) {
+      // The newest of those read: next to where the reader was, the rest above it.
+      // Where it is: the view stays put, and the arrow keys bring the rest of it in.
+      elements[elements.indexOf(anchor) - 1]?.focus({ preventScroll: true });
     } else if (focused && !inner.contains(document.activeElement)) {
       // A re-rendered message takes its controls with it: the new copy of the one that had
       // focus takes it back (a link or Copy code in a streaming answer), and a control that
