@@ -166,7 +166,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     } else {
       serveStatic(req, res).catch((error: unknown) => {
         logger.error('static file failed', { error, path: pathname });
-        if (!res.headersSent) res.writeHead(500).end();
+        if (!res.headersSent) res.writeHead(500, { ...SECURITY_HEADERS }).end();
         else res.destroy();
       });
     }

@@ -1,5 +1,5 @@
 import { requireUser } from '../context.js';
-import { MAX_SEARCH_CHARS, nameMatcher } from '../services/chat/name-search.js';
+import { nameMatcher } from '../services/chat/name-search.js';
 import { builder } from './builder.js';
 import { ConversationRef, type ConversationShape } from './conversation.js';
 import { encodeCursor, paginate } from './pagination.js';
@@ -49,11 +49,12 @@ builder.queryField('conversations', (t) =>
       first: t.arg.int(),
       after: t.arg.string(),
       search: t.arg.string({
-        description: `Only those whose name holds this, in any case and with or without accents (at most ${MAX_SEARCH_CHARS} characters; empty: all)`,
+        description:
+          'Only those whose name holds this, in any case and with or without accents (at most as long as a chat name may be; empty: all)',
       }),
     },
     resolve: async (_root, args, context) => {
-      const matches = nameMatcher(args.search);
+      const matches = nameMatcher(args.search, context.config.maxChatNameChars);
       const listed = await context.services.store.listConversations(requireUser(context));
       const all = matches ? listed.filter((c) => matches(c.chat_name)) : listed;
       const page = paginate(all, args.first, args.after);

@@ -5,9 +5,6 @@
 import { ValidationError } from '../errors.js';
 import { characterCount } from './input-text.js';
 
-/** Longer than any chat name could match: a query past it is a mistake, or an attack. */
-export const MAX_SEARCH_CHARS = 200;
-
 /** Case and accents folded away, and runs of space made one. */
 export function foldForSearch(text: string): string {
   return text
@@ -20,14 +17,16 @@ export function foldForSearch(text: string): string {
 
 /**
  * Whether a chat name matches `query`; null when the query asks for nothing (empty, or only
- * space), so every conversation is listed.
+ * space), so every conversation is listed. A query longer than a chat name may be (`maxChars`)
+ * could match none: it is refused as a mistake.
  */
 export function nameMatcher(
   query: string | null | undefined,
+  maxChars: number,
 ): ((chatName: string) => boolean) | null {
   if (query == null) return null;
-  if (characterCount(query) > MAX_SEARCH_CHARS) {
-    throw new ValidationError(`search is longer than ${MAX_SEARCH_CHARS} characters`, {
+  if (characterCount(query) > maxChars) {
+    throw new ValidationError(`search is longer than a chat name may be (${maxChars} characters)`, {
       field: 'search',
     });
   }

@@ -80,6 +80,8 @@ export function mountSidebar(
     placeholder: 'Search chats',
     'aria-label': 'Search chats by name',
     autocomplete: 'off',
+    // The longest chat name the server takes by default: a longer search matches none.
+    maxlength: 200,
     spellcheck: 'false',
     onInput: () => actions.search(search.value),
     onKeydown: (event: Event) => {
