@@ -331,12 +331,14 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     }
     const { context, page, errors } = await signedIn();
     const sidebar = page.locator('#sidebar');
-    const names = () => sidebar.locator('.conversation-name').allTextContents();
+    // Sorted: made within a millisecond, they may list in either order.
+    const names = async () =>
+      (await sidebar.locator('.conversation-name').allTextContents()).sort();
     const search = page.getByRole('searchbox', { name: 'Search chats by name' });
     try {
       await sidebar.getByText('Holiday Qz1').waitFor();
       await search.fill('resume qz1');
-      await expect.poll(names).toEqual(['RESUME qz1 draft', 'Résumé Qz1']);
+      await expect.poll(names).toEqual(['RESUME qz1 draft', 'Résumé Qz1'].sort());
       expect(await sidebar.locator('.sidebar-heading').textContent()).toBe('Matches');
       await expect
         .poll(() => page.locator('.app > [role="status"]').textContent())
@@ -344,7 +346,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       // A match opens as any conversation does, and the matches stay.
       await sidebar.getByText('Résumé Qz1').click();
       await page.getByRole('heading', { name: 'Résumé Qz1' }).waitFor();
-      expect(await names()).toEqual(['RESUME qz1 draft', 'Résumé Qz1']);
+      expect(await names()).toEqual(['RESUME qz1 draft', 'Résumé Qz1'].sort());
 
       await search.fill('nothing qz1');
       await expect.poll(() => sidebar.getByText('No chats match.').isVisible()).toBe(true);
@@ -356,6 +358,44 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       await expect.poll(async () => (await names()).includes('Holiday Qz1')).toBe(true);
       expect(await sidebar.locator('.sidebar-heading').textContent()).toBe('Recent');
       expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('sends no search typed just before a plain sign-out, so it asks for no token', async () => {
+    const { context, page } = await signedIn();
+    try {
+      await page.getByRole('searchbox', { name: 'Search chats by name' }).fill('abc');
+      // Within the pause before the search is sent.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in to continue' }).waitFor();
+      // Time for a search sent after all to come back refused.
+      await page.waitForTimeout(800);
+      expect(await page.locator('#token-error').allTextContents()).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('takes a match deleted elsewhere out of the matches once it is opened', async () => {
+    const store = app.fixture.app.services.store;
+    const { data } = await store.createConversation('alice', 'Gone Zq7');
+    await store.createConversation('alice', 'Kept Zq7');
+    const { context, page } = await signedIn();
+    const sidebar = page.locator('#sidebar');
+    // Sorted: made within a millisecond, the two may list in either order.
+    const names = async () =>
+      (await sidebar.locator('.conversation-name').allTextContents()).sort();
+    try {
+      await page.getByRole('searchbox', { name: 'Search chats by name' }).fill('zq7');
+      // The matches, not the whole list (which may hold just these two).
+      await expect.poll(() => sidebar.locator('.sidebar-heading').textContent()).toBe('Matches');
+      await expect.poll(names).toEqual(['Gone Zq7', 'Kept Zq7']);
+      await app.fixture.app.services.chat.remove('alice', data.id);
+      await sidebar.getByText('Gone Zq7').click();
+      await page.getByText('That conversation does not exist any more.').waitFor();
+      await expect.poll(names).toEqual(['Kept Zq7']);
     } finally {
       await context.close();
     }
