@@ -54,8 +54,10 @@ builder.queryField('conversations', (t) =>
       }),
     },
     resolve: async (_root, args, context) => {
+      // Who asks before what: a stranger's bad search is UNAUTHENTICATED, as any operation.
+      const username = requireUser(context);
       const matches = nameMatcher(args.search, context.config.maxChatNameChars);
-      const listed = await context.services.store.listConversations(requireUser(context));
+      const listed = await context.services.store.listConversations(username);
       const all = matches ? listed.filter((c) => matches(c.chat_name)) : listed;
       const page = paginate(all, args.first, args.after);
       const first = page.nodes[0];

@@ -38,6 +38,7 @@ describe('authentication', () => {
     ['{ me { name } }', {}],
     ['{ serverInfo { offlineMode } }', {}],
     ['{ conversations { totalCount } }', {}],
+    ['query ($s: String) { conversations(search: $s) { totalCount } }', { s: 'x'.repeat(500) }],
     ['query ($id: ID!) { conversation(id: $id) { id } }', { id: 'abc' }],
     [CREATE, {}],
     [RENAME, { id: 'abc', chatName: 'x' }],
