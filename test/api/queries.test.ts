@@ -181,7 +181,7 @@ describe('searching conversations by name', () => {
     const names = async (variables: Record<string, unknown>) => {
       const result = await fx.exec(SEARCH, variables, dora);
       expect(result.errors).toBeUndefined();
-      const { totalCount, edges } = result.data?.conversations;
+      const { totalCount, edges } = result.data!.conversations;
       return {
         totalCount,
         names: edges.map((e: { node: { chatName: string } }) => e.node.chatName),
@@ -199,7 +199,7 @@ describe('searching conversations by name', () => {
     expect((await names({ search: null })).totalCount).toBe(4);
     // A page of the matches, then the next from its cursor.
     const first = await fx.exec(SEARCH, { search: 'e', first: 2 }, dora);
-    const { edges, pageInfo } = first.data?.conversations;
+    const { edges, pageInfo } = first.data!.conversations;
     expect(edges).toHaveLength(2);
     expect(pageInfo.hasNextPage).toBe(true);
     const rest = await names({ search: 'e', first: 2, after: pageInfo.endCursor });
@@ -237,7 +237,7 @@ describe('a page of messages', () => {
   const texts = async (variables: Record<string, unknown>) => {
     const result = await fx.exec(PAGE, variables);
     expect(result.errors).toBeUndefined();
-    const { messages, messageCount } = result.data?.conversation;
+    const { messages, messageCount } = result.data!.conversation;
     // The count is the whole conversation's, whatever the page.
     expect(messageCount).toBe(5);
     return (messages as Array<{ text: string }>).map((m) => m.text);
