@@ -503,8 +503,27 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       await sendMessage(page, 'Hello');
       await page.locator(`${ASSISTANT}[data-status="STREAMING"]`).waitFor();
       await page.locator('#composer-input').focus();
+      // Read as focus comes in: a frame of the stream may draw the answer anew right after.
+      await page.evaluate(() =>
+        document.addEventListener(
+          'focusin',
+          (event) => {
+            const target = event.target as HTMLElement;
+            // On the page, not the element: a redraw may replace the element.
+            document.body.dataset.arrival = JSON.stringify({
+              status: target.closest('[data-message-id]')?.getAttribute('data-status') ?? null,
+              describedBy: target.getAttribute('aria-describedby'),
+            });
+          },
+          { once: true },
+        ),
+      );
       await page.keyboard.press('Shift+Tab');
-      expect(await focused()).toEqual({ status: 'STREAMING', describedBy: 'message-log-hint' });
+      const arrival = await page.locator('body').getAttribute('data-arrival');
+      expect(JSON.parse(arrival!)).toEqual({
+        status: 'STREAMING',
+        describedBy: 'message-log-hint',
+      });
       // Finished, the answer is drawn anew and focus goes back to it: it is not coming in.
       await waitForFinalAnswer(page, 1);
       await expect.poll(focused).toEqual({ status: 'COMPLETE', describedBy: null });
