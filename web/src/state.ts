@@ -90,6 +90,17 @@ export function sortConversations(conversations: ConversationSummary[]): Convers
   return [...conversations].sort((a, b) => Date.parse(b.lastUpdate) - Date.parse(a.lastUpdate));
 }
 
+/** The list and the search's matches without a conversation that is gone. */
+export function withoutConversation(
+  state: Pick<AppState, 'conversations' | 'searchResults'>,
+  id: string,
+): Pick<AppState, 'conversations' | 'searchResults'> {
+  return {
+    conversations: state.conversations.filter((c) => c.id !== id),
+    searchResults: state.searchResults?.filter((c) => c.id !== id) ?? null,
+  };
+}
+
 export function upsertConversation(
   conversations: ConversationSummary[],
   conversation: ConversationSummary,

@@ -4,7 +4,7 @@ import {
   DeleteConversationMutation,
   RenameConversationMutation,
 } from '../graphql/operations.js';
-import { upsertConversation } from '../state.js';
+import { upsertConversation, withoutConversation } from '../state.js';
 import type { ControllerContext } from './context.js';
 import type { Open } from './open.js';
 import type { Watcher } from './watch.js';
@@ -95,11 +95,7 @@ export function createConversationList(
 
   /** Takes a deleted conversation off the list, and leaves it if it is open. */
   async function forget(conversationId: string) {
-    const { conversations, searchResults } = store.get();
-    store.set({
-      conversations: conversations.filter((c) => c.id !== conversationId),
-      searchResults: searchResults?.filter((c) => c.id !== conversationId) ?? null,
-    });
+    store.set(withoutConversation(store.get(), conversationId));
     if (store.get().activeId === conversationId) await open(null, 'replace');
   }
 

@@ -1,7 +1,7 @@
 import { ConversationQuery } from '../graphql/operations.js';
 import { takeResumePoint } from '../resume.js';
 import { writeRoute } from '../route.js';
-import { upsertConversation } from '../state.js';
+import { upsertConversation, withoutConversation } from '../state.js';
 import type { ControllerContext } from './context.js';
 import { earlierOf, MESSAGE_PAGE } from './earlier.js';
 import type { LiveConversation } from './live.js';
@@ -44,8 +44,7 @@ export function createOpen(ctx: ControllerContext, live: LiveConversation, watch
           activeId: null,
           loadingMessages: false,
           // Deleted elsewhere: it goes from the list too, or each click would say so again.
-          conversations: store.get().conversations.filter((c) => c.id !== conversationId),
-          searchResults: store.get().searchResults?.filter((c) => c.id !== conversationId) ?? null,
+          ...withoutConversation(store.get(), conversationId),
           notice: { code: 'NOT_FOUND', message: 'That conversation does not exist any more.' },
         });
         return;
