@@ -103,7 +103,10 @@ export function mountChat(
     ) {
       return;
     }
-    earlier.setAttribute('aria-disabled', String(state.earlier === 'loading'));
+    // Not at every frame of a streaming answer: only when it changed.
+    if (state.earlier !== previous?.earlier) {
+      earlier.setAttribute('aria-disabled', String(state.earlier === 'loading'));
+    }
     const wasAtBottom = atBottom();
     // Read before the button may go: taken out, it takes focus with it.
     const earlierHadFocus = document.activeElement === earlier;
