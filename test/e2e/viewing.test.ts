@@ -22,6 +22,18 @@ const focusedLabel = (page: Page) =>
     return active?.id || active?.getAttribute('aria-label') || active?.tagName;
   });
 
+/** The text of the message that has focus itself, or null. */
+const focusedMessage = (page: Page) =>
+  page.evaluate(() => {
+    const active = document.activeElement;
+    return active?.matches('[data-message-id]') ? active.textContent : null;
+  });
+
+/** The names the conversation list shows, sorted: made within a millisecond, they may list in
+ * either order. */
+const sidebarNames = async (page: Page) =>
+  (await page.locator('#sidebar .conversation-name').allTextContents()).sort();
+
 /** Into the message log with Tab, from the control before it: onto the log's one tab stop. */
 async function tabIntoLog(page: Page) {
   await page.getByRole('button', { name: 'Delete conversation' }).focus();
@@ -157,12 +169,6 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     );
     const { context, page } = await signedIn();
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
-    /** The text of the message that has focus itself, or null. */
-    const focusedMessage = () =>
-      page.evaluate(() => {
-        const active = document.activeElement;
-        return active?.matches('[data-message-id]') ? active.textContent : null;
-      });
     /** The text of the message holding the focused control. */
     const focusedIn = () =>
       page.evaluate(() => document.activeElement?.closest('[data-message-id]')?.textContent);
@@ -183,7 +189,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
         .waitFor();
       // From the control before the log: the last message, its link and Copy, the message box.
       await tabIntoLog(page);
-      expect(await focusedMessage()).toContain(`Answer ${turns - 1},`);
+      expect(await focusedMessage(page)).toContain(`Answer ${turns - 1},`);
       expect(await tabsToComposer()).toBe(3);
 
       // Back into the log, then from message to message.
@@ -191,18 +197,18 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       expect(await focusedLabel(page)).toBe('Copy answer');
       await page.keyboard.press('Shift+Tab');
       await page.keyboard.press('Shift+Tab');
-      expect(await focusedMessage()).toContain(`Answer ${turns - 1},`);
+      expect(await focusedMessage(page)).toContain(`Answer ${turns - 1},`);
       await page.keyboard.press('ArrowUp');
-      expect(await focusedMessage()).toContain(`Question ${turns - 1}`);
+      expect(await focusedMessage(page)).toContain(`Question ${turns - 1}`);
       await page.keyboard.press('Home');
-      expect(await focusedMessage()).toContain('Question 0');
+      expect(await focusedMessage(page)).toContain('Question 0');
       for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
-      expect(await focusedMessage()).toContain('Answer 1,');
+      expect(await focusedMessage(page)).toContain('Answer 1,');
       await page.keyboard.press('End');
-      expect(await focusedMessage()).toContain(`Answer ${turns - 1},`);
+      expect(await focusedMessage(page)).toContain(`Answer ${turns - 1},`);
       await page.keyboard.press('ArrowUp');
       await page.keyboard.press('ArrowUp');
-      expect(await focusedMessage()).toContain(`Answer ${turns - 2},`);
+      expect(await focusedMessage(page)).toContain(`Answer ${turns - 2},`);
 
       // That message's own controls come next, and its Copy copies it.
       await page.keyboard.press('Tab');
@@ -250,11 +256,6 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
           ? message.getBoundingClientRect().top - log.getBoundingClientRect().top
           : null;
       }, text);
-    const focusedMessage = () =>
-      page.evaluate(() => {
-        const active = document.activeElement;
-        return active?.matches('[data-message-id]') ? active.textContent : null;
-      });
     try {
       await page.goto(`${app.url}/#/c/${data.id}`);
       // The newest hundred, from the end.
@@ -271,7 +272,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       expect(Math.abs((await offset('Question 80'))! - before!)).toBeLessThanOrEqual(2);
       await expect(messages.first().textContent()).resolves.toContain('Question 30');
       // Focus went from the button, now out of view above them, to the newest of those read.
-      expect(await focusedMessage()).toContain('Answer 79');
+      expect(await focusedMessage(page)).toContain('Answer 79');
       await expect
         .poll(() => page.locator('.app > [role="status"]').textContent())
         .toBe('100 earlier messages shown');
@@ -294,11 +295,11 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
       await page.keyboard.press('Enter');
       await expect.poll(() => messages.count()).toBe(260);
       expect(await earlier.count()).toBe(0);
-      expect(await focusedMessage()).toContain('Answer 29');
+      expect(await focusedMessage(page)).toContain('Answer 29');
       await page.keyboard.press('ArrowDown');
-      expect(await focusedMessage()).toContain('Question 30');
+      expect(await focusedMessage(page)).toContain('Question 30');
       await page.keyboard.press('Home');
-      expect(await focusedMessage()).toContain('Question 0');
+      expect(await focusedMessage(page)).toContain('Question 0');
       const region = page.locator('[role="log"]');
       expect(await region.getAttribute('data-live-at-insert')).toBe('off');
       // It reads out new messages again once the earlier ones are in.
@@ -331,9 +332,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     }
     const { context, page, errors } = await signedIn();
     const sidebar = page.locator('#sidebar');
-    // Sorted: made within a millisecond, they may list in either order.
-    const names = async () =>
-      (await sidebar.locator('.conversation-name').allTextContents()).sort();
+    const names = () => sidebarNames(page);
     const search = page.getByRole('searchbox', { name: 'Search chats by name' });
     try {
       await sidebar.getByText('Holiday Qz1').waitFor();
@@ -384,9 +383,7 @@ describe.skipIf(!hasChromium)('viewing the chat in Chromium', () => {
     await store.createConversation('alice', 'Kept Zq7');
     const { context, page } = await signedIn();
     const sidebar = page.locator('#sidebar');
-    // Sorted: made within a millisecond, the two may list in either order.
-    const names = async () =>
-      (await sidebar.locator('.conversation-name').allTextContents()).sort();
+    const names = () => sidebarNames(page);
     try {
       await page.getByRole('searchbox', { name: 'Search chats by name' }).fill('zq7');
       // The matches, not the whole list (which may hold just these two).
